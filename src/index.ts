@@ -1,0 +1,32 @@
+/**
+ * ssa-seg: a reverse-mode autodiff tensor engine on gpu.js kernels, and the SSA-Seg classifier.
+ * This barrel is the public API (`import { … } from 'ssa-seg'`).
+ */
+import './autograd/backward.js'; // installs the tidy hook that frees unreachable graph nodes
+
+export { Tensor, type TensorOrScalar } from './tensor/tensor.js';
+export { RawTensor } from './tensor/raw-tensor.js';
+export type { DType, HostArray } from './tensor/dtype.js';
+export type { Shape } from './tensor/shape.js';
+export type { BackendName, Backend } from './tensor/backend.js';
+export { tidy, keep, dispose, memory } from './tensor/memory.js';
+export { backend, backendInfo, getBackend, ready, setBackend, useBackend, withBackend, BACKEND_NAMES, type BackendOptions } from './tensor/engine.js';
+export { manualSeed, Rng } from './tensor/random.js';
+export {
+  // creation
+  tensor, zeros, ones, full, arange, eye, rand, randn, zerosLike, onesLike,
+  // element-wise
+  add, sub, mul, div, pow, maximum, minimum, neg, exp, log, sqrt, rsqrt, abs, square, relu, gelu,
+  sigmoid, tanh, clamp, where, cast, eq, ne, lt, le, gt, ge,
+  // reductions
+  sum, mean, max, min, argmax, argmin, logsumexp, variance, norm, softmax, logSoftmax,
+  // movement
+  reshape, permute, transpose, expand, squeeze, unsqueeze, flatten, cat, stack, slice, narrow, pad,
+  repeat, gather, indexSelect, oneHot, broadcastTo,
+  // nn-ish
+  matmul, conv2d, avgPool2d, maxPool2d, interpolate, resampleMatrix, normalize, dropout, crossEntropy, nllLoss,
+  type CreationOptions, type Conv2dOptions, type Pool2dOptions, type InterpolateOptions, type CrossEntropyOptions,
+} from './tensor/ops.js';
+export { noGrad, isGradEnabled, setGradEnabled } from './autograd/grad-mode.js';
+export { grad, valueAndGrad } from './autograd/functional.js';
+export { AutogradFunction } from './autograd/function.js';

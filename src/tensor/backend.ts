@@ -1,0 +1,149 @@
+/**
+ * The backend vocabulary: the raw operations every backend implements on RawTensors (no autograd).
+ * Two implementations: `backends/gpu` (gpu.js kernels: webgpu, headlessgl, webgl2, webasm, cpu) and
+ * `backends/reference` (plain loops over Float64Array: the float64 test oracle).
+ *
+ * Conventions every implementation follows:
+ * - Storage is flat, row-major. Methods are synchronous: they return the output handle at once. An
+ *   asynchronous backend queues the work and sets `storage.ready`; `download` awaits it.
+ * - Shapes arrive already validated by the tensor layer (broadcast, axes normalised), so methods
+ *   may assume them; they check only what the tensor layer cannot know.
+ * - int32 tensors hold integer values; kernels compute on them as numbers.
+ */
+import type { DType, HostArray } from './dtype.js';
+import type { RawTensor } from './raw-tensor.js';
+import type { Shape } from './shape.js';
+
+/** Element-wise ops of one input. The `*Scalar` ops and `clampMin`/`clampMax` take `scalar`. */
+export type UnaryOp =
+  | 'neg' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'abs' | 'sign' | 'square' | 'reciprocal'
+  | 'relu' | 'step' | 'sigmoid' | 'tanh' | 'gelu' | 'geluGrad' | 'erf' | 'floor' | 'copy'
+  | 'addScalar' | 'mulScalar' | 'powScalar' | 'rpowScalar' | 'clampMin' | 'clampMax'
+  | 'eqScalar' | 'neScalar' | 'ltScalar' | 'leScalar' | 'gtScalar' | 'geScalar';
+
+/** Element-wise ops of two equal-shaped inputs. Comparisons give 0/1 masks. */
+export type BinaryOp =
+  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
+  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+
+/** Reductions over the last axis. argmax/argmin give the first index of the extreme value. */
+export type ReduceOp = 'sum' | 'max' | 'min' | 'argmax' | 'argmin';
+
+/** Batched matrix product description (all strides in elements; a batch stride of 0 broadcasts). */
+export interface MatmulSpec {
+  batch: number;
+  M: number;
+  K: number;
+  N: number;
+  /** A[b, m, k] = a[b * aBatch + m * aRow + k * aCol] */
+  aBatch: number;
+  aRow: number;
+  aCol: number;
+  /** B[b, k, n] = b[b * bBatch + k * bRow + n * bCol] */
+  bBatch: number;
+  bRow: number;
+  bCol: number;
+}
+
+/** conv2d geometry, NCHW input, weight [Cout, Cin/groups, kh, kw]. */
+export interface Conv2dSpec {
+  N: number;
+  Cin: number;
+  H: number;
+  W: number;
+  Cout: number;
+  kh: number;
+  kw: number;
+  OH: number;
+  OW: number;
+  strideH: number;
+  strideW: number;
+  padH: number;
+  padW: number;
+  dilationH: number;
+  dilationW: number;
+  groups: number;
+}
+
+/** Pooling geometry, NCHW; avg pooling counts padded cells in its divisor (PyTorch default). */
+export interface Pool2dSpec {
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  OH: number;
+  OW: number;
+  kh: number;
+  kw: number;
+  strideH: number;
+  strideW: number;
+  padH: number;
+  padW: number;
+}
+
+export type PoolOp = 'avg' | 'max';
+
+/** Names a user can ask for. 'reference' is the float64 oracle (tests, debugging). */
+export type BackendName = 'webgpu' | 'headlessgl' | 'webgl2' | 'webgl' | 'webasm' | 'cpu' | 'reference';
+
+export interface Backend {
+  readonly name: BackendName;
+  /** True when kernel calls return promises (webgpu, threaded webasm). */
+  readonly isAsync: boolean;
+  /** Element type of host arrays `download` returns for float32 tensors (Float64Array on the oracle). */
+  readonly float64: boolean;
+
+  // ---- data ----
+  upload(data: ArrayLike<number>, shape: Shape, dtype: DType): RawTensor;
+  /** Copies the values to the host, after any queued work that produces them. */
+  download(x: RawTensor): Promise<HostArray>;
+  fill(shape: Shape, value: number, dtype: DType): RawTensor;
+  /** Waits for every queued kernel to finish (no-op on synchronous backends). */
+  sync(): Promise<void>;
+  /** Frees compiled kernels and device state. */
+  destroy(): void;
+
+  // ---- element-wise ----
+  unary(op: UnaryOp, x: RawTensor, scalar?: number): RawTensor;
+  binary(op: BinaryOp, a: RawTensor, b: RawTensor): RawTensor;
+  /** out = cond != 0 ? a : b, all three of one shape. */
+  where(cond: RawTensor, a: RawTensor, b: RawTensor): RawTensor;
+  /** Same values, new dtype (float32 <-> int32; float to int truncates toward zero). */
+  cast(x: RawTensor, dtype: DType): RawTensor;
+
+  // ---- movement ----
+  /**
+   * Strided gather: out[c0..c(r-1)] = x[offset + sum_i c_i * strides[i]] for out of shape `shape`.
+   * Serves permute, expand (stride 0), slice with step, and flip (negative stride).
+   */
+  strided(x: RawTensor, shape: Shape, strides: readonly number[], offset: number): RawTensor;
+  /** Constant padding: pads[i] = [before, after] for axis i (non-negative). */
+  pad(x: RawTensor, pads: readonly (readonly [number, number])[], value: number): RawTensor;
+  /**
+   * out[..., j, ...] = x[..., index[..., j, ...], ...] along `axis`; index has x's shape except along axis.
+   * Out-of-range indices read 0.
+   */
+  gather(x: RawTensor, index: RawTensor, axis: number): RawTensor;
+  /** Adjoint of gather: out (shape `xShape`) accumulates src[..., j, ...] at index[..., j, ...] along axis. */
+  scatterAdd(src: RawTensor, index: RawTensor, axis: number, xShape: Shape): RawTensor;
+  /** labels (int32, any shape) → float32 [...labels.shape, K]; values outside [0, K) give all-zero rows. */
+  oneHot(labels: RawTensor, K: number): RawTensor;
+
+  // ---- reductions ----
+  /** x viewed as [M, R] (R = last axis size) → [M] (the shape given); argmax/argmin give int32. */
+  reduce(op: ReduceOp, x: RawTensor, outShape: Shape): RawTensor;
+
+  // ---- contractions ----
+  /** out [batch, M, N] (shape given by `outShape`) per MatmulSpec. */
+  matmul(a: RawTensor, b: RawTensor, spec: MatmulSpec, outShape: Shape): RawTensor;
+  /** y [N, Cout, OH, OW] = conv(x, w), no bias. */
+  conv2d(x: RawTensor, w: RawTensor, spec: Conv2dSpec): RawTensor;
+  /** dx [N, Cin, H, W] from dy [N, Cout, OH, OW] and w. */
+  conv2dBackwardInput(dy: RawTensor, w: RawTensor, spec: Conv2dSpec): RawTensor;
+  /** dw [Cout, Cin/groups, kh, kw] from x and dy. */
+  conv2dBackwardWeight(x: RawTensor, dy: RawTensor, spec: Conv2dSpec): RawTensor;
+  /** y [N, C, OH, OW]; max pooling ignores padded cells (as -inf), avg counts them as 0. */
+  pool2d(op: PoolOp, x: RawTensor, spec: Pool2dSpec): RawTensor;
+  /** dx [N, C, H, W]; for max, each window's gradient goes to its first maximal cell. */
+  pool2dBackward(op: PoolOp, x: RawTensor, dy: RawTensor, spec: Pool2dSpec): RawTensor;
+}

@@ -1,0 +1,353 @@
+/**
+ * The gpu.js backend: implements the backend vocabulary by launching the kernel sources in
+ * `kernels/`, on any gpu.js mode (webgpu, headlessgl, webgl2, webgl, webasm, cpu).
+ *
+ * Execution model (see README, "Asynchronous execution"): every op returns its output handle at
+ * once. On synchronous modes the kernel runs inside the call. On asynchronous modes (webgpu,
+ * threaded webasm) the launch is appended to one in-order queue, like a GPU command queue; the
+ * output storage's `ready` promise settles when its kernel has run, and `download` awaits it.
+ */
+import type { GPU, IKernelRunShortcut } from 'gpu.js';
+import type { Backend, BinaryOp, Conv2dSpec, MatmulSpec, Pool2dSpec, PoolOp, ReduceOp, UnaryOp } from '../../backend.js';
+import type { DType, HostArray } from '../../dtype.js';
+import { RawTensor } from '../../raw-tensor.js';
+import { MAX_RANK, sizeOf, type Shape } from '../../shape.js';
+import { Storage, type StorageOwner } from '../../storage.js';
+import { createGpu, type GpuMode } from './context.js';
+import * as C from './kernels/conv.js';
+import * as E from './kernels/elementwise.js';
+import { matmulKernel } from './kernels/matmul.js';
+import * as Mv from './kernels/movement.js';
+import * as R from './kernels/reduce.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type KernelSource = (...args: any[]) => number;
+type Arg = RawTensor | number | Float32Array;
+
+/** Rows longer than this are reduced in two passes (chunks of about √R), so no thread loops too long. */
+const ONE_PASS_MAX = 4096;
+
+function assertNever(x: never, what: string): never {
+  throw new Error(`internal: unknown ${what} ${String(x)}`);
+}
+
+const UNARY: Record<UnaryOp, KernelSource> = {
+  neg: E.negKernel, exp: E.expKernel, log: E.logKernel, sqrt: E.sqrtKernel, rsqrt: E.rsqrtKernel,
+  abs: E.absKernel, sign: E.signKernel, square: E.squareKernel, reciprocal: E.reciprocalKernel,
+  relu: E.reluKernel, step: E.stepKernel, sigmoid: E.sigmoidKernel, tanh: E.tanhKernel,
+  gelu: E.geluKernel, geluGrad: E.geluGradKernel, erf: E.erfKernel, floor: E.floorKernel, copy: E.copyKernel,
+  addScalar: E.addScalarKernel, mulScalar: E.mulScalarKernel, powScalar: E.powScalarKernel,
+  rpowScalar: E.rpowScalarKernel, clampMin: E.clampMinKernel, clampMax: E.clampMaxKernel,
+  eqScalar: E.eqScalarKernel, neScalar: E.neScalarKernel, ltScalar: E.ltScalarKernel,
+  leScalar: E.leScalarKernel, gtScalar: E.gtScalarKernel, geScalar: E.geScalarKernel,
+};
+
+const BINARY: Record<BinaryOp, KernelSource> = {
+  add: E.addKernel, sub: E.subKernel, mul: E.mulKernel, div: E.divKernel, pow: E.powKernel,
+  maximum: E.maximumKernel, minimum: E.minimumKernel, eq: E.eqKernel, ne: E.neKernel,
+  lt: E.ltKernel, le: E.leKernel, gt: E.gtKernel, ge: E.geKernel,
+};
+
+/** Output dtype of a unary op: comparisons and transcendental ops give float32; the rest keep it. */
+export function unaryDType(op: UnaryOp, x: DType): DType {
+  switch (op) {
+    case 'neg': case 'abs': case 'sign': case 'square': case 'relu': case 'step': case 'floor': case 'copy':
+    case 'addScalar': case 'mulScalar': case 'powScalar': case 'clampMin': case 'clampMax':
+      return x;
+    default:
+      return 'float32';
+  }
+}
+
+/** Output dtype of a binary op: int32 only for integer-closed ops of two int32 inputs. */
+export function binaryDType(op: BinaryOp, a: DType, b: DType): DType {
+  const intOp = op === 'add' || op === 'sub' || op === 'mul' || op === 'maximum' || op === 'minimum';
+  return intOp && a === 'int32' && b === 'int32' ? 'int32' : 'float32';
+}
+
+/** Pads a shape to MAX_RANK with leading 1s, and strides with leading 0s. */
+function pad6(values: readonly number[], fillValue: number): number[] {
+  const out = new Array<number>(MAX_RANK - values.length).fill(fillValue);
+  return out.concat(values);
+}
+
+export class GpuBackend implements Backend, StorageOwner {
+  readonly float64 = false;
+  private readonly gpu: GPU;
+  private readonly compiled = new Map<KernelSource, IKernelRunShortcut>();
+  private tail: Promise<void> = Promise.resolve();
+  /** Kernels gpu.js ran on another mode than asked for: kernel name → reason. */
+  readonly fallbacks = new Map<string, string>();
+  /** Number of kernel launches so far (for tests and profiling). */
+  launches = 0;
+
+  constructor(
+    readonly name: GpuMode,
+    readonly isAsync: boolean,
+  ) {
+    this.gpu = createGpu(name);
+  }
+
+  // ---- storage owner ----
+
+  releaseValue(value: unknown): void {
+    const v = value as { delete?: () => void };
+    if (v && typeof v.delete === 'function') v.delete();
+  }
+
+  // ---- kernel plumbing ----
+
+  private kernel(fn: KernelSource): IKernelRunShortcut {
+    let k = this.compiled.get(fn);
+    if (!k) {
+      k = this.gpu.createKernel(fn, {
+        output: [1],
+        dynamicOutput: true,
+        dynamicArguments: true,
+        pipeline: true,
+        immutable: true,
+        precision: 'single',
+        tactic: 'precision',
+        loopMaxIterations: 1 << 24,
+        asyncMode: this.isAsync,
+      } as never) as IKernelRunShortcut;
+      this.compiled.set(fn, k);
+    }
+    return k;
+  }
+
+  /** Records which gpu.js mode actually ran a kernel, once, after its first call. */
+  private noteMode(fn: KernelSource, k: IKernelRunShortcut): void {
+    const inner = (k as unknown as { kernel?: { constructor?: { mode?: string }; fallbackReason?: string | null } }).kernel;
+    const mode = inner?.constructor?.mode;
+    if (mode && mode !== this.name && !this.fallbacks.has(fn.name)) {
+      this.fallbacks.set(fn.name, inner?.fallbackReason ?? `ran on ${mode}`);
+    }
+  }
+
+  /**
+   * Launches `fn` over an output of `shape`. Tensor arguments are read from their storages when the
+   * kernel actually runs; in async mode their storages are retained until then.
+   */
+  private launch(op: string, fn: KernelSource, args: readonly Arg[], shape: Shape, dtype: DType): RawTensor {
+    const size = sizeOf(shape);
+    const storage = new Storage(this, size, dtype);
+    const out = new RawTensor(shape, dtype, storage);
+    if (size === 0) {
+      storage.value = new Float32Array(0);
+      return out;
+    }
+    const inputs = args.map((a) => (a instanceof RawTensor ? a.storageFor(op) : a));
+    const k = this.kernel(fn);
+    this.launches++;
+    const values = () =>
+      inputs.map((v) => {
+        if (!(v instanceof Storage)) return v;
+        if (v.error) throw v.error;
+        return v.value;
+      });
+    const fail = (e: unknown): Error => {
+      const err = new Error(`${op}: kernel ${fn.name} failed on the ${this.name} backend: ${(e as Error)?.message ?? String(e)}`);
+      (err as Error & { cause?: unknown }).cause = e;
+      return err;
+    };
+    if (!this.isAsync) {
+      try {
+        k.setOutput([size]);
+        storage.value = k(...(values() as never[]));
+      } catch (e) {
+        throw fail(e);
+      }
+      this.noteMode(fn, k);
+      return out;
+    }
+    const held = inputs.filter((v): v is Storage => v instanceof Storage);
+    for (const s of held) s.retain();
+    const run = async () => {
+      try {
+        k.setOutput([size]);
+        storage.value = await (k(...(values() as never[])) as unknown as Promise<unknown>);
+        this.noteMode(fn, k);
+      } catch (e) {
+        storage.error = fail(e);
+      } finally {
+        for (const s of held) s.release();
+      }
+    };
+    const p = this.tail.then(run);
+    this.tail = p;
+    storage.ready = p.then(() => {
+      storage.ready = null;
+    });
+    return out;
+  }
+
+  // ---- data ----
+
+  upload(data: ArrayLike<number>, shape: Shape, dtype: DType): RawTensor {
+    const arr = Float32Array.from(data as ArrayLike<number>);
+    if (this.name === 'webasm' || this.name === 'cpu') {
+      const storage = new Storage(this, arr.length, dtype);
+      storage.value = arr;
+      return new RawTensor(shape, dtype, storage);
+    }
+    // NOTE: on GL and WebGPU a copy kernel moves the data into device memory once.
+    return this.launch('upload', E.copyKernel, [arr], shape, dtype);
+  }
+
+  async download(x: RawTensor): Promise<HostArray> {
+    const s = x.storageFor('data');
+    if (s.ready) await s.ready;
+    if (s.error) throw s.error;
+    const v = s.value as Float32Array | { toArray(): Float32Array | Promise<Float32Array> } | null;
+    if (v === null) throw new Error(`data: the tensor of shape [${x.shape}] was released before it was read`);
+    const flat = v instanceof Float32Array ? v : Float32Array.from((await v.toArray()) as ArrayLike<number>);
+    const n = x.size;
+    if (x.dtype === 'int32') return Int32Array.from(flat.subarray(0, n));
+    return flat === v ? flat.slice(0, n) : flat.subarray(0, n);
+  }
+
+  fill(shape: Shape, value: number, dtype: DType): RawTensor {
+    const arr = new Float32Array(sizeOf(shape)).fill(value);
+    return this.upload(arr, shape, dtype);
+  }
+
+  async sync(): Promise<void> {
+    await this.tail;
+  }
+
+  destroy(): void {
+    for (const k of this.compiled.values()) k.destroy();
+    this.compiled.clear();
+    void this.gpu.destroy();
+  }
+
+  // ---- element-wise ----
+
+  unary(op: UnaryOp, x: RawTensor, scalar = 0): RawTensor {
+    const fn = UNARY[op] ?? assertNever(op as never, 'unary op');
+    const dtype = unaryDType(op, x.dtype);
+    if (op === 'powScalar') {
+      const isInt = Number.isInteger(scalar) ? 1 : 0;
+      const odd = isInt && Math.abs(scalar % 2) === 1 ? 1 : 0;
+      return this.launch(op, fn, [x, scalar, isInt, odd], x.shape, dtype);
+    }
+    const takesScalar = op.endsWith('Scalar') || op === 'clampMin' || op === 'clampMax';
+    return this.launch(op, fn, takesScalar ? [x, scalar] : [x], x.shape, dtype);
+  }
+
+  binary(op: BinaryOp, a: RawTensor, b: RawTensor): RawTensor {
+    const fn = BINARY[op] ?? assertNever(op as never, 'binary op');
+    return this.launch(op, fn, [a, b], a.shape, binaryDType(op, a.dtype, b.dtype));
+  }
+
+  where(cond: RawTensor, a: RawTensor, b: RawTensor): RawTensor {
+    const dtype = a.dtype === 'int32' && b.dtype === 'int32' ? 'int32' : 'float32';
+    return this.launch('where', E.whereKernel, [cond, a, b], a.shape, dtype);
+  }
+
+  cast(x: RawTensor, dtype: DType): RawTensor {
+    if (dtype === 'int32' && x.dtype === 'float32') return this.launch('cast', E.truncKernel, [x], x.shape, 'int32');
+    return this.launch('cast', E.copyKernel, [x], x.shape, dtype);
+  }
+
+  // ---- movement ----
+
+  strided(x: RawTensor, shape: Shape, strides: readonly number[], offset: number): RawTensor {
+    const meta = Float32Array.from([offset, ...pad6(shape, 1), ...pad6(strides, 0)]);
+    return this.launch('strided', Mv.stridedKernel, [x, meta], shape, x.dtype);
+  }
+
+  pad(x: RawTensor, pads: readonly (readonly [number, number])[], value: number): RawTensor {
+    const outShape = x.shape.map((d, i) => d + pads[i][0] + pads[i][1]);
+    const xStrides: number[] = [];
+    let acc = 1;
+    for (let i = x.rank - 1; i >= 0; i--) {
+      xStrides.unshift(acc);
+      acc *= x.shape[i];
+    }
+    const meta = Float32Array.from([
+      value,
+      ...pad6(outShape, 1),
+      ...pad6(pads.map((p) => p[0]), 0),
+      ...pad6(x.shape, 1),
+      ...pad6(xStrides, 0),
+    ]);
+    return this.launch('pad', Mv.padKernel, [x, meta], outShape, x.dtype);
+  }
+
+  gather(x: RawTensor, index: RawTensor, axis: number): RawTensor {
+    const inner = sizeOf(x.shape.slice(axis + 1));
+    const meta = Float32Array.from([index.shape[axis], inner, x.shape[axis]]);
+    return this.launch('gather', Mv.gatherKernel, [x, index, meta], index.shape, x.dtype);
+  }
+
+  scatterAdd(src: RawTensor, index: RawTensor, axis: number, xShape: Shape): RawTensor {
+    const inner = sizeOf(xShape.slice(axis + 1));
+    const meta = Float32Array.from([index.shape[axis], inner, xShape[axis]]);
+    return this.launch('scatterAdd', Mv.scatterAddKernel, [src, index, meta], xShape, src.dtype);
+  }
+
+  oneHot(labels: RawTensor, K: number): RawTensor {
+    return this.launch('oneHot', Mv.oneHotKernel, [labels, K], [...labels.shape, K], 'float32');
+  }
+
+  // ---- reductions ----
+
+  reduce(op: ReduceOp, x: RawTensor, outShape: Shape): RawTensor {
+    const Rlen = x.shape[x.rank - 1] ?? 1;
+    const M = sizeOf(outShape);
+    if (op === 'argmax' || op === 'argmin') {
+      const fn = op === 'argmax' ? R.argmaxReduceKernel : R.argminReduceKernel;
+      return this.launch(op, fn, [x, Rlen], outShape, 'int32');
+    }
+    const fn = op === 'sum' ? R.sumReduceKernel : op === 'max' ? R.maxReduceKernel : op === 'min' ? R.minReduceKernel : assertNever(op, 'reduce op');
+    if (Rlen <= ONE_PASS_MAX) return this.launch(op, fn, [x, Rlen, 1, Rlen], outShape, x.dtype);
+    // NOTE: two passes: chunks of ~√R per thread, then one thread per row over the partials.
+    const chunk = Math.ceil(Math.sqrt(Rlen));
+    const J = Math.ceil(Rlen / chunk);
+    const partial = this.launch(op, fn, [x, Rlen, J, chunk], [M, J], x.dtype);
+    const out = this.launch(op, fn, [partial, J, 1, J], outShape, x.dtype);
+    partial.dispose();
+    return out;
+  }
+
+  // ---- contractions ----
+
+  matmul(a: RawTensor, b: RawTensor, s: MatmulSpec, outShape: Shape): RawTensor {
+    const meta = Float32Array.from([s.M, s.N, s.K, s.aBatch, s.aRow, s.aCol, s.bBatch, s.bRow, s.bCol]);
+    return this.launch('matmul', matmulKernel, [a, b, meta], outShape, 'float32');
+  }
+
+  private convMeta(s: Conv2dSpec): Float32Array {
+    return Float32Array.from([s.N, s.Cin, s.H, s.W, s.Cout, s.kh, s.kw, s.OH, s.OW, s.strideH, s.strideW, s.padH, s.padW, s.dilationH, s.dilationW, s.groups]);
+  }
+
+  conv2d(x: RawTensor, w: RawTensor, s: Conv2dSpec): RawTensor {
+    return this.launch('conv2d', C.conv2dKernel, [x, w, this.convMeta(s)], [s.N, s.Cout, s.OH, s.OW], 'float32');
+  }
+
+  conv2dBackwardInput(dy: RawTensor, w: RawTensor, s: Conv2dSpec): RawTensor {
+    return this.launch('conv2d', C.conv2dBackwardInputKernel, [dy, w, this.convMeta(s)], [s.N, s.Cin, s.H, s.W], 'float32');
+  }
+
+  conv2dBackwardWeight(x: RawTensor, dy: RawTensor, s: Conv2dSpec): RawTensor {
+    const shape = [s.Cout, s.Cin / s.groups, s.kh, s.kw];
+    return this.launch('conv2d', C.conv2dBackwardWeightKernel, [x, dy, this.convMeta(s)], shape, 'float32');
+  }
+
+  private poolMeta(s: Pool2dSpec): Float32Array {
+    return Float32Array.from([s.N, s.C, s.H, s.W, s.OH, s.OW, s.kh, s.kw, s.strideH, s.strideW, s.padH, s.padW]);
+  }
+
+  pool2d(op: PoolOp, x: RawTensor, s: Pool2dSpec): RawTensor {
+    const fn = op === 'avg' ? C.avgPool2dKernel : C.maxPool2dKernel;
+    return this.launch(`${op}Pool2d`, fn, [x, this.poolMeta(s)], [s.N, s.C, s.OH, s.OW], 'float32');
+  }
+
+  pool2dBackward(op: PoolOp, x: RawTensor, dy: RawTensor, s: Pool2dSpec): RawTensor {
+    const shape = [s.N, s.C, s.H, s.W];
+    if (op === 'avg') return this.launch('avgPool2d', C.avgPool2dBackwardKernel, [dy, this.poolMeta(s)], shape, 'float32');
+    return this.launch('maxPool2d', C.maxPool2dBackwardKernel, [x, dy, this.poolMeta(s)], shape, 'float32');
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * Element-wise kernel sources: one output cell per thread, flat index `this.thread.x`.
+ * Kernel sources only; every function must be transpilable by gpu.js (see types.ts).
+ */
+import type { Buf, KernelThis } from './types.js';
+
+// ---- unary ----
+
+export function negKernel(this: KernelThis, x: Buf) {
+  return -x[this.thread.x];
+}
+export function expKernel(this: KernelThis, x: Buf) {
+  return Math.exp(x[this.thread.x]);
+}
+export function logKernel(this: KernelThis, x: Buf) {
+  return Math.log(x[this.thread.x]);
+}
+export function sqrtKernel(this: KernelThis, x: Buf) {
+  return Math.sqrt(x[this.thread.x]);
+}
+export function rsqrtKernel(this: KernelThis, x: Buf) {
+  return 1 / Math.sqrt(x[this.thread.x]);
+}
+export function absKernel(this: KernelThis, x: Buf) {
+  return Math.abs(x[this.thread.x]);
+}
+export function signKernel(this: KernelThis, x: Buf) {
+  const v = x[this.thread.x];
+  if (v > 0) return 1;
+  if (v < 0) return -1;
+  return 0;
+}
+export function squareKernel(this: KernelThis, x: Buf) {
+  const v = x[this.thread.x];
+  return v * v;
+}
+export function reciprocalKernel(this: KernelThis, x: Buf) {
+  return 1 / x[this.thread.x];
+}
+export function floorKernel(this: KernelThis, x: Buf) {
+  return Math.floor(x[this.thread.x]);
+}
+export function copyKernel(this: KernelThis, x: Buf) {
+  return x[this.thread.x];
+}
+/** NOTE: relu'(0) = 0, the PyTorch convention; `stepKernel` is that derivative. */
+export function reluKernel(this: KernelThis, x: Buf) {
+  return Math.max(x[this.thread.x], 0);
+}
+export function stepKernel(this: KernelThis, x: Buf) {
+  if (x[this.thread.x] > 0) return 1;
+  return 0;
+}
+/** NOTE: the two-sided form never exponentiates a large positive number. */
+export function sigmoidKernel(this: KernelThis, x: Buf) {
+  const v = x[this.thread.x];
+  if (v >= 0) return 1 / (1 + Math.exp(-v));
+  const e = Math.exp(v);
+  return e / (1 + e);
+}
+/** NOTE: tanh from exp(-2|x|), which cannot overflow. */
+export function tanhKernel(this: KernelThis, x: Buf) {
+  const v = x[this.thread.x];
+  const e = Math.exp(-2 * Math.abs(v));
+  const t = (1 - e) / (1 + e);
+  if (v < 0) return -t;
+  return t;
+}
+/** erf by Abramowitz & Stegun 7.1.26 (absolute error below 1.5e-7, under float32 resolution near 1). */
+export function erfKernel(this: KernelThis, x: Buf) {
+  const v = x[this.thread.x];
+  const z = Math.abs(v);
+  const t = 1 / (1 + 0.3275911 * z);
+  const poly = ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t;
+  const r = 1 - poly * Math.exp(-z * z);
+  if (v < 0) return -r;
+  return r;
+}
+/** Exact GELU, 0.5·x·(1 + erf(x/√2)), with the erf of `erfKernel`. */
+export function geluKernel(this: KernelThis, x: Buf) {
+  const v = x[this.thread.x];
+  const z = Math.abs(v) * 0.7071067811865476;
+  const t = 1 / (1 + 0.3275911 * z);
+  const poly = ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t;
+  let r = 1 - poly * Math.exp(-z * z);
+  if (v < 0) r = -r;
+  return 0.5 * v * (1 + r);
+}
+/** d gelu / dx = Φ(x) + x·φ(x). */
+export function geluGradKernel(this: KernelThis, x: Buf) {
+  const v = x[this.thread.x];
+  const z = Math.abs(v) * 0.7071067811865476;
+  const t = 1 / (1 + 0.3275911 * z);
+  const poly = ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t;
+  let r = 1 - poly * Math.exp(-z * z);
+  if (v < 0) r = -r;
+  return 0.5 * (1 + r) + v * 0.3989422804014327 * Math.exp(-0.5 * v * v);
+}
+
+// ---- unary with a scalar ----
+
+export function addScalarKernel(this: KernelThis, x: Buf, s: number) {
+  return x[this.thread.x] + s;
+}
+export function mulScalarKernel(this: KernelThis, x: Buf, s: number) {
+  return x[this.thread.x] * s;
+}
+/**
+ * x^s. NOTE: pow of a negative base is computed from |x| with the sign of an odd integer exponent
+ * (`odd` = 1); a non-integer exponent (`isInt` = 0) of a negative base gives NaN, as in PyTorch.
+ */
+export function powScalarKernel(this: KernelThis, x: Buf, s: number, isInt: number, odd: number) {
+  const v = x[this.thread.x];
+  if (s === 0) return 1;
+  if (v === 0) {
+    if (s > 0) return 0;
+    return 1 / v;
+  }
+  const a = Math.pow(Math.abs(v), s);
+  if (v > 0) return a;
+  if (isInt === 0) return Math.sqrt(-1);
+  if (odd === 1) return -a;
+  return a;
+}
+/** s^x for a positive base s (the tensor layer rejects others). */
+export function rpowScalarKernel(this: KernelThis, x: Buf, s: number) {
+  return Math.exp(x[this.thread.x] * Math.log(s));
+}
+export function clampMinKernel(this: KernelThis, x: Buf, s: number) {
+  return Math.max(x[this.thread.x], s);
+}
+export function clampMaxKernel(this: KernelThis, x: Buf, s: number) {
+  return Math.min(x[this.thread.x], s);
+}
+export function eqScalarKernel(this: KernelThis, x: Buf, s: number) {
+  if (x[this.thread.x] === s) return 1;
+  return 0;
+}
+export function neScalarKernel(this: KernelThis, x: Buf, s: number) {
+  if (x[this.thread.x] !== s) return 1;
+  return 0;
+}
+export function ltScalarKernel(this: KernelThis, x: Buf, s: number) {
+  if (x[this.thread.x] < s) return 1;
+  return 0;
+}
+export function leScalarKernel(this: KernelThis, x: Buf, s: number) {
+  if (x[this.thread.x] <= s) return 1;
+  return 0;
+}
+export function gtScalarKernel(this: KernelThis, x: Buf, s: number) {
+  if (x[this.thread.x] > s) return 1;
+  return 0;
+}
+export function geScalarKernel(this: KernelThis, x: Buf, s: number) {
+  if (x[this.thread.x] >= s) return 1;
+  return 0;
+}
+/** float → int32 values: truncation toward zero. */
+export function truncKernel(this: KernelThis, x: Buf) {
+  const v = x[this.thread.x];
+  if (v < 0) return -Math.floor(-v);
+  return Math.floor(v);
+}
+
+// ---- binary (equal shapes) ----
+
+export function addKernel(this: KernelThis, a: Buf, b: Buf) {
+  return a[this.thread.x] + b[this.thread.x];
+}
+export function subKernel(this: KernelThis, a: Buf, b: Buf) {
+  return a[this.thread.x] - b[this.thread.x];
+}
+export function mulKernel(this: KernelThis, a: Buf, b: Buf) {
+  return a[this.thread.x] * b[this.thread.x];
+}
+export function divKernel(this: KernelThis, a: Buf, b: Buf) {
+  return a[this.thread.x] / b[this.thread.x];
+}
+/** a^b with the same negative-base rule as powScalarKernel, decided per element. */
+export function powKernel(this: KernelThis, a: Buf, b: Buf) {
+  const v = a[this.thread.x];
+  const s = b[this.thread.x];
+  if (s === 0) return 1;
+  if (v === 0) {
+    if (s > 0) return 0;
+    return 1 / v;
+  }
+  const p = Math.pow(Math.abs(v), s);
+  if (v > 0) return p;
+  if (Math.floor(s) !== s) return Math.sqrt(-1);
+  const half = s * 0.5;
+  if (Math.floor(half) !== half) return -p;
+  return p;
+}
+export function maximumKernel(this: KernelThis, a: Buf, b: Buf) {
+  return Math.max(a[this.thread.x], b[this.thread.x]);
+}
+export function minimumKernel(this: KernelThis, a: Buf, b: Buf) {
+  return Math.min(a[this.thread.x], b[this.thread.x]);
+}
+export function eqKernel(this: KernelThis, a: Buf, b: Buf) {
+  if (a[this.thread.x] === b[this.thread.x]) return 1;
+  return 0;
+}
+export function neKernel(this: KernelThis, a: Buf, b: Buf) {
+  if (a[this.thread.x] !== b[this.thread.x]) return 1;
+  return 0;
+}
+export function ltKernel(this: KernelThis, a: Buf, b: Buf) {
+  if (a[this.thread.x] < b[this.thread.x]) return 1;
+  return 0;
+}
+export function leKernel(this: KernelThis, a: Buf, b: Buf) {
+  if (a[this.thread.x] <= b[this.thread.x]) return 1;
+  return 0;
+}
+export function gtKernel(this: KernelThis, a: Buf, b: Buf) {
+  if (a[this.thread.x] > b[this.thread.x]) return 1;
+  return 0;
+}
+export function geKernel(this: KernelThis, a: Buf, b: Buf) {
+  if (a[this.thread.x] >= b[this.thread.x]) return 1;
+  return 0;
+}
+
+// ---- ternary ----
+
+export function whereKernel(this: KernelThis, c: Buf, a: Buf, b: Buf) {
+  if (c[this.thread.x] !== 0) return a[this.thread.x];
+  return b[this.thread.x];
+}

@@ -1,0 +1,156 @@
+/**
+ * Backend selection: which backend runs ops, chosen automatically, by the SSA_SEG_BACKEND
+ * environment variable, or by `setBackend`. `backendInfo()` reports what actually runs.
+ */
+import type { Backend, BackendName } from './backend.js';
+import { GpuBackend } from './backends/gpu/gpu-backend.js';
+import { probeBrowserGL, probeHeadlessGL, probeWebGPU, webAssemblySupported, type GpuMode } from './backends/gpu/context.js';
+import { ReferenceBackend } from './backends/reference/reference-backend.js';
+
+export const BACKEND_NAMES: readonly BackendName[] = ['webgpu', 'headlessgl', 'webgl2', 'webgl', 'webasm', 'cpu', 'reference'];
+
+export interface BackendOptions {
+  /**
+   * Run kernels under gpu.js's async contract. Default: true for webgpu (which has no other) and
+   * webasm (where it engages worker threads), false elsewhere.
+   */
+  async?: boolean;
+}
+
+const instances = new Map<string, Backend>();
+let current: Backend | null = null;
+
+function envChoice(): string | undefined {
+  const v = typeof process !== 'undefined' ? process.env?.SSA_SEG_BACKEND : undefined;
+  return v && v.trim() !== '' && v.trim() !== 'auto' ? v.trim() : undefined;
+}
+
+function assertName(name: string, where: string): asserts name is BackendName {
+  if (!(BACKEND_NAMES as readonly string[]).includes(name)) {
+    throw new Error(`${where}: unknown backend '${name}'; expected one of ${BACKEND_NAMES.join(', ')} (or 'auto')`);
+  }
+}
+
+function instance(name: BackendName, opts: BackendOptions = {}): Backend {
+  const isAsync = name === 'webgpu' ? true : (opts.async ?? name === 'webasm');
+  const key = `${name}:${isAsync ? 'async' : 'sync'}`;
+  let b = instances.get(key);
+  if (!b) {
+    b = name === 'reference' ? new ReferenceBackend() : new GpuBackend(name as GpuMode, isAsync);
+    instances.set(key, b);
+  }
+  return b;
+}
+
+/** The best backend that can be proven synchronously (everything but WebGPU). */
+function autoSync(): BackendName {
+  const gl = probeBrowserGL();
+  if (gl.webgl2) return 'webgl2';
+  if (gl.webgl) return 'webgl';
+  const hgl = probeHeadlessGL();
+  if (hgl.ok && !hgl.software) return 'headlessgl';
+  return webAssemblySupported() ? 'webasm' : 'cpu';
+}
+
+/**
+ * The backend ops run on. On first use it is chosen synchronously: SSA_SEG_BACKEND if set, else
+ * the best hardware GL context, else webasm, else cpu. WebGPU needs an asynchronous probe, so it is
+ * only chosen by `await ready()` or `await setBackend('webgpu')`.
+ */
+export function backend(): Backend {
+  if (current) return current;
+  const env = envChoice();
+  if (env) {
+    assertName(env, 'SSA_SEG_BACKEND');
+    if (env === 'webgpu') {
+      throw new Error("SSA_SEG_BACKEND=webgpu: WebGPU must be initialised asynchronously; call `await ready()` (or `await setBackend('webgpu')`) before the first op");
+    }
+    current = instance(env);
+  } else {
+    current = instance(autoSync());
+  }
+  return current;
+}
+
+/**
+ * Chooses the backend, including WebGPU when a hardware adapter answers, and resolves to its name.
+ * Call once at start-up; ops called before it use the synchronous choice of `backend()`.
+ */
+export async function ready(): Promise<BackendName> {
+  if (current) return current.name;
+  const env = envChoice();
+  if (env === 'webgpu') return setBackend('webgpu');
+  if (!env) {
+    const probe = await probeWebGPU();
+    if (probe.ok && !probe.software) return setBackend('webgpu');
+  }
+  return backend().name;
+}
+
+/**
+ * Switches the backend ops run on ('auto' picks the best available). Tensors keep the backend that
+ * made them; mixing tensors of two backends in one op is an error.
+ */
+export async function setBackend(name: BackendName | 'auto', opts: BackendOptions = {}): Promise<BackendName> {
+  if (name === 'auto') {
+    current = null;
+    return ready();
+  }
+  assertName(name, 'setBackend');
+  if (name === 'webgpu') {
+    const probe = await probeWebGPU();
+    if (!probe.ok) throw new Error(`setBackend: the webgpu backend is not available here: ${probe.reason}`);
+  }
+  if (name === 'headlessgl') {
+    const probe = probeHeadlessGL();
+    if (!probe.ok) throw new Error(`setBackend: the headlessgl backend is not available here: ${probe.reason}`);
+  }
+  if ((name === 'webgl2' || name === 'webgl') && !probeBrowserGL()[name]) {
+    throw new Error(`setBackend: the ${name} backend needs a browser with ${name === 'webgl2' ? 'WebGL2' : 'WebGL'}`);
+  }
+  if (name === 'webasm' && !webAssemblySupported()) throw new Error('setBackend: WebAssembly is not supported here');
+  current = instance(name, opts);
+  return current.name;
+}
+
+/** Synchronous switch for tests and scripts that already know the backend is available. */
+export function useBackend(name: BackendName, opts: BackendOptions = {}): Backend {
+  assertName(name, 'useBackend');
+  if (name === 'webgpu') throw new Error("useBackend: webgpu needs `await setBackend('webgpu')`");
+  current = instance(name, opts);
+  return current;
+}
+
+/** Runs `fn` with another backend current, restoring the previous one afterwards. */
+export function withBackend<T>(name: BackendName, fn: () => T, opts: BackendOptions = {}): T {
+  const prev = current;
+  current = name === 'webgpu' ? requireInstance(name, opts) : instance(name, opts);
+  try {
+    return fn();
+  } finally {
+    current = prev;
+  }
+}
+
+function requireInstance(name: BackendName, opts: BackendOptions): Backend {
+  const isAsync = true;
+  const b = instances.get(`${name}:${isAsync ? 'async' : 'sync'}`);
+  if (!b) throw new Error(`withBackend: call \`await setBackend('${name}')\` once before using it`);
+  void opts;
+  return b;
+}
+
+/** The name of the backend ops run on. */
+export function getBackend(): BackendName {
+  return backend().name;
+}
+
+/**
+ * What actually runs: the backend, whether kernels run asynchronously, and any kernel gpu.js
+ * moved to another mode (for example a kernel the webasm backend cannot take runs on cpu).
+ */
+export function backendInfo(): { name: BackendName; async: boolean; fallbacks: Record<string, string> } {
+  const b = backend();
+  const fallbacks = b instanceof GpuBackend ? Object.fromEntries(b.fallbacks) : {};
+  return { name: b.name, async: b.isAsync, fallbacks };
+}

@@ -1,0 +1,61 @@
+/**
+ * Storage: one device buffer (a typed array, a gpu.js Texture or a WebGPU buffer) with a reference
+ * count. Handles (RawTensor, Tensor) share storages; the buffer is released when the last reference
+ * goes. Storages produced by an asynchronous backend carry `ready`, the promise of their contents.
+ */
+import type { DType } from './dtype.js';
+
+/** What a backend needs to free its buffers; kept minimal so this module imports no backend. */
+export interface StorageOwner {
+  readonly name: string;
+  releaseValue(value: unknown): void;
+}
+
+/** Live counters, read through `memory()`. */
+export const counters = { numStorages: 0, numBytes: 0, numTensors: 0 };
+
+let nextStorageId = 1;
+
+export class Storage {
+  readonly id = nextStorageId++;
+  /** Device handle; null while an asynchronous kernel is still producing it. */
+  value: unknown = null;
+  /** Pending production of `value` on asynchronous backends; null once settled or on sync backends. */
+  ready: Promise<void> | null = null;
+  /** Set when the kernel that produced this storage failed; reading it rethrows. */
+  error: Error | null = null;
+  refCount = 1;
+  released = false;
+
+  constructor(
+    readonly owner: StorageOwner,
+    readonly size: number,
+    readonly dtype: DType,
+    /** Bytes per element on the device (4 for every gpu.js backend, 8 for the float64 oracle). */
+    readonly bytesPerElement = 4,
+  ) {
+    counters.numStorages++;
+    counters.numBytes += size * bytesPerElement;
+  }
+
+  retain(): void {
+    if (this.released) throw new Error(`internal: retain of released storage #${this.id}`);
+    this.refCount++;
+  }
+
+  /** Drops one reference; frees the device buffer on the last one. */
+  release(): void {
+    if (this.released) return;
+    if (--this.refCount > 0) return;
+    this.released = true;
+    counters.numStorages--;
+    counters.numBytes -= this.size * this.bytesPerElement;
+    const free = () => {
+      if (this.value !== null) this.owner.releaseValue(this.value);
+      this.value = null;
+    };
+    // NOTE: a buffer still being produced is freed after its kernel settles, never under it.
+    if (this.ready) this.ready.then(free, free);
+    else free();
+  }
+}
