@@ -13,7 +13,7 @@ import { backend, withBackend } from './engine.js';
 import { expand as rawExpand, reduceAxes, view } from './raw-ops.js';
 import { rngFor } from './random.js';
 import {
-  broadcastShapes, fmt, inferReshape, keepdimShape, normalizeAxes, normalizeAxis, shapesEqual, sizeOf, squeezeAxes, type Shape,
+  assertValidShape, broadcastShapes, fmt, inferReshape, keepdimShape, normalizeAxes, normalizeAxis, shapesEqual, sizeOf, squeezeAxes, type Shape,
 } from './shape.js';
 import { Tensor, type TensorOrScalar } from './tensor.js';
 
@@ -461,15 +461,17 @@ export function repeat(x: Tensor, sizes: readonly number[]): Tensor {
   if (sizes.some((s) => !Number.isInteger(s) || s < 0)) throw new Error(`repeat: counts must be non-negative integers, got [${sizes.join(', ')}]`);
   const lead = sizes.length - x.rank;
   const base = [...new Array(lead).fill(1), ...x.shape];
-  // [.., d, ..] → [.., 1, d, ..] → expand [.., r, d, ..] → [.., r·d, ..]
-  const inter: number[] = [];
-  const expanded: number[] = [];
-  base.forEach((d, i) => {
-    inter.push(1, d);
-    expanded.push(sizes[i], d);
-  });
-  const y = expand(reshape(x, inter), expanded);
-  return reshape(y, base.map((d, i) => d * sizes[i]));
+  // per repeated axis: [.., d, ..] → [.., 1, d, ..] → expand [.., r, d, ..] → [.., r·d, ..]
+  let y = reshape(x, base);
+  for (let i = 0; i < base.length; i++) {
+    const r = sizes[i];
+    if (r === 1) continue;
+    const s = y.shape;
+    const inter = [...s.slice(0, i), 1, ...s.slice(i)];
+    const wide = [...s.slice(0, i), r, ...s.slice(i)];
+    y = reshape(expand(reshape(y, inter), wide), [...s.slice(0, i), r * s[i], ...s.slice(i + 1)]);
+  }
+  return y;
 }
 
 function assertIndex(op: string, index: Tensor): void {
@@ -877,7 +879,8 @@ export function tensor(data: Nested | ArrayLike<number>, shape?: readonly number
 export function full(shape: readonly number[], value: number, opts: CreationOptions = {}): Tensor {
   assertNumber('full', value, 'value');
   const dtype = opts.dtype ?? 'float32';
-  const t = Tensor.fromRaw(backend().fill(inferReshape('full', [sizeOf(shape)], shape), value, dtype));
+  assertValidShape('full', shape);
+  const t = Tensor.fromRaw(backend().fill(shape, value, dtype));
   if (dtype === 'int32') t.valueRange = [value, value];
   if (opts.requiresGrad) t.requiresGrad_(true);
   return t;

@@ -25,6 +25,8 @@ export class Storage {
   /** Set when the kernel that produced this storage failed; reading it rethrows. */
   error: Error | null = null;
   refCount = 1;
+  /** Queued kernels that will still read this buffer (async backends); they delay the free, not the count. */
+  private holds = 0;
   released = false;
 
   constructor(
@@ -43,13 +45,28 @@ export class Storage {
     this.refCount++;
   }
 
-  /** Drops one reference; frees the device buffer on the last one. */
+  /** Drops one reference. On the last one the storage stops counting and its buffer is freed. */
   release(): void {
     if (this.released) return;
     if (--this.refCount > 0) return;
     this.released = true;
     counters.numStorages--;
     counters.numBytes -= this.size * this.bytesPerElement;
+    this.freeWhenIdle();
+  }
+
+  /** Marks a queued kernel that reads this buffer; `unhold` when it has run. */
+  hold(): void {
+    this.holds++;
+  }
+
+  unhold(): void {
+    this.holds--;
+    if (this.released) this.freeWhenIdle();
+  }
+
+  private freeWhenIdle(): void {
+    if (this.holds > 0) return;
     const free = () => {
       if (this.value !== null) this.owner.releaseValue(this.value);
       this.value = null;

@@ -11,7 +11,7 @@ import type { GPU, IKernelRunShortcut } from 'gpu.js';
 import type { Backend, BinaryOp, Conv2dSpec, MatmulSpec, Pool2dSpec, PoolOp, ReduceOp, UnaryOp } from '../../backend.js';
 import type { DType, HostArray } from '../../dtype.js';
 import { RawTensor } from '../../raw-tensor.js';
-import { MAX_RANK, sizeOf, type Shape } from '../../shape.js';
+import { MAX_RANK, assertValidShape, sizeOf, type Shape } from '../../shape.js';
 import { Storage, type StorageOwner } from '../../storage.js';
 import { createGpu, type GpuMode } from './context.js';
 import * as C from './kernels/conv.js';
@@ -130,6 +130,7 @@ export class GpuBackend implements Backend, StorageOwner {
    * kernel actually runs; in async mode their storages are retained until then.
    */
   private launch(op: string, fn: KernelSource, args: readonly Arg[], shape: Shape, dtype: DType): RawTensor {
+    assertValidShape(op, shape, 'output shape');
     const size = sizeOf(shape);
     const storage = new Storage(this, size, dtype);
     const out = new RawTensor(shape, dtype, storage);
@@ -162,7 +163,7 @@ export class GpuBackend implements Backend, StorageOwner {
       return out;
     }
     const held = inputs.filter((v): v is Storage => v instanceof Storage);
-    for (const s of held) s.retain();
+    for (const s of held) s.hold();
     const run = async () => {
       try {
         k.setOutput([size]);
@@ -171,7 +172,7 @@ export class GpuBackend implements Backend, StorageOwner {
       } catch (e) {
         storage.error = fail(e);
       } finally {
-        for (const s of held) s.release();
+        for (const s of held) s.unhold();
       }
     };
     const p = this.tail.then(run);
@@ -185,6 +186,7 @@ export class GpuBackend implements Backend, StorageOwner {
   // ---- data ----
 
   upload(data: ArrayLike<number>, shape: Shape, dtype: DType): RawTensor {
+    assertValidShape('tensor', shape);
     const arr = Float32Array.from(data as ArrayLike<number>);
     if (this.name === 'webasm' || this.name === 'cpu') {
       const storage = new Storage(this, arr.length, dtype);
