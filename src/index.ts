@@ -31,4 +31,4 @@ export { noGrad, isGradEnabled, setGradEnabled } from './autograd/grad-mode.js';
 export { grad, valueAndGrad } from './autograd/functional.js';
 export { AutogradFunction } from './autograd/function.js';
 export * as nn from './nn/index.js';
-export { Module, Linear, Embedding, Conv2d, BatchNorm2d, GroupNorm, LayerNorm, ReLU, GELU, Identity, Dropout, Dropout2d, Sequential } from './nn/index.js';
+export { Module, Linear, Embedding, Conv2d, BatchNorm2d, GroupNorm, LayerNorm, ReLU, GELU, Identity, Dropout, Dropout2d, Sequential, SGD, AdamW, polyLr, paramGroups } from './nn/index.js';

@@ -5,3 +5,4 @@ export { Conv2d, type Conv2dLayerOptions } from './layers/conv.js';
 export { BatchNorm2d, GroupNorm, LayerNorm } from './layers/norm.js';
 export { ReLU, GELU, Identity, Dropout, Dropout2d, Sequential } from './layers/basic.js';
 export * as init from './init.js';
+export * from './optim/index.js';
