@@ -80,6 +80,9 @@ export class GpuBackend implements Backend, StorageOwner {
   readonly fallbacks = new Map<string, string>();
   /** Number of kernel launches so far (for tests and profiling). */
   launches = 0;
+  /** Per-kernel launch counts and milliseconds, when profiling is on (synchronous modes time exactly). */
+  profile: Map<string, { calls: number; ms: number; cells: number }> | null =
+    typeof process !== 'undefined' && process.env?.SSA_SEG_PROFILE ? new Map() : null;
 
   constructor(
     readonly name: GpuMode,
@@ -153,11 +156,19 @@ export class GpuBackend implements Backend, StorageOwner {
       return err;
     };
     if (!this.isAsync) {
+      const t0 = this.profile ? performance.now() : 0;
       try {
         k.setOutput([size]);
         storage.value = k(...(values() as never[]));
       } catch (e) {
         throw fail(e);
+      }
+      if (this.profile) {
+        const e = this.profile.get(fn.name) ?? { calls: 0, ms: 0, cells: 0 };
+        e.calls++;
+        e.ms += performance.now() - t0;
+        e.cells += size;
+        this.profile.set(fn.name, e);
       }
       this.noteMode(fn, k);
       return out;
