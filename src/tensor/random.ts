@@ -55,3 +55,12 @@ export function manualSeed(seed: number): void {
 export function rngFor(seed?: number): Rng {
   return seed === undefined ? globalRng : new Rng(seed);
 }
+
+/** State of the global generator (to checkpoint and resume a run exactly). */
+export function getGlobalRngState(): number {
+  return globalRng.getState();
+}
+
+export function setGlobalRngState(s: number): void {
+  globalRng.setState(s);
+}

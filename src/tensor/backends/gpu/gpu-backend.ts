@@ -71,6 +71,19 @@ function pad6(values: readonly number[], fillValue: number): number[] {
   return out.concat(values);
 }
 
+/**
+ * Host implementations of hot contractions for the CPU modes (webasm, cpu), with the same contract
+ * as the gpu.js kernels they stand in for (flat row-major Float32Array in and out). The gpu.js
+ * kernel of each op stays: it runs on the GPU modes and is the parity check for these.
+ */
+export interface HostKernels {
+  readonly name: string;
+  matmul?(a: Float32Array, b: Float32Array, spec: MatmulSpec): Float32Array | Promise<Float32Array>;
+  conv2d?(x: Float32Array, w: Float32Array, spec: Conv2dSpec): Float32Array | Promise<Float32Array>;
+  conv2dBackwardInput?(dy: Float32Array, w: Float32Array, spec: Conv2dSpec): Float32Array | Promise<Float32Array>;
+  conv2dBackwardWeight?(x: Float32Array, dy: Float32Array, spec: Conv2dSpec): Float32Array | Promise<Float32Array>;
+}
+
 export class GpuBackend implements Backend, StorageOwner {
   readonly float64 = false;
   private readonly gpu: GPU;
@@ -84,11 +97,19 @@ export class GpuBackend implements Backend, StorageOwner {
   profile: Map<string, { calls: number; ms: number; cells: number }> | null =
     typeof process !== 'undefined' && process.env?.SSA_SEG_PROFILE ? new Map() : null;
 
+  /** Host kernels in use (CPU modes only); null: every op runs as a gpu.js kernel. */
+  host: HostKernels | null = null;
+
   constructor(
     readonly name: GpuMode,
     readonly isAsync: boolean,
   ) {
     this.gpu = createGpu(name);
+  }
+
+  /** Installs (or with null removes) host kernels for the hot contractions; ignored on GPU modes. */
+  setHostKernels(h: HostKernels | null): void {
+    this.host = h;
   }
 
   // ---- storage owner ----
@@ -130,9 +151,23 @@ export class GpuBackend implements Backend, StorageOwner {
 
   /**
    * Launches `fn` over an output of `shape`. Tensor arguments are read from their storages when the
-   * kernel actually runs; in async mode their storages are retained until then.
+   * kernel actually runs; in async mode their storages are held until then.
    */
   private launch(op: string, fn: KernelSource, args: readonly Arg[], shape: Shape, dtype: DType): RawTensor {
+    const k = this.kernel(fn);
+    return this.enqueue(op, fn.name, args, shape, dtype, (values, size) => {
+      k.setOutput([size]);
+      const r = k(...(values as never[]));
+      this.noteMode(fn, k);
+      return r;
+    });
+  }
+
+  /**
+   * Runs `exec` (a kernel launch, or a host implementation) on the argument values, synchronously or
+   * on the in-order queue. The output storage takes whatever `exec` returns (or resolves to).
+   */
+  private enqueue(op: string, name: string, args: readonly Arg[], shape: Shape, dtype: DType, exec: (values: unknown[], size: number) => unknown): RawTensor {
     assertValidShape(op, shape, 'output shape');
     const size = sizeOf(shape);
     const storage = new Storage(this, size, dtype);
@@ -142,7 +177,6 @@ export class GpuBackend implements Backend, StorageOwner {
       return out;
     }
     const inputs = args.map((a) => (a instanceof RawTensor ? a.storageFor(op) : a));
-    const k = this.kernel(fn);
     this.launches++;
     const values = () =>
       inputs.map((v) => {
@@ -151,35 +185,31 @@ export class GpuBackend implements Backend, StorageOwner {
         return v.value;
       });
     const fail = (e: unknown): Error => {
-      const err = new Error(`${op}: kernel ${fn.name} failed on the ${this.name} backend: ${(e as Error)?.message ?? String(e)}`);
+      const err = new Error(`${op}: kernel ${name} failed on the ${this.name} backend: ${(e as Error)?.message ?? String(e)}`);
       (err as Error & { cause?: unknown }).cause = e;
       return err;
     };
     if (!this.isAsync) {
       const t0 = this.profile ? performance.now() : 0;
       try {
-        k.setOutput([size]);
-        storage.value = k(...(values() as never[]));
+        storage.value = exec(values(), size);
       } catch (e) {
         throw fail(e);
       }
       if (this.profile) {
-        const e = this.profile.get(fn.name) ?? { calls: 0, ms: 0, cells: 0 };
+        const e = this.profile.get(name) ?? { calls: 0, ms: 0, cells: 0 };
         e.calls++;
         e.ms += performance.now() - t0;
         e.cells += size;
-        this.profile.set(fn.name, e);
+        this.profile.set(name, e);
       }
-      this.noteMode(fn, k);
       return out;
     }
     const held = inputs.filter((v): v is Storage => v instanceof Storage);
     for (const s of held) s.hold();
     const run = async () => {
       try {
-        k.setOutput([size]);
-        storage.value = await (k(...(values() as never[])) as unknown as Promise<unknown>);
-        this.noteMode(fn, k);
+        storage.value = await exec(values(), size);
       } catch (e) {
         storage.error = fail(e);
       } finally {
@@ -192,6 +222,11 @@ export class GpuBackend implements Backend, StorageOwner {
       storage.ready = null;
     });
     return out;
+  }
+
+  /** Whether host kernels may replace gpu.js kernels here (CPU modes keep storages as typed arrays). */
+  private get hostOk(): boolean {
+    return this.host !== null && (this.name === 'webasm' || this.name === 'cpu');
   }
 
   // ---- data ----
@@ -328,6 +363,10 @@ export class GpuBackend implements Backend, StorageOwner {
   // ---- contractions ----
 
   matmul(a: RawTensor, b: RawTensor, s: MatmulSpec, outShape: Shape): RawTensor {
+    const h = this.host;
+    if (this.hostOk && h?.matmul) {
+      return this.enqueue('matmul', `${h.name}.matmul`, [a, b], outShape, 'float32', (v) => h.matmul!(v[0] as Float32Array, v[1] as Float32Array, s));
+    }
     const meta = Float32Array.from([s.M, s.N, s.K, s.aBatch, s.aRow, s.aCol, s.bBatch, s.bRow, s.bCol]);
     return this.launch('matmul', matmulKernel, [a, b, meta], outShape, 'float32');
   }
@@ -337,15 +376,27 @@ export class GpuBackend implements Backend, StorageOwner {
   }
 
   conv2d(x: RawTensor, w: RawTensor, s: Conv2dSpec): RawTensor {
+    const h = this.host;
+    if (this.hostOk && h?.conv2d) {
+      return this.enqueue('conv2d', `${h.name}.conv2d`, [x, w], [s.N, s.Cout, s.OH, s.OW], 'float32', (v) => h.conv2d!(v[0] as Float32Array, v[1] as Float32Array, s));
+    }
     return this.launch('conv2d', C.conv2dKernel, [x, w, this.convMeta(s)], [s.N, s.Cout, s.OH, s.OW], 'float32');
   }
 
   conv2dBackwardInput(dy: RawTensor, w: RawTensor, s: Conv2dSpec): RawTensor {
+    const h = this.host;
+    if (this.hostOk && h?.conv2dBackwardInput) {
+      return this.enqueue('conv2d', `${h.name}.conv2dBackwardInput`, [dy, w], [s.N, s.Cin, s.H, s.W], 'float32', (v) => h.conv2dBackwardInput!(v[0] as Float32Array, v[1] as Float32Array, s));
+    }
     return this.launch('conv2d', C.conv2dBackwardInputKernel, [dy, w, this.convMeta(s)], [s.N, s.Cin, s.H, s.W], 'float32');
   }
 
   conv2dBackwardWeight(x: RawTensor, dy: RawTensor, s: Conv2dSpec): RawTensor {
     const shape = [s.Cout, s.Cin / s.groups, s.kh, s.kw];
+    const h = this.host;
+    if (this.hostOk && h?.conv2dBackwardWeight) {
+      return this.enqueue('conv2d', `${h.name}.conv2dBackwardWeight`, [x, dy], shape, 'float32', (v) => h.conv2dBackwardWeight!(v[0] as Float32Array, v[1] as Float32Array, s));
+    }
     return this.launch('conv2d', C.conv2dBackwardWeightKernel, [x, dy, this.convMeta(s)], shape, 'float32');
   }
 
