@@ -1,13 +1,51 @@
 #!/usr/bin/env bash
 # System packages for gpu.js's `webgpu` (Dawn on Mesa lavapipe) and `headlessgl` (native `gl`)
 # backends on Debian 12 (bookworm), CPU-only.  Run as root (or with sudo) BEFORE `npm ci`:
-# `npm ci` builds gpu.js's optional dependency `gl` from source, and that build silently
-# skipped (optional dependency) when libxi-dev / libglew-dev are missing.
+# `npm ci` builds gpu.js's optional dependency `gl` from source, and when libxi-dev is missing
+# that build fails and npm silently drops `gl` (after which `npm rebuild gl` is a no-op).
 #
-#   sudo .ci/setup-gpu.sh && npm ci && npm rebuild gl   # see docs/backends.md
+#   sudo .ci/setup-gpu.sh          # apt part (this must come before npm ci)
+#   JOBS=max npm ci                 # builds gl from source (~2-3.5 min on 2 cores)
+#   .ci/setup-gpu.sh --check        # optional: prove both backends run (node only, no npm)
 #
-# Idempotent: re-running it skips what is already in place.  Does not run npm.
+# Idempotent: re-running it skips what is already in place.  Never runs npm.
+# See docs/backends.md.
 set -euo pipefail
+
+if [ "${1:-}" = "--check" ]; then
+  # Post-`npm ci` check, run from the project root: gl's native binding exists and both
+  # backends run one tiny kernel.  Fails loudly where npm skipped the optional gl build.
+  export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp/xdg-runtime-$(id -u)}
+  mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
+  rc=0
+  if [ -f node_modules/gl/build/Release/webgl.node ]; then
+    echo "[setup-gpu] gl native binding: node_modules/gl/build/Release/webgl.node"
+  else
+    echo "[setup-gpu] ERROR: node_modules/gl/build/Release/webgl.node missing: npm skipped the optional gl build." >&2
+    echo "[setup-gpu]   Run this script (apt part) first, then 'npm ci' again ('npm rebuild gl' is a no-op once gl was skipped)." >&2
+    rc=1
+  fi
+  echo "[setup-gpu] headlessgl: xvfb-run -a node (gpu.js mode 'headlessgl')"
+  xvfb-run -a node --input-type=module -e "
+    import gpujs from 'gpu.js';
+    const k = new gpujs.GPU({ mode: 'headlessgl' }).createKernel(function (a) { return a[this.thread.x] * 2 + 1; }, { output: [4] });
+    const r = Array.from(k(new Float32Array([0, 1, 2, 3])));
+    if (r.join() !== '1,3,5,7') throw new Error('headlessgl gave ' + r);
+    console.log('[setup-gpu] headlessgl ok', r.join());" || rc=1
+  echo "[setup-gpu] webgpu: node (gpu.js mode 'webgpu', navigator.gpu from the webgpu package, XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR)"
+  node --input-type=module -e "
+    import { create, globals } from 'webgpu';
+    Object.assign(globalThis, globals);
+    globalThis.navigator = { gpu: create([]) };
+    const gpujs = (await import('gpu.js')).default;
+    if (!(await gpujs.GPU.isWebGPUAvailable())) throw new Error('no WebGPU adapter (is mesa-vulkan-drivers from bookworm-backports installed?)');
+    const k = new gpujs.GPU({ mode: 'webgpu' }).createKernel(function (a) { return a[this.thread.x] * 2 + 1; }, { output: [4] });
+    const r = Array.from(await k(new Float32Array([0, 1, 2, 3])));
+    await gpujs.WebGPUContext.destroy();
+    if (r.join() !== '1,3,5,7') throw new Error('webgpu gave ' + r);
+    console.log('[setup-gpu] webgpu ok', r.join());" 2> >(grep -v 'artificially reduced' >&2) || rc=1
+  exit $rc
+fi
 
 log()  { printf '[setup-gpu] %s\n' "$*"; }
 step() { # step "description" cmd args...  -- runs and times one step
@@ -23,11 +61,16 @@ if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
 export DEBIAN_FRONTEND=noninteractive
 T_START=$SECONDS
 
-# Build deps of gl@8.1.6 (node-gyp + ANGLE): pkg-config must find x11, xi, xext.
-GL_BUILD_DEPS=(build-essential python3 pkg-config libx11-dev libxi-dev libxext-dev libglu1-mesa-dev libglew-dev)
+# Build deps of gl@8.1.6 (node-gyp + ANGLE): a C++ toolchain and python3 for node-gyp;
+# pkg-config must find x11 xi xext (binding.gyp links -lX11 -lXi -lXext); ANGLE's
+# FunctionsGLX.cpp includes <GL/glx.h> (libgl-dev -> libglx-dev).  libGL.so.1 is dlopen()ed at
+# run time.  libglu1-mesa-dev and libglew-dev are NOT used by this build (built without them).
+# On the Debian 12 base image only libxi-dev is missing from this list.
+GL_BUILD_DEPS=(build-essential python3 pkg-config libx11-dev libxi-dev libxext-dev libgl-dev)
 # Run-time X server for headlessgl (`xvfb-run -a node ...`); xvfb-run needs xauth.
 X_RUNTIME=(xvfb xauth)
-# Vulkan driver for Dawn: lavapipe from bookworm-backports (bookworm's Mesa 22.3 is rejected by Dawn).
+# Vulkan driver for Dawn: lavapipe from bookworm-backports (Mesa 25.0.7 tested; bookworm's own
+# Mesa 22.3 is rejected by Dawn per /work/shared/NOTES-GPU.md).  Any major >= 23 counts as done.
 BACKPORTS_SUITE=bookworm-backports
 MIN_MESA_MAJOR=23
 

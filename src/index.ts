@@ -10,7 +10,7 @@ export type { DType, HostArray } from './tensor/dtype.js';
 export type { Shape } from './tensor/shape.js';
 export type { BackendName, Backend } from './tensor/backend.js';
 export { tidy, keep, dispose, memory } from './tensor/memory.js';
-export { backend, backendInfo, getBackend, ready, setBackend, useBackend, withBackend, BACKEND_NAMES, type BackendOptions } from './tensor/engine.js';
+export { backend, backendInfo, getBackend, ready, setBackend, shutdown, useBackend, withBackend, BACKEND_NAMES, type BackendOptions } from './tensor/engine.js';
 export { manualSeed, Rng } from './tensor/random.js';
 export {
   // creation

@@ -1,6 +1,7 @@
 /** The `ssa-seg` command line: data, train, eval, predict, plot. */
 import { UsageError } from './args.js';
 import { dataCommand } from './data.js';
+import { demoCommand } from './demo.js';
 import { evalCommand } from './eval.js';
 import { plotCommand } from './plot.js';
 import { predictCommand } from './predict.js';
@@ -8,6 +9,7 @@ import { trainCommand } from './train.js';
 
 const USAGE = `usage: ssa-seg <command> [options]   (ssa-seg <command> --help for its options)
 
+  demo                                       the main job: M2NIST, vanilla vs SSA head, table and pictures
   data m2nist --out DIR                      build the default dataset (real MNIST digits on 64×84 canvases)
   train --data DIR --out RUN [--head ssa]    train, with progress bar, log, checkpoints, final evaluation
   eval --checkpoint FILE|RUN [--json OUT]    mIoU, aAcc, mAcc, per-class IoU/Acc, confusion matrix
@@ -19,6 +21,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (cmd) {
       case 'data': await dataCommand(rest); break;
+      case 'demo': await demoCommand(rest); break;
       case 'train': await trainCommand(rest); break;
       case 'eval': await evalCommand(rest); break;
       case 'predict': await predictCommand(rest); break;

@@ -154,3 +154,22 @@ export function backendInfo(): { name: BackendName; async: boolean; fallbacks: R
   const fallbacks = b instanceof GpuBackend ? Object.fromEntries(b.fallbacks) : {};
   return { name: b.name, async: b.isAsync, fallbacks };
 }
+
+/**
+ * Frees every backend's kernels and device state, and closes WebGPU's device (without this a Node
+ * process that used webgpu does not exit). Tensors made before become unusable.
+ */
+export async function shutdown(): Promise<void> {
+  for (const b of instances.values()) {
+    await b.sync().catch(() => undefined);
+    b.destroy();
+  }
+  const usedWebGPU = [...instances.keys()].some((k) => k.startsWith('webgpu'));
+  instances.clear();
+  current = null;
+  if (usedWebGPU) {
+    const gpujs = (await import('gpu.js')) as unknown as { WebGPUContext?: { destroy?: () => Promise<void> | void }; default?: { WebGPUContext?: { destroy?: () => Promise<void> | void } } };
+    const ctx = gpujs.WebGPUContext ?? gpujs.default?.WebGPUContext;
+    await ctx?.destroy?.();
+  }
+}

@@ -144,7 +144,9 @@ export class GpuBackend implements Backend, StorageOwner {
   private noteMode(fn: KernelSource, k: IKernelRunShortcut): void {
     const inner = (k as unknown as { kernel?: { constructor?: { mode?: string }; fallbackReason?: string | null } }).kernel;
     const mode = inner?.constructor?.mode;
-    if (mode && mode !== this.name && !this.fallbacks.has(fn.name)) {
+    // NOTE: GL kernels report their family ('gpu'); only a move to plain JS, or a stated reason, is a fallback.
+    const moved = !!inner?.fallbackReason || (mode === 'cpu' && this.name !== 'cpu');
+    if (moved && !this.fallbacks.has(fn.name)) {
       this.fallbacks.set(fn.name, inner?.fallbackReason ?? `ran on ${mode}`);
     }
   }
