@@ -32,3 +32,14 @@ export { grad, valueAndGrad } from './autograd/functional.js';
 export { AutogradFunction } from './autograd/function.js';
 export * as nn from './nn/index.js';
 export { Module, Linear, Embedding, Conv2d, BatchNorm2d, GroupNorm, LayerNorm, ReLU, GELU, Identity, Dropout, Dropout2d, Sequential, SGD, AdamW, polyLr, paramGroups } from './nn/index.js';
+export {
+  SSAHead, SSA_LOSS_NAMES, type SSAHeadOptions, type SSAHeadConfig, type SSALossName, type SSATrainOutput, type SSAExplanation,
+  boundaryMask, cannyLabelEdges, cosineLogits, COSINE_SCALE, relationMatrix, responseDistillation, semanticDistillation,
+  spatialDistillation, diceLoss, prepareTargets, downsampleLabels,
+  loadSafetensors, saveSafetensors, readSafetensors, type HostTensor, type SafetensorsContents,
+} from './ssa/index.js';
+export { SegModel, VanillaHead, CompactBackbone, LightDecoder, DEFAULT_COMPACT, type ClassifierHead, type CompactConfig } from './models/index.js';
+export { openDataset, DataLoader, buildM2nist, type SegDataset, type Sample, type Batch } from './data/index.js';
+export { ConfusionMatrix, type SegMetrics } from './train/metrics.js';
+export { train, type TrainResult } from './train/trainer.js';
+export { defaultConfig, type TrainConfig } from './train/config.js';

@@ -506,11 +506,14 @@ export function indexSelect(x: Tensor, axis: number, index: Tensor): Tensor {
   return out;
 }
 
-/** One-hot encoding of int32 labels: float32 [..., numClasses]. Not differentiable. */
-export function oneHot(labels: Tensor, numClasses: number): Tensor {
+/**
+ * One-hot encoding of int32 labels: float32 [..., numClasses]. Not differentiable. Labels must lie in
+ * [0, numClasses) or equal `ignoreIndex`, whose rows are all zero.
+ */
+export function oneHot(labels: Tensor, numClasses: number, opts: { ignoreIndex?: number } = {}): Tensor {
   assertIndex('oneHot', labels);
   if (!Number.isInteger(numClasses) || numClasses <= 0) throw new Error(`oneHot: numClasses must be a positive integer, got ${numClasses}`);
-  checkRange('oneHot', labels, numClasses);
+  checkRange('oneHot', labels, numClasses, opts.ignoreIndex);
   return constant('oneHot', [labels], () => backend().oneHot(labels, numClasses));
 }
 
@@ -865,6 +868,8 @@ export function tensor(data: Nested | ArrayLike<number>, shape?: readonly number
     if (typeof v !== 'number') throw new Error(`tensor: element ${i} is not a number (${String(v)})`);
     if (dtype === 'int32') {
       if (!Number.isInteger(v)) throw new Error(`tensor: int32 data must hold integers, element ${i} is ${v}`);
+      // NOTE: gpu.js keeps every value as float32 on the device, exact for integers up to 2^24.
+      if (Math.abs(v) > 16777216) throw new Error(`tensor: int32 values must lie within ±2^24 (16777216), element ${i} is ${v}`);
       if (v < lo) lo = v;
       if (v > hi) hi = v;
     }
