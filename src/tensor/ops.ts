@@ -53,6 +53,7 @@ export function broadcastTo(x: Tensor, shape: Shape): Tensor {
   broadcastShapes('expand', x.shape, shape);
   const lead = shape.length - x.rank;
   const r = lead > 0 ? reshape(x, [...new Array(lead).fill(1), ...x.shape]) : x;
+  if (shapesEqual(r.shape, shape)) return r;
   return apply(new F.Expand(shape), r);
 }
 

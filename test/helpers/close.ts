@@ -24,7 +24,7 @@ const TABLE = {
   'cpu-forward': { atol: 1e-6, rtol: 1e-4 },
   'device-forward': { atol: 1e-5, rtol: 1e-3 },
   'device-grad': { atol: 1e-4, rtol: 1e-3 },
-} as const satisfies Record<ToleranceKind, Tolerance>;
+} as const satisfies Record<ToleranceKind, Tolerance & { eps?: number }>;
 
 /** STYLE 5.9's default tolerances, one place (as tfjs's testEpsilon()). */
 export function testTolerance(kind: 'gradcheck'): GradcheckTolerance;

@@ -24,6 +24,9 @@ import * as R from './kernels/reduce.js';
 type KernelSource = (...args: any[]) => number;
 type Arg = RawTensor | number | Float32Array;
 
+/** Stands in for empty inputs (gpu.js rejects zero-length arguments). */
+const EMPTY_STAND_IN = new Float32Array(1);
+
 /** Rows longer than this are reduced in two passes (chunks of about √R), so no thread loops too long. */
 const ONE_PASS_MAX = 4096;
 
@@ -184,7 +187,8 @@ export class GpuBackend implements Backend, StorageOwner {
       inputs.map((v) => {
         if (!(v instanceof Storage)) return v;
         if (v.error) throw v.error;
-        return v.value;
+        // NOTE: gpu.js cannot take an empty argument; kernels never read an empty input's cells.
+        return v.size === 0 ? this.emptyStandIn() : v.value;
       });
     const fail = (e: unknown): Error => {
       const err = new Error(`${op}: kernel ${name} failed on the ${this.name} backend: ${(e as Error)?.message ?? String(e)}`);
@@ -226,6 +230,24 @@ export class GpuBackend implements Backend, StorageOwner {
     return out;
   }
 
+  private standIn: unknown = null;
+
+  /**
+   * What an empty input is passed as: a 1-cell host array, or on GL modes a 1-cell texture (GL kernels
+   * must never see host arrays and textures in the same argument slot).
+   */
+  private emptyStandIn(): unknown {
+    if (this.standIn === null) {
+      const gl = this.name === 'headlessgl' || this.name === 'webgl' || this.name === 'webgl2';
+      if (gl) {
+        const k = this.kernel(E.uploadKernel);
+        k.setOutput([1]);
+        this.standIn = k(EMPTY_STAND_IN as never);
+      } else this.standIn = EMPTY_STAND_IN;
+    }
+    return this.standIn;
+  }
+
   /** Whether host kernels may replace gpu.js kernels here (CPU modes keep storages as typed arrays). */
   private get hostOk(): boolean {
     return this.host !== null && (this.name === 'webasm' || this.name === 'cpu');
@@ -242,7 +264,7 @@ export class GpuBackend implements Backend, StorageOwner {
       return new RawTensor(shape, dtype, storage);
     }
     // NOTE: on GL and WebGPU a copy kernel moves the data into device memory once.
-    return this.launch('upload', E.copyKernel, [arr], shape, dtype);
+    return this.launch('upload', E.uploadKernel, [arr], shape, dtype);
   }
 
   async download(x: RawTensor): Promise<HostArray> {

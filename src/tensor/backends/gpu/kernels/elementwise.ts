@@ -43,6 +43,13 @@ export function floorKernel(this: KernelThis, x: Buf) {
 export function copyKernel(this: KernelThis, x: Buf) {
   return x[this.thread.x];
 }
+/**
+ * The same copy, kept as a separate kernel for uploads (host arrays in), so that no compiled kernel
+ * sees both host arrays and device textures (headless-gl mixes them up across sizes).
+ */
+export function uploadKernel(this: KernelThis, x: Buf) {
+  return x[this.thread.x];
+}
 /** NOTE: relu'(0) = 0, the PyTorch convention; `stepKernel` is that derivative. */
 export function reluKernel(this: KernelThis, x: Buf) {
   return Math.max(x[this.thread.x], 0);
@@ -118,7 +125,8 @@ export function powScalarKernel(this: KernelThis, x: Buf, s: number, isInt: numb
   }
   const a = Math.pow(Math.abs(v), s);
   if (v > 0) return a;
-  if (isInt === 0) return Math.sqrt(-1);
+  // NOTE: NaN made at run time (v − v = 0 here); WGSL rejects a literal sqrt(-1) at compile time.
+  if (isInt === 0) return (v - v) / (v - v);
   if (odd === 1) return -a;
   return a;
 }
@@ -188,7 +196,7 @@ export function powKernel(this: KernelThis, a: Buf, b: Buf) {
   }
   const p = Math.pow(Math.abs(v), s);
   if (v > 0) return p;
-  if (Math.floor(s) !== s) return Math.sqrt(-1);
+  if (Math.floor(s) !== s) return (v - v) / (v - v);
   const half = s * 0.5;
   if (Math.floor(half) !== half) return -p;
   return p;
