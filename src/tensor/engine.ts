@@ -6,13 +6,14 @@ import type { Backend, BackendName } from './backend.js';
 import { GpuBackend } from './backends/gpu/gpu-backend.js';
 import { probeBrowserGL, probeHeadlessGL, probeWebGPU, webAssemblySupported, type GpuMode } from './backends/gpu/context.js';
 import { ReferenceBackend } from './backends/reference/reference-backend.js';
+import { installWasmKernels } from './backends/wasm/index.js';
 
 export const BACKEND_NAMES: readonly BackendName[] = ['webgpu', 'headlessgl', 'webgl2', 'webgl', 'webasm', 'cpu', 'reference'];
 
 export interface BackendOptions {
   /**
-   * Run kernels under gpu.js's async contract. Default: true for webgpu (which has no other) and
-   * webasm (where it engages worker threads), false elsewhere.
+   * Run kernels under gpu.js's async contract. Default: true for webgpu (which has no other) and, in
+   * Node, for webasm (where it engages worker threads); false elsewhere.
    */
   async?: boolean;
 }
@@ -32,11 +33,17 @@ function assertName(name: string, where: string): asserts name is BackendName {
 }
 
 function instance(name: BackendName, opts: BackendOptions = {}): Backend {
-  const isAsync = name === 'webgpu' ? true : (opts.async ?? name === 'webasm');
+  // NOTE: threaded webasm is the default in Node only: in browsers gpu.js's worker pool keeps one
+  // WebAssembly.Memory per kernel size alive and Chromium refuses new ones after ~120.
+  const isNodeProcess = typeof process !== 'undefined' && !!process.versions?.node;
+  const isAsync = name === 'webgpu' ? true : (opts.async ?? (name === 'webasm' && isNodeProcess));
   const key = `${name}:${isAsync ? 'async' : 'sync'}`;
   let b = instances.get(key);
   if (!b) {
     b = name === 'reference' ? new ReferenceBackend() : new GpuBackend(name as GpuMode, isAsync);
+    // NOTE: on webasm and cpu, hand-written WebAssembly SIMD kernels take GEMM and convolution
+    // (SSA_SEG_WASM_KERNELS=0 turns them off); the gpu.js kernels stay for the GPU modes.
+    if (b instanceof GpuBackend) installWasmKernels(b);
     instances.set(key, b);
   }
   return b;
@@ -149,10 +156,11 @@ export function getBackend(): BackendName {
  * What actually runs: the backend, whether kernels run asynchronously, and any kernel gpu.js
  * moved to another mode (for example a kernel the webasm backend cannot take runs on cpu).
  */
-export function backendInfo(): { name: BackendName; async: boolean; fallbacks: Record<string, string> } {
+export function backendInfo(): { name: BackendName; async: boolean; hostKernels: string | null; fallbacks: Record<string, string> } {
   const b = backend();
   const fallbacks = b instanceof GpuBackend ? Object.fromEntries(b.fallbacks) : {};
-  return { name: b.name, async: b.isAsync, fallbacks };
+  const hostKernels = b instanceof GpuBackend && b.host && (b.name === 'webasm' || b.name === 'cpu') ? b.host.name : null;
+  return { name: b.name, async: b.isAsync, hostKernels, fallbacks };
 }
 
 /**

@@ -1,0 +1,224 @@
+/**
+ * Hand-written WebAssembly SIMD kernels for the hot contractions (matmul, conv2d and its two
+ * backward passes), installed as the gpu.js backend's `HostKernels` on the CPU modes (webasm, cpu).
+ * Same contract as the gpu.js kernels they replace: flat row-major Float32Array in and out.
+ *
+ * Threads: jobs large enough (PARALLEL_MIN_FLOP) run on worker threads over one shared
+ * WebAssembly.Memory. On a synchronous backend the calling thread works too and then sleeps in
+ * Atomics.wait for the last tasks; on an asynchronous backend the workers do all the work and the
+ * kernel returns a Promise. Without SharedArrayBuffer (or with one thread) everything runs on the
+ * calling thread.
+ *
+ * Environment: SSA_SEG_WASM_KERNELS=0 leaves the gpu.js kernels in place; SSA_SEG_WASM_THREADS=n sets
+ * the thread count (default: hardware threads, at most 8). In a browser, await prepareWasmKernels()
+ * before first use (main threads may not compile synchronously).
+ */
+import type { Conv2dSpec, MatmulSpec } from '../../backend.js';
+import type { HostKernels } from '../gpu/gpu-backend.js';
+import {
+  type Built,
+  buildConv2d,
+  buildConv2dBackwardInput,
+  buildConv2dBackwardWeight,
+  buildMatmul,
+  conv2dFlop,
+  matmulFlop,
+} from './jobs.js';
+import { WasmRuntime, hardwareThreads, threadsSupported, wasmSimdSupported } from './runtime.js';
+
+export { WasmRuntime, threadsSupported, wasmSimdSupported } from './runtime.js';
+
+/** Below this many flops a job runs on the calling thread (waking workers costs tens of µs). */
+export const PARALLEL_MIN_FLOP = 1 << 21;
+const MAX_DEFAULT_THREADS = 8;
+
+function env(name: string): string | undefined {
+  const p = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
+  const v = p?.env?.[name];
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+/** Thread count: SSA_SEG_WASM_THREADS, else the hardware threads (at most 8). */
+export function defaultThreads(): number {
+  const v = env('SSA_SEG_WASM_THREADS');
+  if (v !== undefined) {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`SSA_SEG_WASM_THREADS must be a positive integer, got '${v}'`);
+    return n;
+  }
+  return Math.min(MAX_DEFAULT_THREADS, hardwareThreads());
+}
+
+/** Whether the kernels should be installed: not when SSA_SEG_WASM_KERNELS=0, nor without SIMD. */
+export function wasmKernelsEnabled(): boolean {
+  const v = env('SSA_SEG_WASM_KERNELS');
+  if (v === '0' || v === 'false' || v === 'off') return false;
+  return wasmSimdSupported();
+}
+
+// One threaded runtime per thread count, shared by every WasmKernels; plus a single-threaded one for
+// the rare synchronous call that arrives while an asynchronous job holds the shared arena.
+const runtimes = new Map<number, WasmRuntime>();
+let spare: WasmRuntime | null = null;
+
+function runtimeFor(threads: number): WasmRuntime {
+  let rt = runtimes.get(threads);
+  if (!rt) {
+    rt = new WasmRuntime({ shared: threads > 1 && threadsSupported(), threads });
+    runtimes.set(threads, rt);
+  }
+  return rt;
+}
+
+/**
+ * Compiles and instantiates the kernels asynchronously. Optional in Node and in workers; on a
+ * browser's main thread, which refuses synchronous compilation of modules over 4 KB, call it (and
+ * await it) before the backend is first used, or installWasmKernels declines to install.
+ */
+export async function prepareWasmKernels(threads = defaultThreads()): Promise<void> {
+  if (!runtimes.has(threads)) runtimes.set(threads, await WasmRuntime.create({ shared: threads > 1 && threadsSupported(), threads }));
+}
+
+function spareRuntime(): WasmRuntime {
+  spare ??= new WasmRuntime({ shared: false, threads: 1 });
+  return spare;
+}
+
+export interface WasmKernelOptions {
+  /** Return Promises for threaded jobs (the backend's queue awaits them). Default false. */
+  async?: boolean;
+  /** Compute threads (default `defaultThreads()`); 1 runs everything on the calling thread. */
+  threads?: number;
+  /** Flops from which a job is split over threads (default PARALLEL_MIN_FLOP). */
+  parallelMinFlop?: number;
+}
+
+/** The host kernels: every method copies its operands into WebAssembly memory, runs one job, copies out. */
+export class WasmKernels implements HostKernels {
+  readonly name = 'wasm';
+  readonly async: boolean;
+  readonly threads: number;
+  private readonly parallelMinFlop: number;
+
+  constructor(opts: WasmKernelOptions = {}) {
+    this.async = opts.async ?? false;
+    this.threads = Math.max(1, Math.floor(opts.threads ?? defaultThreads()));
+    this.parallelMinFlop = opts.parallelMinFlop ?? PARALLEL_MIN_FLOP;
+  }
+
+  /** The runtime this instance uses (for diagnostics and warm-up). */
+  get runtime(): WasmRuntime {
+    return runtimeFor(this.threads);
+  }
+
+  matmul(a: Float32Array, b: Float32Array, spec: MatmulSpec): Float32Array | Promise<Float32Array> {
+    if (spec.K === 0) return new Float32Array(spec.batch * spec.M * spec.N);
+    return this.exec(matmulFlop(spec), (rt, t) => buildMatmul(rt, a, b, spec, t));
+  }
+
+  conv2d(x: Float32Array, w: Float32Array, spec: Conv2dSpec): Float32Array | Promise<Float32Array> {
+    if (spec.Cin === 0) return new Float32Array(spec.N * spec.Cout * spec.OH * spec.OW);
+    return this.exec(conv2dFlop(spec), (rt, t) => buildConv2d(rt, x, w, spec, t));
+  }
+
+  conv2dBackwardInput(dy: Float32Array, w: Float32Array, spec: Conv2dSpec): Float32Array | Promise<Float32Array> {
+    if (spec.Cout === 0 || spec.OH * spec.OW === 0) return new Float32Array(spec.N * spec.Cin * spec.H * spec.W);
+    return this.exec(conv2dFlop(spec), (rt, t) => buildConv2dBackwardInput(rt, dy, w, spec, t));
+  }
+
+  conv2dBackwardWeight(x: Float32Array, dy: Float32Array, spec: Conv2dSpec): Float32Array | Promise<Float32Array> {
+    if (spec.N === 0 || spec.OH * spec.OW === 0) return new Float32Array(spec.Cout * (spec.Cin / spec.groups) * spec.kh * spec.kw);
+    return this.exec(conv2dFlop(spec), (rt, t) => buildConv2dBackwardWeight(rt, x, dy, spec, t));
+  }
+
+  /**
+   * Runs one job. Small jobs (and every job with one thread) run on the calling thread and return
+   * the array; large ones on an asynchronous instance return a Promise.
+   */
+  private exec(flop: number, build: (rt: WasmRuntime, threads: number) => Built): Float32Array | Promise<Float32Array> {
+    const rt = runtimeFor(this.threads);
+    const parallel = this.threads > 1 && rt.shared && flop >= this.parallelMinFlop;
+    if (this.async && parallel) {
+      return rt.exclusive(async () => {
+        rt.reset();
+        const b = build(rt, rt.threads);
+        await rt.runAsync(b.job);
+        return b.read();
+      });
+    }
+    // NOTE: a synchronous call cannot wait for an asynchronous job holding the shared arena; it
+    // takes the spare single-threaded runtime instead.
+    const use = rt.busy ? spareRuntime() : rt;
+    use.busy = true;
+    try {
+      use.reset();
+      const b = build(use, parallel && use === rt ? rt.threads : 1);
+      use.runSync(b.job, parallel && use === rt);
+      return b.read();
+    } finally {
+      use.busy = false;
+    }
+  }
+}
+
+/** The part of GpuBackend installWasmKernels needs. */
+interface HostKernelTarget {
+  readonly name: string;
+  readonly isAsync: boolean;
+  setHostKernels(h: HostKernels | null): void;
+}
+
+/**
+ * Installs the WebAssembly kernels on a gpu.js backend in a CPU mode (webasm, cpu), unless
+ * SSA_SEG_WASM_KERNELS=0 or SIMD is missing; returns whether it did. Other modes are left alone.
+ */
+export function installWasmKernels(backend: HostKernelTarget, opts: Omit<WasmKernelOptions, 'async'> = {}): boolean {
+  if (backend.name !== 'webasm' && backend.name !== 'cpu') return false;
+  if (!wasmKernelsEnabled()) return false;
+  const k = new WasmKernels({ ...opts, async: backend.isAsync });
+  try {
+    // create the runtime now, so an environment that cannot compile synchronously keeps gpu.js's kernels
+    void k.runtime;
+  } catch {
+    return false;
+  }
+  backend.setHostKernels(k);
+  return true;
+}
+
+/**
+ * Runs a few small jobs of every kind on the calling thread so V8 tiers the kernels up from its
+ * baseline compiler (Liftoff) to TurboFan before anything is timed; the compiled code is shared by
+ * every runtime and worker. Optional: without it the first large jobs simply run slower.
+ */
+export async function warmUpWasmKernels(rounds = 12): Promise<void> {
+  const k = new WasmKernels({ threads: 1 });
+  const r = (n: number) => Float32Array.from({ length: n }, (_, i) => ((i * 7919) % 17) / 17 - 0.5);
+  const mm: MatmulSpec = { batch: 1, M: 96, K: 300, N: 100, aBatch: 0, aRow: 300, aCol: 1, bBatch: 0, bRow: 1, bCol: 300 };
+  const geo = (kh: number, stride: number, groups: number, C: number): Conv2dSpec => {
+    const OH = Math.floor((20 + 2 - kh) / stride) + 1;
+    return { N: 2, Cin: C, H: 20, W: 20, Cout: C, kh, kw: kh, OH, OW: OH, strideH: stride, strideW: stride, padH: 1, padW: 1, dilationH: 1, dilationW: 1, groups };
+  };
+  const convs = [geo(3, 1, 1, 16), geo(3, 2, 1, 16), geo(3, 1, 16, 16)];
+  const a = r(96 * 300);
+  const b = r(300 * 100);
+  for (let i = 0; i < rounds; i++) {
+    k.matmul(a, b, mm);
+    for (const s of convs) {
+      const x = r(s.N * s.Cin * s.H * s.W);
+      const w = r(s.Cout * (s.Cin / s.groups) * s.kh * s.kw);
+      const dy = r(s.N * s.Cout * s.OH * s.OW);
+      k.conv2d(x, w, s);
+      k.conv2dBackwardInput(dy, w, s);
+      k.conv2dBackwardWeight(x, dy, s);
+    }
+    // let the background TurboFan compilations finish
+    await new Promise((res) => setTimeout(res, 5));
+  }
+}
+
+/** Stops every worker (tests; processes exit without it since workers are unref'd). */
+export function shutdownWasmKernels(): void {
+  for (const rt of runtimes.values()) rt.destroy();
+  runtimes.clear();
+}

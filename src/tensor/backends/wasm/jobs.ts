@@ -1,0 +1,262 @@
+/**
+ * Job builders: lay one contraction's operands, offset tables and scratch out in the runtime's arena
+ * and write the job header kernels.wat reads (word layout documented at the top of kernels.wat).
+ * Each builder returns the job address and a reader for the result; the caller runs the job.
+ *
+ * How each op maps onto the kernels:
+ * - matmul: GEMM tasks over (batch, row chunk, column chunk); B is read through row/column offset
+ *   tables, so transposes and strides cost nothing beyond packing, and batch stride 0 broadcasts.
+ * - conv2d: per (image, group, pixel chunk), y = W_g · im2col(x), im2col read on the fly by the B
+ *   packer from a zero-padded copy of the image. Depthwise stride 1 runs direct SIMD loops instead.
+ * - conv2dBackwardInput: stride 1 is the forward conv of dy with the flipped, transposed weights
+ *   and padding (k−1)·d − p; other strides run Wᵀ·dy into a column buffer and scatter it (col2im).
+ * - conv2dBackwardWeight: per (group, tap chunk), Σ_n dy[n] · im2col(x[n])ᵀ, each task owning its
+ *   slice of dW (no reduction); depthwise stride 1 runs direct SIMD loops.
+ */
+import type { Conv2dSpec, MatmulSpec } from '../../backend.js';
+import type { WasmRuntime } from './runtime.js';
+
+const KIND_GEMM = 1;
+const KIND_CONV_FWD = 2;
+const KIND_CONV_BWD_INPUT = 3;
+const KIND_CONV_BWD_WEIGHT = 4;
+const KIND_DW_FWD = 5;
+const KIND_DW_BWD_WEIGHT = 6;
+
+/** Floats per thread in the column buffer of the strided backward-input path (1 MiB). */
+const COL_FLOATS = 1 << 18;
+const HEADER_BYTES = 256;
+/** At most this many floats of per-chunk dW copies (64 MiB) before splitting taps instead of images. */
+const MAX_PARTIAL_FLOATS = 1 << 24;
+
+export interface Built {
+  job: number;
+  /** The result, copied out of the arena. */
+  read(): Float32Array;
+}
+
+const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
+const roundUp = (a: number, m: number) => Math.ceil(a / m) * m;
+
+/**
+ * Splits `total` items into at most `want` chunks of a multiple of `align` items; returns the chunk
+ * size and the number of chunks.
+ */
+function split(total: number, want: number, align: number): { size: number; count: number } {
+  const count0 = Math.max(1, Math.min(want, ceilDiv(total, align)));
+  const size = roundUp(ceilDiv(total, count0), align);
+  return { size, count: ceilDiv(total, size) };
+}
+
+/** Job header: common words, then `words` from word 8 on. */
+function header(rt: WasmRuntime, kind: number, ntasks: number, threads: number, taskScratch: number, words: readonly number[]): number {
+  const stride = roundUp(rt.scratchFixed + taskScratch, 64);
+  const job = rt.alloc(HEADER_BYTES, 'job header');
+  // every thread that may run a task (the caller is tid 0, workers 1..threads)
+  const scratch = rt.alloc(stride * (threads + 1), 'scratch');
+  const v = rt.i32;
+  const j = job >> 2;
+  v.fill(0, j, j + HEADER_BYTES / 4);
+  v[j] = kind;
+  v[j + 1] = ntasks;
+  v[j + 2] = 0;
+  v[j + 3] = scratch;
+  v[j + 4] = stride;
+  for (let i = 0; i < words.length; i++) v[j + 8 + i] = words[i];
+  return job;
+}
+
+// ---- matmul ----
+
+export function matmulFlop(s: MatmulSpec): number {
+  return 2 * s.batch * s.M * s.N * s.K;
+}
+
+/** out[b] = A[b]·B[b] per MatmulSpec. `threads` is how many threads will share the job. */
+export function buildMatmul(rt: WasmRuntime, a: Float32Array, b: Float32Array, s: MatmulSpec, threads: number): Built {
+  const { batch, M, N, K } = s;
+  const aPtr = rt.put(a);
+  const bPtr = rt.put(b);
+  const cPtr = rt.alloc(batch * M * N * 4, 'matmul output');
+  const rowT = rt.table(K, (k) => k * s.bRow * 4);
+  const colT = rt.table(N, (n) => n * s.bCol * 4);
+  // NOTE: tasks re-pack the operand they do not split; with few large tasks that costs little.
+  const want = threads > 1 ? Math.max(1, ceilDiv(2 * threads, batch)) : 1;
+  let m = { size: M, count: 1 };
+  let n = { size: N, count: 1 };
+  if (want > 1) {
+    if (N >= M) n = split(N, want, 8);
+    else m = split(M, want, 4);
+  }
+  const job = header(rt, KIND_GEMM, batch * m.count * n.count, threads, 0, [
+    M, N, K, 0,
+    aPtr, s.aBatch * 4, s.aRow * 4, s.aCol * 4,
+    bPtr, s.bBatch * 4, rowT, colT,
+    cPtr, M * N * 4, N * 4,
+    m.count, n.count, m.size, n.size,
+  ]);
+  return { job, read: () => rt.read(cPtr, batch * M * N) };
+}
+
+// ---- conv2d ----
+
+export function conv2dFlop(s: Conv2dSpec): number {
+  return 2 * s.N * s.Cout * s.OH * s.OW * (s.Cin / s.groups) * s.kh * s.kw;
+}
+
+/** Depthwise convolutions (one input and one output channel per group) with stride 1 run direct loops. */
+export function isDepthwise(s: Conv2dSpec): boolean {
+  return s.groups === s.Cin && s.groups === s.Cout && s.strideH === 1 && s.strideW === 1;
+}
+
+/** Words 8..23 of a conv job. */
+function geometry(s: Conv2dSpec): number[] {
+  return [s.N, s.Cin, s.H, s.W, s.Cout, s.kh, s.kw, s.OH, s.OW, s.strideH, s.strideW, s.padH, s.padW, s.dilationH, s.dilationW, s.groups];
+}
+
+/**
+ * The input frame the im2col tables index: the image itself when there is no padding, else a
+ * zero-padded copy covering exactly the receptive fields.
+ */
+function frame(s: Conv2dSpec): { pad: boolean; Hf: number; Wf: number } {
+  if (s.padH === 0 && s.padW === 0) return { pad: false, Hf: s.H, Wf: s.W };
+  return { pad: true, Hf: (s.OH - 1) * s.strideH + (s.kh - 1) * s.dilationH + 1, Wf: (s.OW - 1) * s.strideW + (s.kw - 1) * s.dilationW + 1 };
+}
+
+/** Byte offset of tap r = (ci·kh + ky)·kw + kx, and of output pixel p = oy·OW + ox, in the frame. */
+function imTables(rt: WasmRuntime, s: Conv2dSpec, Hf: number, Wf: number): { tap: number; pix: number } {
+  const cinG = s.Cin / s.groups;
+  const khw = s.kh * s.kw;
+  const tap = rt.table(cinG * khw, (r) => {
+    const ci = Math.floor(r / khw);
+    const ky = Math.floor((r % khw) / s.kw);
+    const kx = r % s.kw;
+    return (ci * Hf * Wf + ky * s.dilationH * Wf + kx * s.dilationW) * 4;
+  });
+  const pix = rt.table(s.OH * s.OW, (p) => {
+    const oy = Math.floor(p / s.OW);
+    const ox = p % s.OW;
+    return (oy * s.strideH * Wf + ox * s.strideW) * 4;
+  });
+  return { tap, pix };
+}
+
+/** Padded frame of the direct depthwise loops: every 8-wide vector load stays inside it. */
+function dwFrame(s: Conv2dSpec): { Hp: number; Wp: number; OWv: number } {
+  const OWv = roundUp(s.OW, 8);
+  return { Hp: s.OH + (s.kh - 1) * s.dilationH, Wp: OWv + (s.kw - 1) * s.dilationW, OWv };
+}
+
+/** The forward conv job on operands already in the arena (shared by conv2d and stride-1 backward input). */
+function convForwardJob(rt: WasmRuntime, xPtr: number, wPtr: number, s: Conv2dSpec, threads: number): Built {
+  const out = s.N * s.Cout * s.OH * s.OW;
+  const yPtr = rt.alloc(out * 4, 'conv2d output');
+  if (isDepthwise(s)) {
+    const { Hp, Wp, OWv } = dwFrame(s);
+    const scratch = roundUp(Hp * Wp * 4, 64) + OWv * 4;
+    const job = header(rt, KIND_DW_FWD, s.N * s.Cin, threads, scratch, [...geometry(s), xPtr, wPtr, yPtr, 1, Hp, Wp, 1, 0, 0, 0]);
+    return { job, read: () => rt.read(yPtr, out) };
+  }
+  const G = s.groups;
+  const P = s.OH * s.OW;
+  const { pad, Hf, Wf } = frame(s);
+  const { tap, pix } = imTables(rt, s, Hf, Wf);
+  const ch = threads > 1 && s.N * G < 2 * threads ? split(P, ceilDiv(2 * threads, s.N * G), 8) : { size: P, count: 1 };
+  const scratch = pad ? (s.Cin / G) * Hf * Wf * 4 : 0;
+  const job = header(rt, KIND_CONV_FWD, s.N * G * ch.count, threads, scratch, [...geometry(s), xPtr, wPtr, yPtr, ch.count, Hf, Wf, pad ? 1 : 0, tap, pix, ch.size]);
+  return { job, read: () => rt.read(yPtr, out) };
+}
+
+export function buildConv2d(rt: WasmRuntime, x: Float32Array, w: Float32Array, s: Conv2dSpec, threads: number): Built {
+  return convForwardJob(rt, rt.put(x), rt.put(w), s, threads);
+}
+
+/**
+ * dx = conv2dBackwardInput(dy, w). Stride 1: dx[n, ci] = Σ_co dy[n, co] ⋆ flip(w[co, ci]) with
+ * padding (k−1)·d − p, i.e. a forward conv with Cin and Cout swapped. Otherwise col2im(Wᵀ·dy).
+ */
+export function buildConv2dBackwardInput(rt: WasmRuntime, dy: Float32Array, w: Float32Array, s: Conv2dSpec, threads: number): Built {
+  const G = s.groups;
+  const cinG = s.Cin / G;
+  const coutG = s.Cout / G;
+  const dyPtr = rt.put(dy);
+  if (s.strideH === 1 && s.strideW === 1) {
+    // w' [Cin, Cout/G, kh, kw]: w'[g·cinG + ci, co, ky, kx] = w[g·coutG + co, ci, kh−1−ky, kw−1−kx]
+    const { kh, kw } = s;
+    const wPtr = rt.alloc(w.length * 4, 'flipped weights');
+    const v = rt.f32;
+    const base = wPtr >> 2;
+    for (let g = 0; g < G; g++) {
+      for (let ci = 0; ci < cinG; ci++) {
+        for (let co = 0; co < coutG; co++) {
+          const dst = base + ((g * cinG + ci) * coutG + co) * kh * kw;
+          const src = ((g * coutG + co) * cinG + ci) * kh * kw;
+          for (let t = 0; t < kh * kw; t++) v[dst + t] = w[src + kh * kw - 1 - t];
+        }
+      }
+    }
+    const t: Conv2dSpec = {
+      N: s.N, Cin: s.Cout, H: s.OH, W: s.OW, Cout: s.Cin, kh, kw, OH: s.H, OW: s.W,
+      strideH: 1, strideW: 1, padH: (kh - 1) * s.dilationH - s.padH, padW: (kw - 1) * s.dilationW - s.padW,
+      dilationH: s.dilationH, dilationW: s.dilationW, groups: G,
+    };
+    return convForwardJob(rt, dyPtr, wPtr, t, threads);
+  }
+  const wPtr = rt.put(w);
+  const out = s.N * s.Cin * s.H * s.W;
+  const dxPtr = rt.alloc(out * 4, 'conv2d input gradient');
+  const P = s.OH * s.OW;
+  const ckk = cinG * s.kh * s.kw;
+  const rows = rt.table(coutG, (co) => co * P * 4);
+  const cols = rt.table(P, (p) => p * 4);
+  const chunk = Math.min(P, Math.max(8, Math.floor(COL_FLOATS / ckk / 8) * 8));
+  const job = header(rt, KIND_CONV_BWD_INPUT, s.N * G, threads, ckk * chunk * 4, [...geometry(s), dyPtr, wPtr, dxPtr, 1, 0, 0, 0, rows, cols, chunk]);
+  return { job, read: () => rt.read(dxPtr, out) };
+}
+
+/** dw = conv2dBackwardWeight(x, dy): dW_g = Σ_n dy[n, g] · im2col(x[n, g])ᵀ. */
+export function buildConv2dBackwardWeight(rt: WasmRuntime, x: Float32Array, dy: Float32Array, s: Conv2dSpec, threads: number): Built {
+  const G = s.groups;
+  const ckk = (s.Cin / G) * s.kh * s.kw;
+  const out = s.Cout * ckk;
+  const xPtr = rt.put(x);
+  const dyPtr = rt.put(dy);
+  const dwPtr = rt.alloc(out * 4, 'conv2d weight gradient');
+  if (isDepthwise(s)) {
+    const { Hp, Wp, OWv } = dwFrame(s);
+    const scratch = roundUp(Hp * Wp * 4, 64) + s.OH * OWv * 4;
+    const job = header(rt, KIND_DW_BWD_WEIGHT, s.Cin, threads, scratch, [...geometry(s), xPtr, dyPtr, dwPtr, 1, Hp, Wp, 1, 0, 0, 0]);
+    return { job, read: () => rt.read(dwPtr, out) };
+  }
+  const { pad, Hf, Wf } = frame(s);
+  const { tap, pix } = imTables(rt, s, Hf, Wf);
+  // Threads split the images (each chunk sums into its own copy of dW, added up after the job in
+  // chunk order) or, for a single image, the taps (N of the GEMM). Splitting the taps makes every
+  // task re-pack dy, so images come first.
+  let img = { size: s.N, count: 1 };
+  let ch = { size: ckk, count: 1 };
+  if (threads > 1 && G < 2 * threads) {
+    const want = ceilDiv(2 * threads, G);
+    if (s.N >= 2 && out * Math.min(want, s.N) <= MAX_PARTIAL_FLOATS) img = split(s.N, want, 1);
+    else ch = split(ckk, want, 8);
+  }
+  const partials = img.count > 1 ? rt.alloc(img.count * out * 4, 'conv2d weight gradient partials') : dwPtr;
+  const scratch = pad ? (s.Cin / G) * Hf * Wf * 4 : 0;
+  // row table: pixels (the GEMM's K), column table: taps (its N)
+  const job = header(rt, KIND_CONV_BWD_WEIGHT, G * img.count * ch.count, threads, scratch, [
+    ...geometry(s), xPtr, dyPtr, partials, ch.count, Hf, Wf, pad ? 1 : 0, pix, tap, ch.size, img.count, img.size, out * 4,
+  ]);
+  if (img.count === 1) return { job, read: () => rt.read(dwPtr, out) };
+  return {
+    job,
+    read: () => {
+      const dw = rt.read(partials, out);
+      const v = rt.f32;
+      for (let c = 1; c < img.count; c++) {
+        const base = (partials >> 2) + c * out;
+        for (let i = 0; i < out; i++) dw[i] += v[base + i];
+      }
+      return dw;
+    },
+  };
+}

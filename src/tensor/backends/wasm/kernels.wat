@@ -1,0 +1,741 @@
+;; WebAssembly SIMD kernels behind ssa-seg's host-kernel seam (CPU backends): a packed GEMM with a
+;; 4×8 register tile, convolutions as GEMMs over implicit im2col panels, and direct depthwise loops.
+;; Hand-written; `npm run build:wasm` assembles it with wabt into kernels-wasm.ts (committed).
+;;
+;; Conventions:
+;; - The memory is imported (shared when worker threads are used). Every address, stride and table
+;;   entry below is in BYTES. Matrices are row-major f32.
+;; - Work arrives as a "job" (a header of i32 words written by runtime.ts) split into independent
+;;   tasks; `run(job, tid)` takes tasks with an atomic counter until none is left, so the main thread
+;;   and any number of workers can share one job. Thread `tid` owns scratch[scr + tid·stride, +stride).
+;; - Callers guarantee M, N, K >= 1 and 16-byte aligned scratch.
+;; - No FMA in WebAssembly SIMD: every multiply-add is f32x4.mul then f32x4.add.
+;;
+;; Job header (i32 word: meaning), common to every kind:
+;;   0 kind   1 ntasks   2 next task (atomic)   3 scratch base   4 scratch bytes per thread
+;; kind 1, batched GEMM C[b] = A[b]·B[b]:
+;;   8 M  9 N  10 K  12 a  13 a batch stride  14 a row stride  15 a col stride
+;;   16 b  17 b batch stride  18 B row table (K)  19 B column table (N)  20 c  21 c batch stride  22 ldc
+;;   23 m tasks  24 n tasks  25 m chunk  26 n chunk
+;; kinds 2-6, convolutions (NCHW; weight [Cout, Cin/G, kh, kw]):
+;;   8 N  9 Cin  10 H  11 W  12 Cout  13 kh  14 kw  15 OH  16 OW  17 sH  18 sW  19 pH  20 pW  21 dH  22 dW
+;;   23 G  24 in0  25 in1  26 out  27 chunks  28 Hp  29 Wp  30 pad  31 row table  32 column table  33 aux
+;;   (kind 4 also: 34 image chunks  35 images per chunk  36 bytes between per-chunk copies of dW)
+(module
+  (import "env" "memory" (memory 1 32768 shared))
+
+  ;; ---- blocking and per-thread scratch layout ----
+  ;; KC×8 floats of B (8 KiB) stay in L1 while 4×KC panels of A stream from an MC×KC block in L2.
+  (global $KC i32 (i32.const 256))
+  (global $MC i32 (i32.const 128))
+  (global $NC i32 (i32.const 1024))
+  (global $SCR_PACKA i32 (i32.const 0))          ;; MC·KC·4 = 128 KiB
+  (global $SCR_PACKB i32 (i32.const 131072))     ;; KC·NC·4 = 1 MiB
+  (global $SCR_TILE i32 (i32.const 1179648))     ;; one 4×8 tile, 128 bytes
+  (global $SCR_FREE i32 (i32.const 1179776))     ;; task scratch (padded images, col buffers) from here
+  (export "SCR_FREE" (global $SCR_FREE))
+
+  (func $min (param $a i32) (param $b i32) (result i32)
+    (select (local.get $a) (local.get $b) (i32.lt_s (local.get $a) (local.get $b))))
+  (func $max (param $a i32) (param $b i32) (result i32)
+    (select (local.get $a) (local.get $b) (i32.gt_s (local.get $a) (local.get $b))))
+
+  ;; ---------------------------------------------------------------------------------------------
+  ;; GEMM
+
+  ;; C[0..4)[0..8) (+)= Σ_k a[k][0..4) ⊗ b[k][0..8), a and b packed (4 and 8 floats per k), kc >= 1.
+  ;; NOTE: 8 accumulators + 2 B vectors + 4 splats = 14 of V8's 15 allocatable xmm registers; a
+  ;; plainly k-unrolled body made TurboFan hoist the next step's loads and spill (29 vs 40 GFLOP/s).
+  (func $ukr (param $a i32) (param $b i32) (param $kc i32) (param $c i32) (param $ldc i32) (param $acc i32)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
+    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local $b0 v128) (local $b1 v128) (local $av v128)
+    (block $odd
+    (loop $k
+      (local.set $b0 (v128.load (local.get $b)))
+      (local.set $b1 (v128.load offset=16 (local.get $b)))
+      (local.set $av (v128.load32_splat (local.get $a)))
+      (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $av) (local.get $b0))))
+      (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $av) (local.get $b1))))
+      (local.set $av (v128.load32_splat offset=4 (local.get $a)))
+      (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $av) (local.get $b0))))
+      (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $av) (local.get $b1))))
+      (local.set $av (v128.load32_splat offset=8 (local.get $a)))
+      (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $av) (local.get $b0))))
+      (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $av) (local.get $b1))))
+      (local.set $av (v128.load32_splat offset=12 (local.get $a)))
+      (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $av) (local.get $b0))))
+      (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $av) (local.get $b1))))
+      ;; NOTE: this exit splits the body in two blocks, which keeps TurboFan from hoisting the second
+      ;; step's loads above the first step's arithmetic (that spilled); 2 steps per loop-back
+      ;; check then save the stack check and pointer updates of every other k (43 vs 40 GFLOP/s).
+      (br_if $odd (i32.eq (local.get $kc) (i32.const 1)))
+      (local.set $b0 (v128.load offset=32 (local.get $b)))
+      (local.set $b1 (v128.load offset=48 (local.get $b)))
+      (local.set $av (v128.load32_splat offset=16 (local.get $a)))
+      (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $av) (local.get $b0))))
+      (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $av) (local.get $b1))))
+      (local.set $av (v128.load32_splat offset=20 (local.get $a)))
+      (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $av) (local.get $b0))))
+      (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $av) (local.get $b1))))
+      (local.set $av (v128.load32_splat offset=24 (local.get $a)))
+      (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $av) (local.get $b0))))
+      (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $av) (local.get $b1))))
+      (local.set $av (v128.load32_splat offset=28 (local.get $a)))
+      (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $av) (local.get $b0))))
+      (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $av) (local.get $b1))))
+      (local.set $a (i32.add (local.get $a) (i32.const 32)))
+      (local.set $b (i32.add (local.get $b) (i32.const 64)))
+      (br_if $k (i32.gt_s (local.tee $kc (i32.sub (local.get $kc) (i32.const 2))) (i32.const 0)))))
+    (if (local.get $acc)
+      (then
+        (local.set $c00 (f32x4.add (local.get $c00) (v128.load (local.get $c))))
+        (local.set $c01 (f32x4.add (local.get $c01) (v128.load offset=16 (local.get $c))))
+        (local.set $c10 (f32x4.add (local.get $c10) (v128.load (i32.add (local.get $c) (local.get $ldc)))))
+        (local.set $c11 (f32x4.add (local.get $c11) (v128.load offset=16 (i32.add (local.get $c) (local.get $ldc)))))
+        (local.set $c20 (f32x4.add (local.get $c20) (v128.load (i32.add (local.get $c) (i32.shl (local.get $ldc) (i32.const 1))))))
+        (local.set $c21 (f32x4.add (local.get $c21) (v128.load offset=16 (i32.add (local.get $c) (i32.shl (local.get $ldc) (i32.const 1))))))
+        (local.set $c30 (f32x4.add (local.get $c30) (v128.load (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 3))))))
+        (local.set $c31 (f32x4.add (local.get $c31) (v128.load offset=16 (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 3))))))))
+    (v128.store (local.get $c) (local.get $c00))
+    (v128.store offset=16 (local.get $c) (local.get $c01))
+    (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+    (v128.store (local.get $c) (local.get $c10))
+    (v128.store offset=16 (local.get $c) (local.get $c11))
+    (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+    (v128.store (local.get $c) (local.get $c20))
+    (v128.store offset=16 (local.get $c) (local.get $c21))
+    (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+    (v128.store (local.get $c) (local.get $c30))
+    (v128.store offset=16 (local.get $c) (local.get $c31)))
+
+  ;; Copies the top-left mr×nr of a 4×8 tile (rows 32 bytes apart) into C, adding when acc != 0.
+  (func $tile_out (param $t i32) (param $c i32) (param $ldc i32) (param $mr i32) (param $nr i32) (param $acc i32)
+    (local $i i32) (local $j i32) (local $p i32) (local $v f32)
+    (loop $rows
+      (local.set $j (i32.const 0))
+      (loop $cols
+        (local.set $p (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 2))))
+        (local.set $v (f32.load (i32.add (local.get $t) (i32.shl (local.get $j) (i32.const 2)))))
+        (if (local.get $acc) (then (local.set $v (f32.add (local.get $v) (f32.load (local.get $p))))))
+        (f32.store (local.get $p) (local.get $v))
+        (br_if $cols (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $nr))))
+      (local.set $t (i32.add (local.get $t) (i32.const 32)))
+      (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+      (br_if $rows (i32.lt_s (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $mr)))))
+
+  ;; Macro-kernel over one packed MC×KC block of A and KC×NC panel of B: for each 8-column panel of
+  ;; B (kept in L1), every 4-row panel of A. Edge tiles go through a scratch tile.
+  (func $macro (param $ap i32) (param $bp i32) (param $c i32) (param $ldc i32)
+        (param $mc i32) (param $nc i32) (param $kc i32) (param $acc i32) (param $tile i32)
+    (local $i i32) (local $j i32) (local $mr i32) (local $nr i32) (local $ai i32) (local $cj i32) (local $ci i32) (local $kb i32)
+    (local.set $kb (i32.shl (local.get $kc) (i32.const 4)))
+    (loop $jl
+      (local.set $nr (call $min (i32.const 8) (i32.sub (local.get $nc) (local.get $j))))
+      (local.set $cj (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 2))))
+      (local.set $ai (local.get $ap))
+      (local.set $i (i32.const 0))
+      (loop $il
+        (local.set $mr (call $min (i32.const 4) (i32.sub (local.get $mc) (local.get $i))))
+        (local.set $ci (i32.add (local.get $cj) (i32.mul (local.get $i) (local.get $ldc))))
+        (if (i32.and (i32.eq (local.get $mr) (i32.const 4)) (i32.eq (local.get $nr) (i32.const 8)))
+          (then (call $ukr (local.get $ai) (local.get $bp) (local.get $kc) (local.get $ci) (local.get $ldc) (local.get $acc)))
+          (else
+            (call $ukr (local.get $ai) (local.get $bp) (local.get $kc) (local.get $tile) (i32.const 32) (i32.const 0))
+            (call $tile_out (local.get $tile) (local.get $ci) (local.get $ldc) (local.get $mr) (local.get $nr) (local.get $acc))))
+        (local.set $ai (i32.add (local.get $ai) (local.get $kb)))
+        (br_if $il (i32.lt_s (local.tee $i (i32.add (local.get $i) (i32.const 4))) (local.get $mc))))
+      (local.set $bp (i32.add (local.get $bp) (i32.shl (local.get $kb) (i32.const 1))))
+      (br_if $jl (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 8))) (local.get $nc)))))
+
+  ;; Stores the transpose of the 4×4 block with rows v0..v3: row i of the result (v0[i], v1[i],
+  ;; v2[i], v3[i]) at dst + i·stride.
+  (func $store_t4 (param $v0 v128) (param $v1 v128) (param $v2 v128) (param $v3 v128) (param $dst i32) (param $stride i32)
+    (local $lo01 v128) (local $lo23 v128) (local $hi01 v128) (local $hi23 v128)
+    (local.set $lo01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v0) (local.get $v1)))
+    (local.set $lo23 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v2) (local.get $v3)))
+    (local.set $hi01 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v0) (local.get $v1)))
+    (local.set $hi23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v2) (local.get $v3)))
+    (v128.store (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $lo01) (local.get $lo23)))
+    (local.set $dst (i32.add (local.get $dst) (local.get $stride)))
+    (v128.store (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $lo01) (local.get $lo23)))
+    (local.set $dst (i32.add (local.get $dst) (local.get $stride)))
+    (v128.store (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $hi01) (local.get $hi23)))
+    (local.set $dst (i32.add (local.get $dst) (local.get $stride)))
+    (v128.store (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $hi01) (local.get $hi23))))
+
+  ;; Packs A[0..mc)[0..kc) (element (i, k) at src + i·rs + k·cs) into 4-row micro-panels:
+  ;; dst[(i/4)·16·kc + k·16 + (i%4)·4]. Rows past mc are zero.
+  (func $pack_a (param $src i32) (param $rs i32) (param $cs i32) (param $mc i32) (param $kc i32) (param $dst i32)
+    (local $i i32) (local $mr i32) (local $k i32) (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32)
+    (loop $tiles
+      (local.set $mr (call $min (i32.const 4) (i32.sub (local.get $mc) (local.get $i))))
+      (local.set $p0 (i32.add (local.get $src) (i32.mul (local.get $i) (local.get $rs))))
+      (local.set $k (local.get $kc))
+      (if (i32.eq (local.get $mr) (i32.const 4))
+        (then
+          (if (i32.eq (local.get $rs) (i32.const 4))
+            (then
+              ;; the 4 rows are adjacent in memory (a transposed operand): one vector per k
+              (loop $kv
+                (v128.store (local.get $dst) (v128.load (local.get $p0)))
+                (local.set $p0 (i32.add (local.get $p0) (local.get $cs)))
+                (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+                (br_if $kv (local.tee $k (i32.sub (local.get $k) (i32.const 1))))))
+            (else
+              (local.set $p1 (i32.add (local.get $p0) (local.get $rs)))
+              (local.set $p2 (i32.add (local.get $p1) (local.get $rs)))
+              (local.set $p3 (i32.add (local.get $p2) (local.get $rs)))
+              (if (i32.eq (local.get $cs) (i32.const 4))
+                (then
+                  ;; rows contiguous in k (a plain row-major operand): 4×4 blocks through a transpose
+                  (block $blocks_done
+                    (loop $kb
+                      (br_if $blocks_done (i32.lt_s (local.get $k) (i32.const 4)))
+                      (call $store_t4 (v128.load (local.get $p0)) (v128.load (local.get $p1)) (v128.load (local.get $p2)) (v128.load (local.get $p3))
+                        (local.get $dst) (i32.const 16))
+                      (local.set $p0 (i32.add (local.get $p0) (i32.const 16)))
+                      (local.set $p1 (i32.add (local.get $p1) (i32.const 16)))
+                      (local.set $p2 (i32.add (local.get $p2) (i32.const 16)))
+                      (local.set $p3 (i32.add (local.get $p3) (i32.const 16)))
+                      (local.set $dst (i32.add (local.get $dst) (i32.const 64)))
+                      (local.set $k (i32.sub (local.get $k) (i32.const 4)))
+                      (br $kb)))))
+              (if (local.get $k) (then
+              (loop $ks
+                (f32.store (local.get $dst) (f32.load (local.get $p0)))
+                (f32.store offset=4 (local.get $dst) (f32.load (local.get $p1)))
+                (f32.store offset=8 (local.get $dst) (f32.load (local.get $p2)))
+                (f32.store offset=12 (local.get $dst) (f32.load (local.get $p3)))
+                (local.set $p0 (i32.add (local.get $p0) (local.get $cs)))
+                (local.set $p1 (i32.add (local.get $p1) (local.get $cs)))
+                (local.set $p2 (i32.add (local.get $p2) (local.get $cs)))
+                (local.set $p3 (i32.add (local.get $p3) (local.get $cs)))
+                (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+                (br_if $ks (local.tee $k (i32.sub (local.get $k) (i32.const 1))))))))))
+        (else
+          ;; edge panel: mr < 4 real rows, the others zero
+          (loop $ke
+            (v128.store (local.get $dst) (v128.const i32x4 0 0 0 0))
+            (f32.store (local.get $dst) (f32.load (local.get $p0)))
+            (if (i32.gt_s (local.get $mr) (i32.const 1))
+              (then (f32.store offset=4 (local.get $dst) (f32.load (i32.add (local.get $p0) (local.get $rs))))))
+            (if (i32.gt_s (local.get $mr) (i32.const 2))
+              (then (f32.store offset=8 (local.get $dst) (f32.load (i32.add (local.get $p0) (i32.shl (local.get $rs) (i32.const 1)))))))
+            (local.set $p0 (i32.add (local.get $p0) (local.get $cs)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+            (br_if $ke (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))))
+      (br_if $tiles (i32.lt_s (local.tee $i (i32.add (local.get $i) (i32.const 4))) (local.get $mc)))))
+
+  ;; Packs B[0..kc)[0..nc), where B[k][n] is the f32 at base + rowT[k] + colT[n] (i32 byte-offset
+  ;; tables), into 8-column micro-panels: dst[(n/8)·32·kc + k·32 + (n%8)·4]; columns past nc are 0.
+  ;; The tables make one packer serve plain and transposed matrices and im2col views of an image.
+  (func $pack_b (param $base i32) (param $rowT i32) (param $colT i32) (param $kc i32) (param $nc i32) (param $dst i32)
+    (local $j i32) (local $nr i32) (local $k i32) (local $p i32) (local $r i32) (local $jj i32) (local $q i32) (local $fast i32)
+    (loop $panels
+      (local.set $nr (call $min (i32.const 8) (i32.sub (local.get $nc) (local.get $j))))
+      (local.set $fast (i32.const 0))
+      (if (i32.eq (local.get $nr) (i32.const 8))
+        (then
+          ;; every column offset is at least 4 past the previous, so a span of 28 means adjacent
+          (local.set $fast (i32.eq (i32.sub (i32.load offset=28 (local.get $colT)) (i32.load (local.get $colT))) (i32.const 28)))))
+      (if (local.get $fast)
+        (then
+          ;; 8 adjacent columns: two vectors per k
+          (local.set $p (i32.add (local.get $base) (i32.load (local.get $colT))))
+          (local.set $r (local.get $rowT))
+          (local.set $k (local.get $kc))
+          (loop $kv
+            (local.set $q (i32.add (local.get $p) (i32.load (local.get $r))))
+            (v128.store (local.get $dst) (v128.load (local.get $q)))
+            (v128.store offset=16 (local.get $dst) (v128.load offset=16 (local.get $q)))
+            (local.set $r (i32.add (local.get $r) (i32.const 4)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+            (br_if $kv (local.tee $k (i32.sub (local.get $k) (i32.const 1))))))
+        (else (if (i32.eq (local.get $nr) (i32.const 8))
+        (then (call $pack_b_gather8 (local.get $base) (local.get $rowT) (local.get $colT) (local.get $kc) (local.get $dst))
+          (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $kc) (i32.const 5)))))
+        (else
+          ;; edge panel, column by column, zero columns past nc
+          (local.set $jj (i32.const 0))
+          (loop $cols
+            (local.set $q (i32.add (local.get $dst) (i32.shl (local.get $jj) (i32.const 2))))
+            (local.set $k (local.get $kc))
+            (if (i32.lt_s (local.get $jj) (local.get $nr))
+              (then
+                (local.set $p (i32.add (local.get $base) (i32.load (i32.add (local.get $colT) (i32.shl (local.get $jj) (i32.const 2))))))
+                (local.set $r (local.get $rowT))
+                (loop $kg
+                  (f32.store (local.get $q) (f32.load (i32.add (local.get $p) (i32.load (local.get $r)))))
+                  (local.set $r (i32.add (local.get $r) (i32.const 4)))
+                  (local.set $q (i32.add (local.get $q) (i32.const 32)))
+                  (br_if $kg (local.tee $k (i32.sub (local.get $k) (i32.const 1))))))
+              (else
+                (loop $kz
+                  (f32.store (local.get $q) (f32.const 0))
+                  (local.set $q (i32.add (local.get $q) (i32.const 32)))
+                  (br_if $kz (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))))
+            (br_if $cols (i32.lt_s (local.tee $jj (i32.add (local.get $jj) (i32.const 1))) (i32.const 8))))
+          (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $kc) (i32.const 5))))))))
+      (local.set $colT (i32.add (local.get $colT) (i32.const 32)))
+      (br_if $panels (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 8))) (local.get $nc)))))
+
+  ;; One full 8-column panel of gathered columns (pack_b's slow path). Where 4 consecutive rows
+  ;; are adjacent in memory (a run of output pixels in a row, or the k of a transposed operand),
+  ;; each column gives one vector load and two 4×4 transposes write the 4 rows; else scalar.
+  (func $pack_b_gather8 (param $base i32) (param $rowT i32) (param $colT i32) (param $kc i32) (param $dst i32)
+    (local $c0 i32) (local $c1 i32) (local $c2 i32) (local $c3 i32) (local $c4 i32) (local $c5 i32) (local $c6 i32) (local $c7 i32)
+    (local $k i32) (local $r i32) (local $n i32)
+    (local.set $c0 (i32.add (local.get $base) (i32.load (local.get $colT))))
+    (local.set $c1 (i32.add (local.get $base) (i32.load offset=4 (local.get $colT))))
+    (local.set $c2 (i32.add (local.get $base) (i32.load offset=8 (local.get $colT))))
+    (local.set $c3 (i32.add (local.get $base) (i32.load offset=12 (local.get $colT))))
+    (local.set $c4 (i32.add (local.get $base) (i32.load offset=16 (local.get $colT))))
+    (local.set $c5 (i32.add (local.get $base) (i32.load offset=20 (local.get $colT))))
+    (local.set $c6 (i32.add (local.get $base) (i32.load offset=24 (local.get $colT))))
+    (local.set $c7 (i32.add (local.get $base) (i32.load offset=28 (local.get $colT))))
+    (local.set $k (local.get $kc))
+    (loop $rows
+      (local.set $r (i32.load (local.get $rowT)))
+      (if (i32.and (i32.ge_s (local.get $k) (i32.const 4))
+                   (i32.eq (i32.sub (i32.load offset=12 (local.get $rowT)) (local.get $r)) (i32.const 12)))
+        (then
+          (call $store_t4
+            (v128.load (i32.add (local.get $c0) (local.get $r))) (v128.load (i32.add (local.get $c1) (local.get $r)))
+            (v128.load (i32.add (local.get $c2) (local.get $r))) (v128.load (i32.add (local.get $c3) (local.get $r)))
+            (local.get $dst) (i32.const 32))
+          (call $store_t4
+            (v128.load (i32.add (local.get $c4) (local.get $r))) (v128.load (i32.add (local.get $c5) (local.get $r)))
+            (v128.load (i32.add (local.get $c6) (local.get $r))) (v128.load (i32.add (local.get $c7) (local.get $r)))
+            (i32.add (local.get $dst) (i32.const 16)) (i32.const 32))
+          (local.set $n (i32.const 4)))
+        (else
+          (f32.store (local.get $dst) (f32.load (i32.add (local.get $c0) (local.get $r))))
+          (f32.store offset=4 (local.get $dst) (f32.load (i32.add (local.get $c1) (local.get $r))))
+          (f32.store offset=8 (local.get $dst) (f32.load (i32.add (local.get $c2) (local.get $r))))
+          (f32.store offset=12 (local.get $dst) (f32.load (i32.add (local.get $c3) (local.get $r))))
+          (f32.store offset=16 (local.get $dst) (f32.load (i32.add (local.get $c4) (local.get $r))))
+          (f32.store offset=20 (local.get $dst) (f32.load (i32.add (local.get $c5) (local.get $r))))
+          (f32.store offset=24 (local.get $dst) (f32.load (i32.add (local.get $c6) (local.get $r))))
+          (f32.store offset=28 (local.get $dst) (f32.load (i32.add (local.get $c7) (local.get $r))))
+          (local.set $n (i32.const 1))))
+      (local.set $rowT (i32.add (local.get $rowT) (i32.shl (local.get $n) (i32.const 2))))
+      (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 5))))
+      (br_if $rows (i32.gt_s (local.tee $k (i32.sub (local.get $k) (local.get $n))) (i32.const 0)))))
+
+  ;; C[M×N] (+)= A·B with A strided (rs, cs) and B given by base + row/column tables (see pack_b).
+  ;; BLIS loop order: NC columns, KC depth (pack B), MC rows (pack A), then the macro-kernel.
+  (func $gemm (param $M i32) (param $N i32) (param $K i32)
+        (param $a i32) (param $ars i32) (param $acs i32)
+        (param $b i32) (param $rowT i32) (param $colT i32)
+        (param $c i32) (param $ldc i32) (param $acc i32) (param $scr i32)
+    (local $jc i32) (local $nc i32) (local $pc i32) (local $kc i32) (local $ic i32) (local $mc i32) (local $pa i32) (local $pb i32)
+    (local.set $pa (i32.add (local.get $scr) (global.get $SCR_PACKA)))
+    (local.set $pb (i32.add (local.get $scr) (global.get $SCR_PACKB)))
+    (loop $jl
+      (local.set $nc (call $min (global.get $NC) (i32.sub (local.get $N) (local.get $jc))))
+      (local.set $pc (i32.const 0))
+      (loop $pl
+        (local.set $kc (call $min (global.get $KC) (i32.sub (local.get $K) (local.get $pc))))
+        (call $pack_b (local.get $b)
+          (i32.add (local.get $rowT) (i32.shl (local.get $pc) (i32.const 2)))
+          (i32.add (local.get $colT) (i32.shl (local.get $jc) (i32.const 2)))
+          (local.get $kc) (local.get $nc) (local.get $pb))
+        (local.set $ic (i32.const 0))
+        (loop $il
+          (local.set $mc (call $min (global.get $MC) (i32.sub (local.get $M) (local.get $ic))))
+          (call $pack_a
+            (i32.add (local.get $a) (i32.add (i32.mul (local.get $ic) (local.get $ars)) (i32.mul (local.get $pc) (local.get $acs))))
+            (local.get $ars) (local.get $acs) (local.get $mc) (local.get $kc) (local.get $pa))
+          (call $macro (local.get $pa) (local.get $pb)
+            (i32.add (local.get $c) (i32.add (i32.mul (local.get $ic) (local.get $ldc)) (i32.shl (local.get $jc) (i32.const 2))))
+            (local.get $ldc) (local.get $mc) (local.get $nc) (local.get $kc)
+            (i32.or (local.get $acc) (i32.ne (local.get $pc) (i32.const 0)))
+            (i32.add (local.get $scr) (global.get $SCR_TILE)))
+          (br_if $il (i32.lt_s (local.tee $ic (i32.add (local.get $ic) (global.get $MC))) (local.get $M))))
+        (br_if $pl (i32.lt_s (local.tee $pc (i32.add (local.get $pc) (global.get $KC))) (local.get $K))))
+      (br_if $jl (i32.lt_s (local.tee $jc (i32.add (local.get $jc) (global.get $NC))) (local.get $N)))))
+
+  ;; One task of a batched GEMM job: batch b, rows chunk mi, columns chunk ni.
+  (func $task_gemm (param $job i32) (param $t i32) (param $scr i32)
+    (local $nt i32) (local $per i32) (local $b i32) (local $mi i32) (local $ni i32) (local $m0 i32) (local $n0 i32) (local $ldc i32)
+    (local.set $nt (i32.load offset=96 (local.get $job)))
+    (local.set $per (i32.mul (i32.load offset=92 (local.get $job)) (local.get $nt)))
+    (local.set $b (i32.div_u (local.get $t) (local.get $per)))
+    (local.set $t (i32.sub (local.get $t) (i32.mul (local.get $b) (local.get $per))))
+    (local.set $mi (i32.div_u (local.get $t) (local.get $nt)))
+    (local.set $ni (i32.sub (local.get $t) (i32.mul (local.get $mi) (local.get $nt))))
+    (local.set $m0 (i32.mul (local.get $mi) (i32.load offset=100 (local.get $job))))
+    (local.set $n0 (i32.mul (local.get $ni) (i32.load offset=104 (local.get $job))))
+    (local.set $ldc (i32.load offset=88 (local.get $job)))
+    (call $gemm
+      (call $min (i32.load offset=100 (local.get $job)) (i32.sub (i32.load offset=32 (local.get $job)) (local.get $m0)))
+      (call $min (i32.load offset=104 (local.get $job)) (i32.sub (i32.load offset=36 (local.get $job)) (local.get $n0)))
+      (i32.load offset=40 (local.get $job))
+      (i32.add (i32.add (i32.load offset=48 (local.get $job)) (i32.mul (local.get $b) (i32.load offset=52 (local.get $job))))
+               (i32.mul (local.get $m0) (i32.load offset=56 (local.get $job))))
+      (i32.load offset=56 (local.get $job))
+      (i32.load offset=60 (local.get $job))
+      (i32.add (i32.load offset=64 (local.get $job)) (i32.mul (local.get $b) (i32.load offset=68 (local.get $job))))
+      (i32.load offset=72 (local.get $job))
+      (i32.add (i32.load offset=76 (local.get $job)) (i32.shl (local.get $n0) (i32.const 2)))
+      (i32.add (i32.add (i32.load offset=80 (local.get $job)) (i32.mul (local.get $b) (i32.load offset=84 (local.get $job))))
+               (i32.add (i32.mul (local.get $m0) (local.get $ldc)) (i32.shl (local.get $n0) (i32.const 2))))
+      (local.get $ldc)
+      (i32.const 0)
+      (local.get $scr)))
+
+  ;; ---------------------------------------------------------------------------------------------
+  ;; Convolution helpers
+
+  ;; dst[c][i][j] = src[c][i − pt][j − pl] where that is inside the H×W source, else 0; dst is C×Hp×Wp.
+  ;; Negative pt/pl crop.
+  (func $pad_copy (param $src i32) (param $C i32) (param $H i32) (param $W i32)
+        (param $dst i32) (param $Hp i32) (param $Wp i32) (param $pt i32) (param $pl i32)
+    (local $c i32) (local $i i32) (local $si i32) (local $j0 i32) (local $j1 i32) (local $rowB i32)
+    (local.set $j0 (call $max (i32.const 0) (local.get $pl)))
+    (local.set $j1 (call $min (local.get $Wp) (i32.add (local.get $W) (local.get $pl))))
+    (local.set $rowB (i32.shl (local.get $Wp) (i32.const 2)))
+    (loop $chan
+      (local.set $i (i32.const 0))
+      (loop $row
+        (local.set $si (i32.sub (local.get $i) (local.get $pt)))
+        (if (i32.and (i32.lt_u (local.get $si) (local.get $H)) (i32.gt_s (local.get $j1) (local.get $j0)))
+          (then
+            (memory.fill (local.get $dst) (i32.const 0) (i32.shl (local.get $j0) (i32.const 2)))
+            (memory.copy
+              (i32.add (local.get $dst) (i32.shl (local.get $j0) (i32.const 2)))
+              (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $si) (local.get $W)) (i32.sub (local.get $j0) (local.get $pl))) (i32.const 2)))
+              (i32.shl (i32.sub (local.get $j1) (local.get $j0)) (i32.const 2)))
+            (memory.fill
+              (i32.add (local.get $dst) (i32.shl (local.get $j1) (i32.const 2)))
+              (i32.const 0)
+              (i32.shl (i32.sub (local.get $Wp) (local.get $j1)) (i32.const 2))))
+          (else (memory.fill (local.get $dst) (i32.const 0) (local.get $rowB))))
+        (local.set $dst (i32.add (local.get $dst) (local.get $rowB)))
+        (br_if $row (i32.lt_s (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $Hp))))
+      (local.set $src (i32.add (local.get $src) (i32.shl (i32.mul (local.get $H) (local.get $W)) (i32.const 2))))
+      (br_if $chan (i32.lt_s (local.tee $c (i32.add (local.get $c) (i32.const 1))) (local.get $C)))))
+
+  ;; Input image of group g of image n (or its zero-padded copy in scratch, when the job says pad).
+  (func $conv_input (param $job i32) (param $src i32) (param $n i32) (param $g i32) (param $scr i32) (result i32)
+    (local $cinG i32) (local $x i32)
+    (local.set $cinG (i32.div_u (i32.load offset=36 (local.get $job)) (i32.load offset=92 (local.get $job))))
+    (local.set $x (i32.add (local.get $src)
+      (i32.shl (i32.mul (i32.add (i32.mul (local.get $n) (i32.load offset=36 (local.get $job))) (i32.mul (local.get $g) (local.get $cinG)))
+                        (i32.mul (i32.load offset=40 (local.get $job)) (i32.load offset=44 (local.get $job))))
+               (i32.const 2))))
+    (if (result i32) (i32.load offset=120 (local.get $job))
+      (then
+        (call $pad_copy (local.get $x) (local.get $cinG) (i32.load offset=40 (local.get $job)) (i32.load offset=44 (local.get $job))
+          (i32.add (local.get $scr) (global.get $SCR_FREE)) (i32.load offset=112 (local.get $job)) (i32.load offset=116 (local.get $job))
+          (i32.load offset=76 (local.get $job)) (i32.load offset=80 (local.get $job)))
+        (i32.add (local.get $scr) (global.get $SCR_FREE)))
+      (else (local.get $x))))
+
+  ;; kind 2: y[n, group g, pixels of chunk] = W_g · im2col(x[n, g]); task = (n, g, chunk).
+  ;; Row table: tap offsets (Cin/G·kh·kw); column table: output-pixel offsets (OH·OW), in the
+  ;; (padded) input frame.
+  (func $task_conv_fwd (param $job i32) (param $t i32) (param $scr i32)
+    (local $chunks i32) (local $ch i32) (local $G i32) (local $g i32) (local $n i32) (local $P i32)
+    (local $coutG i32) (local $ckk i32) (local $p0 i32) (local $pc i32) (local $base i32)
+    (local.set $chunks (i32.load offset=108 (local.get $job)))
+    (local.set $G (i32.load offset=92 (local.get $job)))
+    (local.set $ch (i32.rem_u (local.get $t) (local.get $chunks)))
+    (local.set $t (i32.div_u (local.get $t) (local.get $chunks)))
+    (local.set $g (i32.rem_u (local.get $t) (local.get $G)))
+    (local.set $n (i32.div_u (local.get $t) (local.get $G)))
+    (local.set $P (i32.mul (i32.load offset=60 (local.get $job)) (i32.load offset=64 (local.get $job))))
+    (local.set $p0 (i32.mul (local.get $ch) (i32.load offset=132 (local.get $job))))
+    (local.set $pc (call $min (i32.load offset=132 (local.get $job)) (i32.sub (local.get $P) (local.get $p0))))
+    (if (i32.le_s (local.get $pc) (i32.const 0)) (then (return)))
+    (local.set $coutG (i32.div_u (i32.load offset=48 (local.get $job)) (local.get $G)))
+    (local.set $ckk (i32.mul (i32.div_u (i32.load offset=36 (local.get $job)) (local.get $G))
+                             (i32.mul (i32.load offset=52 (local.get $job)) (i32.load offset=56 (local.get $job)))))
+    (local.set $base (call $conv_input (local.get $job) (i32.load offset=96 (local.get $job)) (local.get $n) (local.get $g) (local.get $scr)))
+    (call $gemm (local.get $coutG) (local.get $pc) (local.get $ckk)
+      (i32.add (i32.load offset=100 (local.get $job)) (i32.shl (i32.mul (i32.mul (local.get $g) (local.get $coutG)) (local.get $ckk)) (i32.const 2)))
+      (i32.shl (local.get $ckk) (i32.const 2)) (i32.const 4)
+      (local.get $base) (i32.load offset=124 (local.get $job))
+      (i32.add (i32.load offset=128 (local.get $job)) (i32.shl (local.get $p0) (i32.const 2)))
+      (i32.add (i32.load offset=104 (local.get $job))
+        (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (i32.load offset=48 (local.get $job))) (i32.mul (local.get $g) (local.get $coutG))) (local.get $P))
+                          (local.get $p0)) (i32.const 2)))
+      (i32.shl (local.get $P) (i32.const 2))
+      (i32.const 0) (local.get $scr)))
+
+  ;; dx[ci][oy·sH − pH + ky·dH][ox·sW − pW + kx·dW] += col[r][p − p0] for the pc pixels from p0
+  ;; (r = (ci·kh + ky)·kw + kx); cells outside the image are dropped.
+  (func $col2im (param $job i32) (param $col i32) (param $pc i32) (param $p0 i32) (param $dx i32) (param $ckk i32)
+    (local $r i32) (local $kx i32) (local $ky i32) (local $q i32) (local $dxc i32) (local $oy i32) (local $ox i32)
+    (local $p i32) (local $src i32) (local $iy i32) (local $ix i32)
+    (local $H i32) (local $W i32) (local $kh i32) (local $kw i32) (local $OW i32) (local $sH i32) (local $sW i32)
+    (local $pH i32) (local $pW i32) (local $dH i32) (local $dW i32) (local $oy0 i32) (local $ox0 i32)
+    (local.set $H (i32.load offset=40 (local.get $job)))
+    (local.set $W (i32.load offset=44 (local.get $job)))
+    (local.set $kh (i32.load offset=52 (local.get $job)))
+    (local.set $kw (i32.load offset=56 (local.get $job)))
+    (local.set $OW (i32.load offset=64 (local.get $job)))
+    (local.set $sH (i32.load offset=68 (local.get $job)))
+    (local.set $sW (i32.load offset=72 (local.get $job)))
+    (local.set $pH (i32.load offset=76 (local.get $job)))
+    (local.set $pW (i32.load offset=80 (local.get $job)))
+    (local.set $dH (i32.load offset=84 (local.get $job)))
+    (local.set $dW (i32.load offset=88 (local.get $job)))
+    (local.set $oy0 (i32.div_u (local.get $p0) (local.get $OW)))
+    (local.set $ox0 (i32.sub (local.get $p0) (i32.mul (local.get $oy0) (local.get $OW))))
+    (local.set $src (local.get $col))
+    (loop $rows
+      (local.set $kx (i32.rem_u (local.get $r) (local.get $kw)))
+      (local.set $q (i32.div_u (local.get $r) (local.get $kw)))
+      (local.set $ky (i32.rem_u (local.get $q) (local.get $kh)))
+      (local.set $dxc (i32.add (local.get $dx)
+        (i32.shl (i32.mul (i32.div_u (local.get $q) (local.get $kh)) (i32.mul (local.get $H) (local.get $W))) (i32.const 2))))
+      (local.set $oy (local.get $oy0))
+      (local.set $ox (local.get $ox0))
+      (local.set $p (local.get $pc))
+      (loop $pix
+        (local.set $iy (i32.add (i32.sub (i32.mul (local.get $oy) (local.get $sH)) (local.get $pH)) (i32.mul (local.get $ky) (local.get $dH))))
+        (local.set $ix (i32.add (i32.sub (i32.mul (local.get $ox) (local.get $sW)) (local.get $pW)) (i32.mul (local.get $kx) (local.get $dW))))
+        (if (i32.and (i32.lt_u (local.get $iy) (local.get $H)) (i32.lt_u (local.get $ix) (local.get $W)))
+          (then
+            (local.set $q (i32.add (local.get $dxc) (i32.shl (i32.add (i32.mul (local.get $iy) (local.get $W)) (local.get $ix)) (i32.const 2))))
+            (f32.store (local.get $q) (f32.add (f32.load (local.get $q)) (f32.load (local.get $src))))))
+        (local.set $src (i32.add (local.get $src) (i32.const 4)))
+        (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+        (if (i32.eq (local.get $ox) (local.get $OW))
+          (then (local.set $ox (i32.const 0)) (local.set $oy (i32.add (local.get $oy) (i32.const 1)))))
+        (br_if $pix (local.tee $p (i32.sub (local.get $p) (i32.const 1)))))
+      (br_if $rows (i32.lt_s (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $ckk)))))
+
+  ;; kind 3: dx[n, group g] = col2im(W_gᵀ · dy[n, g]), in column chunks of `aux` pixels; task = (n, g).
+  ;; Row table: dy channel offsets (Cout/G); column table: pixel offsets (OH·OW).
+  (func $task_conv_bwd_input (param $job i32) (param $t i32) (param $scr i32)
+    (local $G i32) (local $g i32) (local $n i32) (local $P i32) (local $cinG i32) (local $coutG i32) (local $ckk i32)
+    (local $dx i32) (local $dy i32) (local $p0 i32) (local $pc i32) (local $col i32) (local $chunk i32)
+    (local.set $G (i32.load offset=92 (local.get $job)))
+    (local.set $g (i32.rem_u (local.get $t) (local.get $G)))
+    (local.set $n (i32.div_u (local.get $t) (local.get $G)))
+    (local.set $P (i32.mul (i32.load offset=60 (local.get $job)) (i32.load offset=64 (local.get $job))))
+    (local.set $cinG (i32.div_u (i32.load offset=36 (local.get $job)) (local.get $G)))
+    (local.set $coutG (i32.div_u (i32.load offset=48 (local.get $job)) (local.get $G)))
+    (local.set $ckk (i32.mul (local.get $cinG) (i32.mul (i32.load offset=52 (local.get $job)) (i32.load offset=56 (local.get $job)))))
+    (local.set $chunk (i32.load offset=132 (local.get $job)))
+    (local.set $dx (i32.add (i32.load offset=104 (local.get $job))
+      (i32.shl (i32.mul (i32.add (i32.mul (local.get $n) (i32.load offset=36 (local.get $job))) (i32.mul (local.get $g) (local.get $cinG)))
+                        (i32.mul (i32.load offset=40 (local.get $job)) (i32.load offset=44 (local.get $job)))) (i32.const 2))))
+    (local.set $dy (i32.add (i32.load offset=96 (local.get $job))
+      (i32.shl (i32.mul (i32.add (i32.mul (local.get $n) (i32.load offset=48 (local.get $job))) (i32.mul (local.get $g) (local.get $coutG))) (local.get $P))
+               (i32.const 2))))
+    (memory.fill (local.get $dx) (i32.const 0)
+      (i32.shl (i32.mul (local.get $cinG) (i32.mul (i32.load offset=40 (local.get $job)) (i32.load offset=44 (local.get $job)))) (i32.const 2)))
+    (local.set $col (i32.add (local.get $scr) (global.get $SCR_FREE)))
+    (loop $chunks
+      (local.set $pc (call $min (local.get $chunk) (i32.sub (local.get $P) (local.get $p0))))
+      (call $gemm (local.get $ckk) (local.get $pc) (local.get $coutG)
+        (i32.add (i32.load offset=100 (local.get $job)) (i32.shl (i32.mul (i32.mul (local.get $g) (local.get $coutG)) (local.get $ckk)) (i32.const 2)))
+        (i32.const 4) (i32.shl (local.get $ckk) (i32.const 2))
+        (local.get $dy) (i32.load offset=124 (local.get $job))
+        (i32.add (i32.load offset=128 (local.get $job)) (i32.shl (local.get $p0) (i32.const 2)))
+        (local.get $col) (i32.shl (local.get $pc) (i32.const 2)) (i32.const 0) (local.get $scr))
+      (call $col2im (local.get $job) (local.get $col) (local.get $pc) (local.get $p0) (local.get $dx) (local.get $ckk))
+      (br_if $chunks (i32.lt_s (local.tee $p0 (i32.add (local.get $p0) (local.get $chunk))) (local.get $P)))))
+
+  ;; kind 4: dW_g[:, taps of chunk] = Σ_{n in image chunk} dy[n, g] · im2col(x[n, g])ᵀ;
+  ;; task = (g, image chunk, tap chunk). Tasks of one image chunk write their own copy of dW
+  ;; (out + chunk·word 36 bytes), which the caller sums in chunk order (deterministic).
+  ;; Row table: output-pixel offsets (K = OH·OW); column table: tap offsets (Cin/G·kh·kw).
+  ;; Extra words: 34 image chunks, 35 images per chunk, 36 bytes between dW copies.
+  (func $task_conv_bwd_weight (param $job i32) (param $t i32) (param $scr i32)
+    (local $chunks i32) (local $ch i32) (local $ichunks i32) (local $ci i32) (local $G i32) (local $g i32)
+    (local $n i32) (local $n0 i32) (local $n1 i32) (local $P i32)
+    (local $coutG i32) (local $ckk i32) (local $r0 i32) (local $rc i32) (local $base i32) (local $out i32)
+    (local.set $chunks (i32.load offset=108 (local.get $job)))
+    (local.set $ichunks (i32.load offset=136 (local.get $job)))
+    (local.set $G (i32.load offset=92 (local.get $job)))
+    (local.set $ch (i32.rem_u (local.get $t) (local.get $chunks)))
+    (local.set $t (i32.div_u (local.get $t) (local.get $chunks)))
+    (local.set $ci (i32.rem_u (local.get $t) (local.get $ichunks)))
+    (local.set $g (i32.div_u (local.get $t) (local.get $ichunks)))
+    (local.set $n0 (i32.mul (local.get $ci) (i32.load offset=140 (local.get $job))))
+    (local.set $n1 (call $min (i32.load offset=32 (local.get $job)) (i32.add (local.get $n0) (i32.load offset=140 (local.get $job)))))
+    (local.set $P (i32.mul (i32.load offset=60 (local.get $job)) (i32.load offset=64 (local.get $job))))
+    (local.set $coutG (i32.div_u (i32.load offset=48 (local.get $job)) (local.get $G)))
+    (local.set $ckk (i32.mul (i32.div_u (i32.load offset=36 (local.get $job)) (local.get $G))
+                             (i32.mul (i32.load offset=52 (local.get $job)) (i32.load offset=56 (local.get $job)))))
+    (local.set $r0 (i32.mul (local.get $ch) (i32.load offset=132 (local.get $job))))
+    (local.set $rc (call $min (i32.load offset=132 (local.get $job)) (i32.sub (local.get $ckk) (local.get $r0))))
+    (if (i32.or (i32.le_s (local.get $rc) (i32.const 0)) (i32.ge_s (local.get $n0) (local.get $n1))) (then (return)))
+    (local.set $out (i32.add (i32.add (i32.load offset=104 (local.get $job)) (i32.mul (local.get $ci) (i32.load offset=144 (local.get $job))))
+      (i32.shl (i32.add (i32.mul (i32.mul (local.get $g) (local.get $coutG)) (local.get $ckk)) (local.get $r0)) (i32.const 2))))
+    (local.set $n (local.get $n0))
+    (loop $images
+      (local.set $base (call $conv_input (local.get $job) (i32.load offset=96 (local.get $job)) (local.get $n) (local.get $g) (local.get $scr)))
+      (call $gemm (local.get $coutG) (local.get $rc) (local.get $P)
+        (i32.add (i32.load offset=100 (local.get $job))
+          (i32.shl (i32.mul (i32.add (i32.mul (local.get $n) (i32.load offset=48 (local.get $job))) (i32.mul (local.get $g) (local.get $coutG))) (local.get $P))
+                   (i32.const 2)))
+        (i32.shl (local.get $P) (i32.const 2)) (i32.const 4)
+        (local.get $base) (i32.load offset=124 (local.get $job))
+        (i32.add (i32.load offset=128 (local.get $job)) (i32.shl (local.get $r0) (i32.const 2)))
+        (local.get $out)
+        (i32.shl (local.get $ckk) (i32.const 2))
+        (i32.ne (local.get $n) (local.get $n0)) (local.get $scr))
+      (br_if $images (i32.lt_s (local.tee $n (i32.add (local.get $n) (i32.const 1))) (local.get $n1)))))
+
+  ;; ---------------------------------------------------------------------------------------------
+  ;; Depthwise (groups = Cin = Cout), stride 1: direct SIMD loops over output rows, no im2col.
+  ;; The input channel is first copied into a zero-padded Hp×Wp frame with Hp = OH + (kh−1)·dH and
+  ;; Wp >= ceil8(OW) + (kw−1)·dW, so every vector load is in bounds and branch-free.
+
+  ;; kind 5: y[n, c] = w[c] ⋆ x[n, c]; task = (n, c).
+  (func $task_dw_fwd (param $job i32) (param $t i32) (param $scr i32)
+    (local $C i32) (local $c i32) (local $n i32) (local $xp i32) (local $row i32) (local $wc i32) (local $yo i32)
+    (local $OH i32) (local $OW i32) (local $OWv i32) (local $kh i32) (local $kw i32) (local $Wp4 i32) (local $dHrow i32) (local $dW4 i32)
+    (local $oy i32) (local $ox i32) (local $ky i32) (local $kx i32) (local $rp i32) (local $wr i32) (local $q i32)
+    (local $a0 v128) (local $a1 v128) (local $wv v128)
+    (local.set $C (i32.load offset=36 (local.get $job)))
+    (local.set $c (i32.rem_u (local.get $t) (local.get $C)))
+    (local.set $n (i32.div_u (local.get $t) (local.get $C)))
+    (local.set $OH (i32.load offset=60 (local.get $job)))
+    (local.set $OW (i32.load offset=64 (local.get $job)))
+    (local.set $OWv (i32.and (i32.add (local.get $OW) (i32.const 7)) (i32.const -8)))
+    (local.set $kh (i32.load offset=52 (local.get $job)))
+    (local.set $kw (i32.load offset=56 (local.get $job)))
+    (local.set $Wp4 (i32.shl (i32.load offset=116 (local.get $job)) (i32.const 2)))
+    (local.set $dHrow (i32.mul (i32.load offset=84 (local.get $job)) (local.get $Wp4)))
+    (local.set $dW4 (i32.shl (i32.load offset=88 (local.get $job)) (i32.const 2)))
+    (local.set $xp (i32.add (local.get $scr) (global.get $SCR_FREE)))
+    (local.set $row (i32.add (local.get $xp)
+      (i32.and (i32.add (i32.mul (i32.load offset=112 (local.get $job)) (local.get $Wp4)) (i32.const 63)) (i32.const -64))))
+    (call $pad_copy
+      (i32.add (i32.load offset=96 (local.get $job))
+        (i32.shl (i32.mul (i32.add (i32.mul (local.get $n) (local.get $C)) (local.get $c))
+                          (i32.mul (i32.load offset=40 (local.get $job)) (i32.load offset=44 (local.get $job)))) (i32.const 2)))
+      (i32.const 1) (i32.load offset=40 (local.get $job)) (i32.load offset=44 (local.get $job))
+      (local.get $xp) (i32.load offset=112 (local.get $job)) (i32.load offset=116 (local.get $job))
+      (i32.load offset=76 (local.get $job)) (i32.load offset=80 (local.get $job)))
+    (local.set $wc (i32.add (i32.load offset=100 (local.get $job)) (i32.shl (i32.mul (local.get $c) (i32.mul (local.get $kh) (local.get $kw))) (i32.const 2))))
+    (local.set $yo (i32.add (i32.load offset=104 (local.get $job))
+      (i32.shl (i32.mul (i32.add (i32.mul (local.get $n) (local.get $C)) (local.get $c)) (i32.mul (local.get $OH) (local.get $OW))) (i32.const 2))))
+    (loop $rows
+      (local.set $ox (i32.const 0))
+      (loop $vecs
+        (local.set $a0 (v128.const i32x4 0 0 0 0))
+        (local.set $a1 (v128.const i32x4 0 0 0 0))
+        (local.set $rp (i32.add (i32.add (local.get $xp) (i32.mul (local.get $oy) (local.get $Wp4))) (i32.shl (local.get $ox) (i32.const 2))))
+        (local.set $wr (local.get $wc))
+        (local.set $ky (i32.const 0))
+        (loop $taprows
+          (local.set $q (local.get $rp))
+          (local.set $kx (i32.const 0))
+          (loop $taps
+            (local.set $wv (v128.load32_splat (i32.add (local.get $wr) (i32.shl (local.get $kx) (i32.const 2)))))
+            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $wv) (v128.load (local.get $q)))))
+            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $wv) (v128.load offset=16 (local.get $q)))))
+            (local.set $q (i32.add (local.get $q) (local.get $dW4)))
+            (br_if $taps (i32.lt_s (local.tee $kx (i32.add (local.get $kx) (i32.const 1))) (local.get $kw))))
+          (local.set $rp (i32.add (local.get $rp) (local.get $dHrow)))
+          (local.set $wr (i32.add (local.get $wr) (i32.shl (local.get $kw) (i32.const 2))))
+          (br_if $taprows (i32.lt_s (local.tee $ky (i32.add (local.get $ky) (i32.const 1))) (local.get $kh))))
+        (v128.store (i32.add (local.get $row) (i32.shl (local.get $ox) (i32.const 2))) (local.get $a0))
+        (v128.store offset=16 (i32.add (local.get $row) (i32.shl (local.get $ox) (i32.const 2))) (local.get $a1))
+        (br_if $vecs (i32.lt_s (local.tee $ox (i32.add (local.get $ox) (i32.const 8))) (local.get $OWv))))
+      (memory.copy (i32.add (local.get $yo) (i32.shl (i32.mul (local.get $oy) (local.get $OW)) (i32.const 2)))
+                   (local.get $row) (i32.shl (local.get $OW) (i32.const 2)))
+      (br_if $rows (i32.lt_s (local.tee $oy (i32.add (local.get $oy) (i32.const 1))) (local.get $OH)))))
+
+  ;; kind 6: dw[c] = Σ_n Σ_pixels dy[n, c] · shifted x[n, c]; task = c (owns dw[c], no reduction).
+  ;; dy is copied into rows of ceil8(OW) with zero tails, so the over-read x lanes count 0.
+  (func $task_dw_bwd_weight (param $job i32) (param $t i32) (param $scr i32)
+    (local $C i32) (local $N i32) (local $n i32) (local $xp i32) (local $dyp i32) (local $dwc i32)
+    (local $OH i32) (local $OW i32) (local $OWv i32) (local $kh i32) (local $kw i32) (local $Wp4 i32) (local $OWv4 i32)
+    (local $ky i32) (local $kx i32) (local $oy i32) (local $ox i32) (local $dr i32) (local $xr i32) (local $q i32)
+    (local $a0 v128) (local $a1 v128) (local $s f32)
+    (local.set $C (i32.load offset=36 (local.get $job)))
+    (local.set $N (i32.load offset=32 (local.get $job)))
+    (local.set $OH (i32.load offset=60 (local.get $job)))
+    (local.set $OW (i32.load offset=64 (local.get $job)))
+    (local.set $OWv (i32.and (i32.add (local.get $OW) (i32.const 7)) (i32.const -8)))
+    (local.set $OWv4 (i32.shl (local.get $OWv) (i32.const 2)))
+    (local.set $kh (i32.load offset=52 (local.get $job)))
+    (local.set $kw (i32.load offset=56 (local.get $job)))
+    (local.set $Wp4 (i32.shl (i32.load offset=116 (local.get $job)) (i32.const 2)))
+    (local.set $xp (i32.add (local.get $scr) (global.get $SCR_FREE)))
+    (local.set $dyp (i32.add (local.get $xp)
+      (i32.and (i32.add (i32.mul (i32.load offset=112 (local.get $job)) (local.get $Wp4)) (i32.const 63)) (i32.const -64))))
+    (local.set $dwc (i32.add (i32.load offset=104 (local.get $job)) (i32.shl (i32.mul (local.get $t) (i32.mul (local.get $kh) (local.get $kw))) (i32.const 2))))
+    (loop $images
+      (call $pad_copy
+        (i32.add (i32.load offset=96 (local.get $job))
+          (i32.shl (i32.mul (i32.add (i32.mul (local.get $n) (local.get $C)) (local.get $t))
+                            (i32.mul (i32.load offset=40 (local.get $job)) (i32.load offset=44 (local.get $job)))) (i32.const 2)))
+        (i32.const 1) (i32.load offset=40 (local.get $job)) (i32.load offset=44 (local.get $job))
+        (local.get $xp) (i32.load offset=112 (local.get $job)) (i32.load offset=116 (local.get $job))
+        (i32.load offset=76 (local.get $job)) (i32.load offset=80 (local.get $job)))
+      (call $pad_copy
+        (i32.add (i32.load offset=100 (local.get $job))
+          (i32.shl (i32.mul (i32.add (i32.mul (local.get $n) (local.get $C)) (local.get $t)) (i32.mul (local.get $OH) (local.get $OW))) (i32.const 2)))
+        (i32.const 1) (local.get $OH) (local.get $OW) (local.get $dyp) (local.get $OH) (local.get $OWv) (i32.const 0) (i32.const 0))
+      (local.set $q (local.get $dwc))
+      (local.set $ky (i32.const 0))
+      (loop $taprows
+        (local.set $kx (i32.const 0))
+        (loop $taps
+          (local.set $a0 (v128.const i32x4 0 0 0 0))
+          (local.set $a1 (v128.const i32x4 0 0 0 0))
+          (local.set $dr (local.get $dyp))
+          (local.set $xr (i32.add (local.get $xp)
+            (i32.add (i32.mul (i32.mul (local.get $ky) (i32.load offset=84 (local.get $job))) (local.get $Wp4))
+                     (i32.shl (i32.mul (local.get $kx) (i32.load offset=88 (local.get $job))) (i32.const 2)))))
+          (local.set $oy (i32.const 0))
+          (loop $rows
+            (local.set $ox (i32.const 0))
+            (loop $vecs
+              (local.set $a0 (f32x4.add (local.get $a0)
+                (f32x4.mul (v128.load (i32.add (local.get $dr) (local.get $ox))) (v128.load (i32.add (local.get $xr) (local.get $ox))))))
+              (local.set $a1 (f32x4.add (local.get $a1)
+                (f32x4.mul (v128.load offset=16 (i32.add (local.get $dr) (local.get $ox))) (v128.load offset=16 (i32.add (local.get $xr) (local.get $ox))))))
+              (br_if $vecs (i32.lt_s (local.tee $ox (i32.add (local.get $ox) (i32.const 32))) (local.get $OWv4))))
+            (local.set $dr (i32.add (local.get $dr) (local.get $OWv4)))
+            (local.set $xr (i32.add (local.get $xr) (local.get $Wp4)))
+            (br_if $rows (i32.lt_s (local.tee $oy (i32.add (local.get $oy) (i32.const 1))) (local.get $OH))))
+          (local.set $a0 (f32x4.add (local.get $a0) (local.get $a1)))
+          (local.set $s (f32.add
+            (f32.add (f32x4.extract_lane 0 (local.get $a0)) (f32x4.extract_lane 1 (local.get $a0)))
+            (f32.add (f32x4.extract_lane 2 (local.get $a0)) (f32x4.extract_lane 3 (local.get $a0)))))
+          (if (local.get $n) (then (local.set $s (f32.add (local.get $s) (f32.load (local.get $q))))))
+          (f32.store (local.get $q) (local.get $s))
+          (local.set $q (i32.add (local.get $q) (i32.const 4)))
+          (br_if $taps (i32.lt_s (local.tee $kx (i32.add (local.get $kx) (i32.const 1))) (local.get $kw))))
+        (br_if $taprows (i32.lt_s (local.tee $ky (i32.add (local.get $ky) (i32.const 1))) (local.get $kh))))
+      (br_if $images (i32.lt_s (local.tee $n (i32.add (local.get $n) (i32.const 1))) (local.get $N)))))
+
+  ;; ---------------------------------------------------------------------------------------------
+  ;; Job runner: the caller's thread and any workers call this with the same job; each takes tasks
+  ;; from the shared counter until there are none left.
+  (func (export "run") (param $job i32) (param $tid i32)
+    (local $scr i32) (local $n i32) (local $t i32) (local $kind i32)
+    (local.set $scr (i32.add (i32.load offset=12 (local.get $job)) (i32.mul (local.get $tid) (i32.load offset=16 (local.get $job)))))
+    (local.set $n (i32.load offset=4 (local.get $job)))
+    (local.set $kind (i32.load (local.get $job)))
+    (block $done
+      (loop $next
+        (local.set $t (i32.atomic.rmw.add offset=8 (local.get $job) (i32.const 1)))
+        (br_if $done (i32.ge_u (local.get $t) (local.get $n)))
+        (block $dispatched
+          (block $k6 (block $k5 (block $k4 (block $k3 (block $k2 (block $k1
+            (br_table $dispatched $k1 $k2 $k3 $k4 $k5 $k6 $dispatched (local.get $kind)))
+            (call $task_gemm (local.get $job) (local.get $t) (local.get $scr))
+            (br $dispatched))
+            (call $task_conv_fwd (local.get $job) (local.get $t) (local.get $scr))
+            (br $dispatched))
+            (call $task_conv_bwd_input (local.get $job) (local.get $t) (local.get $scr))
+            (br $dispatched))
+            (call $task_conv_bwd_weight (local.get $job) (local.get $t) (local.get $scr))
+            (br $dispatched))
+            (call $task_dw_fwd (local.get $job) (local.get $t) (local.get $scr))
+            (br $dispatched))
+          (call $task_dw_bwd_weight (local.get $job) (local.get $t) (local.get $scr)))
+        (br $next))))
+)

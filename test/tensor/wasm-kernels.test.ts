@@ -1,0 +1,388 @@
+// The WebAssembly SIMD host kernels (src/tensor/backends/wasm) against the float64 reference backend
+// and against gpu.js's own kernels: random shapes (odd sizes, transposes, batch broadcast, strides,
+// padding, dilation, groups, depthwise, 1×1), one and two threads, synchronous and asynchronous.
+import { readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { OUT_PATH, WAT_PATH, generate, watHash } from '../../scripts/build-wasm.js';
+import type { Conv2dSpec, MatmulSpec } from '../../src/tensor/backend.js';
+import { GpuBackend } from '../../src/tensor/backends/gpu/gpu-backend.js';
+import { ReferenceBackend } from '../../src/tensor/backends/reference/reference-backend.js';
+import { WasmKernels, installWasmKernels, prepareWasmKernels, shutdownWasmKernels, threadsSupported, wasmKernelsEnabled } from '../../src/tensor/backends/wasm/index.js';
+import { KERNELS_WAT_SHA256 } from '../../src/tensor/backends/wasm/kernels-wasm.js';
+import { useBackend } from '../../src/tensor/engine.js';
+import { conv2d, matmul, mul, sum, tensor } from '../../src/tensor/ops.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
+
+const ref = new ReferenceBackend();
+
+/** Seeded uniform generator in [0, 1) (mulberry32), so failures reproduce. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    let t = (s = (s + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomArray(r: () => number, n: number): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = 2 * r() - 1;
+  return a;
+}
+
+const absArray = (a: Float32Array) => a.map(Math.abs);
+
+/**
+ * |ours − ref| ≤ rtol · |·|ref + tiny, where |·|ref is the same contraction over |inputs| (the sum
+ * of |terms| each output adds up): the scale f32 rounding error is proportional to.
+ * NOTE: rtol 1e-4 for K ≤ 1024 (f32 error grows ~√K·2⁻²⁴ relative to that scale, far below).
+ */
+function expectContraction(label: string, ours: ArrayLike<number>, want: ArrayLike<number>, scale: ArrayLike<number>, rtol = 1e-4): void {
+  expect(ours.length, `${label}: length`).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    const err = Math.abs(ours[i] - want[i]);
+    if (!(err <= rtol * scale[i] + 1e-30)) {
+      expect.fail(`${label}: element ${i} is ${ours[i]}, the float64 reference ${want[i]} (|terms| ${scale[i]}, rtol ${rtol})`);
+    }
+  }
+}
+
+// ---- reference results ----
+
+async function refMatmul(a: Float32Array, b: Float32Array, s: MatmulSpec): Promise<Float64Array> {
+  const A = ref.upload(a, [a.length], 'float32');
+  const B = ref.upload(b, [b.length], 'float32');
+  return (await ref.download(ref.matmul(A, B, s, [s.batch, s.M, s.N]))) as Float64Array;
+}
+
+type ConvOp = 'conv2d' | 'conv2dBackwardInput' | 'conv2dBackwardWeight';
+
+async function refConv(op: ConvOp, p: Float32Array, q: Float32Array, s: Conv2dSpec): Promise<Float64Array> {
+  const cinG = s.Cin / s.groups;
+  const xShape = [s.N, s.Cin, s.H, s.W];
+  const wShape = [s.Cout, cinG, s.kh, s.kw];
+  const yShape = [s.N, s.Cout, s.OH, s.OW];
+  if (op === 'conv2d') return (await ref.download(ref.conv2d(ref.upload(p, xShape, 'float32'), ref.upload(q, wShape, 'float32'), s))) as Float64Array;
+  if (op === 'conv2dBackwardInput') {
+    return (await ref.download(ref.conv2dBackwardInput(ref.upload(p, yShape, 'float32'), ref.upload(q, wShape, 'float32'), s))) as Float64Array;
+  }
+  return (await ref.download(ref.conv2dBackwardWeight(ref.upload(p, xShape, 'float32'), ref.upload(q, yShape, 'float32'), s))) as Float64Array;
+}
+
+/** The operands of a conv op: conv2d (x, w), backward input (dy, w), backward weight (x, dy). */
+function convOperands(r: () => number, op: ConvOp, s: Conv2dSpec): [Float32Array, Float32Array] {
+  const x = s.N * s.Cin * s.H * s.W;
+  const w = s.Cout * (s.Cin / s.groups) * s.kh * s.kw;
+  const y = s.N * s.Cout * s.OH * s.OW;
+  if (op === 'conv2d') return [randomArray(r, x), randomArray(r, w)];
+  if (op === 'conv2dBackwardInput') return [randomArray(r, y), randomArray(r, w)];
+  return [randomArray(r, x), randomArray(r, y)];
+}
+
+// ---- shapes ----
+
+function mmSpec(batch: number, M: number, K: number, N: number, o: { transA?: boolean; transB?: boolean; broadcastA?: boolean; broadcastB?: boolean } = {}): MatmulSpec {
+  return {
+    batch, M, K, N,
+    aBatch: o.broadcastA ? 0 : M * K, aRow: o.transA ? 1 : K, aCol: o.transA ? M : 1,
+    bBatch: o.broadcastB ? 0 : K * N, bRow: o.transB ? 1 : N, bCol: o.transB ? K : 1,
+  };
+}
+
+const mmLen = (s: MatmulSpec, which: 'a' | 'b') =>
+  which === 'a' ? (s.aBatch === 0 ? 1 : s.batch) * s.M * s.K : (s.bBatch === 0 ? 1 : s.batch) * s.K * s.N;
+
+function convSpec(
+  N: number, Cin: number, H: number, W: number, Cout: number, k: [number, number],
+  o: { stride?: [number, number]; pad?: [number, number]; dil?: [number, number]; groups?: number } = {},
+): Conv2dSpec {
+  const [sH, sW] = o.stride ?? [1, 1];
+  const [pH, pW] = o.pad ?? [0, 0];
+  const [dH, dW] = o.dil ?? [1, 1];
+  const OH = Math.floor((H + 2 * pH - dH * (k[0] - 1) - 1) / sH) + 1;
+  const OW = Math.floor((W + 2 * pW - dW * (k[1] - 1) - 1) / sW) + 1;
+  return { N, Cin, H, W, Cout, kh: k[0], kw: k[1], OH, OW, strideH: sH, strideW: sW, padH: pH, padW: pW, dilationH: dH, dilationW: dW, groups: o.groups ?? 1 };
+}
+
+const MATMULS: [string, MatmulSpec][] = [
+  ['1×1×1', mmSpec(1, 1, 1, 1)],
+  ['odd 5×7×3', mmSpec(1, 5, 7, 3)],
+  ['A transposed, batch 2', mmSpec(2, 13, 17, 19, { transA: true })],
+  ['B transposed, batch 3', mmSpec(3, 9, 33, 70, { transB: true })],
+  ['both transposed, A broadcast', mmSpec(2, 64, 300, 65, { transA: true, transB: true, broadcastA: true })],
+  ['B broadcast', mmSpec(4, 6, 8, 9, { broadcastB: true })],
+  ['K past one depth block (KC), ragged edges', mmSpec(1, 130, 600, 75)],
+  ['N past one column block (NC)', mmSpec(1, 9, 20, 1100)],
+  ['K = 1024', mmSpec(1, 20, 1024, 24)],
+];
+
+const CONVS: [string, Conv2dSpec][] = [
+  ['3×3 pad 1', convSpec(2, 3, 9, 11, 5, [3, 3], { pad: [1, 1] })],
+  ['3×3 stride 2 pad 1', convSpec(2, 4, 10, 13, 6, [3, 3], { stride: [2, 2], pad: [1, 1] })],
+  ['3×3 stride 2 no pad', convSpec(1, 3, 17, 16, 5, [3, 3], { stride: [2, 2] })],
+  ['3×3 dilation 2 pad 2, groups 2', convSpec(1, 6, 12, 12, 4, [3, 3], { pad: [2, 2], dil: [2, 2], groups: 2 })],
+  ['3×3 dilation 2 groups 4 (2 in, 2 out per group)', convSpec(1, 8, 9, 10, 8, [3, 3], { pad: [1, 1], dil: [2, 2], groups: 4 })],
+  ['depthwise 5×5', convSpec(3, 8, 7, 9, 8, [5, 5], { pad: [2, 2], groups: 8 })],
+  ['depthwise strip 1×7', convSpec(2, 8, 16, 21, 8, [1, 7], { pad: [0, 3], groups: 8 })],
+  ['depthwise strip 11×1', convSpec(2, 8, 16, 21, 8, [11, 1], { pad: [5, 0], groups: 8 })],
+  ['depthwise 3×3 dilation 2', convSpec(2, 5, 11, 13, 5, [3, 3], { pad: [2, 2], dil: [2, 2], groups: 5 })],
+  ['depthwise 3×3 stride 2 (GEMM path)', convSpec(2, 6, 8, 8, 6, [3, 3], { stride: [2, 2], pad: [1, 1], groups: 6 })],
+  ['depthwise multiplier 2 (GEMM path)', convSpec(1, 3, 6, 7, 6, [3, 3], { pad: [1, 1], groups: 3 })],
+  ['1×1', convSpec(2, 5, 6, 7, 7, [1, 1])],
+  ['1×1 stride 2', convSpec(2, 4, 9, 9, 8, [1, 1], { stride: [2, 2] })],
+  ['3×3 no pad (valid)', convSpec(2, 4, 8, 9, 3, [3, 3])],
+  ['asymmetric 3×5, stride (2, 1), pad (0, 2)', convSpec(2, 3, 9, 10, 4, [3, 5], { stride: [2, 1], pad: [0, 2] })],
+  ['padding past the kernel reach (3×3 pad 3)', convSpec(1, 2, 5, 6, 3, [3, 3], { pad: [3, 3] })],
+  ['stem 3→12 3×3 stride 2', convSpec(2, 3, 32, 42, 12, [3, 3], { stride: [2, 2], pad: [1, 1] })],
+  ['32→32 3×3 on 16×21 (the decoder fuse)', convSpec(2, 32, 16, 21, 32, [3, 3], { pad: [1, 1] })],
+];
+
+const CONV_OPS: ConvOp[] = ['conv2d', 'conv2dBackwardInput', 'conv2dBackwardWeight'];
+
+/** Every thread/mode combination to check; threaded ones force the parallel path with parallelMinFlop 0. */
+const VARIANTS: [string, () => WasmKernels][] = [
+  ['1 thread', () => new WasmKernels({ threads: 1 })],
+  ['2 threads, sync', () => new WasmKernels({ threads: 2, parallelMinFlop: 0 })],
+  ['2 threads, async', () => new WasmKernels({ threads: 2, parallelMinFlop: 0, async: true })],
+];
+
+afterAll(() => shutdownWasmKernels());
+
+describe('wasm kernels: build', () => {
+  it('kernels-wasm.ts was assembled from the committed kernels.wat', () => {
+    expect(KERNELS_WAT_SHA256).toBe(watHash(readFileSync(WAT_PATH, 'utf8')));
+  });
+
+  it('`npm run build:wasm` regenerates kernels-wasm.ts byte for byte', async () => {
+    expect(await generate(readFileSync(WAT_PATH, 'utf8'))).toBe(readFileSync(OUT_PATH, 'utf8'));
+  });
+
+  it('prepareWasmKernels compiles and instantiates asynchronously (the browser main-thread path)', async () => {
+    await prepareWasmKernels(3);
+    const k = new WasmKernels({ threads: 3, parallelMinFlop: 0 });
+    const s = mmSpec(1, 9, 10, 11);
+    const r = rng(1);
+    const a = randomArray(r, 90);
+    const b = randomArray(r, 110);
+    expectContraction('matmul after prepareWasmKernels', await k.matmul(a, b, s), await refMatmul(a, b, s), await refMatmul(absArray(a), absArray(b), s));
+    expect(k.runtime.threads).toBe(threadsSupported() ? 3 : 1);
+  });
+
+  it('runs here (SIMD) and uses worker threads when SharedArrayBuffer exists', () => {
+    expect(wasmKernelsEnabled()).toBe(true);
+    expect(threadsSupported()).toBe(typeof SharedArrayBuffer !== 'undefined');
+  });
+});
+
+describe.each(VARIANTS)('wasm kernels vs the float64 reference (%s)', (_name, make) => {
+  const k = make();
+
+  it.each(MATMULS)('matmul %s', async (label, s) => {
+    const r = rng(s.M * 7 + s.K * 13 + s.N);
+    const a = randomArray(r, mmLen(s, 'a'));
+    const b = randomArray(r, mmLen(s, 'b'));
+    const ours = await k.matmul(a, b, s);
+    expectContraction(`matmul ${label}`, ours, await refMatmul(a, b, s), await refMatmul(absArray(a), absArray(b), s));
+  });
+
+  describe.each(CONV_OPS)('%s', (op) => {
+    it.each(CONVS)('%s', async (label, s) => {
+      const r = rng(s.Cin * 31 + s.Cout * 7 + s.H + s.kh * 3 + op.length);
+      const [p, q] = convOperands(r, op, s);
+      const ours = await k[op](p, q, s);
+      expectContraction(`${op} ${label}`, ours, await refConv(op, p, q, s), await refConv(op, absArray(p), absArray(q), s));
+    });
+  });
+});
+
+describe('wasm kernels: random shapes', () => {
+  it('matmul and the three conv ops agree with the reference on 40 random problems', async () => {
+    const r = rng(2024);
+    const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+    const k = new WasmKernels({ threads: 2, parallelMinFlop: 0 });
+    for (let i = 0; i < 20; i++) {
+      const s = mmSpec(int(1, 3), int(1, 40), int(1, 70), int(1, 40), { transA: r() < 0.5, transB: r() < 0.5, broadcastA: r() < 0.2, broadcastB: r() < 0.2 });
+      const a = randomArray(r, mmLen(s, 'a'));
+      const b = randomArray(r, mmLen(s, 'b'));
+      expectContraction(`random matmul ${JSON.stringify(s)}`, await k.matmul(a, b, s), await refMatmul(a, b, s), await refMatmul(absArray(a), absArray(b), s));
+    }
+    for (let i = 0; i < 20; i++) {
+      const groups = [1, 1, 2, 3][int(0, 3)];
+      const depthwise = r() < 0.3;
+      const cinG = depthwise ? 1 : int(1, 4);
+      const coutG = depthwise ? 1 : int(1, 4);
+      const G = depthwise ? int(1, 6) : groups;
+      const kh = int(1, 5);
+      const kw = int(1, 5);
+      const d: [number, number] = [int(1, 2), int(1, 2)];
+      const st: [number, number] = [int(1, 2), int(1, 2)];
+      const pad: [number, number] = [int(0, kh), int(0, kw)];
+      const H = int(Math.max(1, d[0] * (kh - 1) + 1 - 2 * pad[0]), 14);
+      const W = int(Math.max(1, d[1] * (kw - 1) + 1 - 2 * pad[1]), 14);
+      const s = convSpec(int(1, 3), cinG * G, H, W, coutG * G, [kh, kw], { stride: st, pad, dil: d, groups: G });
+      for (const op of CONV_OPS) {
+        const [p, q] = convOperands(r, op, s);
+        expectContraction(`random ${op} ${JSON.stringify(s)}`, await k[op](p, q, s), await refConv(op, p, q, s), await refConv(op, absArray(p), absArray(q), s));
+      }
+    }
+  });
+});
+
+describe('wasm kernels: threads', () => {
+  it('give bit-identical results on 1 and 2 threads, except dW (2 threads sum per-chunk copies)', async () => {
+    const one = new WasmKernels({ threads: 1 });
+    const two = new WasmKernels({ threads: 2, parallelMinFlop: 0 });
+    const twoAsync = new WasmKernels({ threads: 2, parallelMinFlop: 0, async: true });
+    const r = rng(7);
+    const s = mmSpec(1, 200, 150, 260);
+    const a = randomArray(r, mmLen(s, 'a'));
+    const b = randomArray(r, mmLen(s, 'b'));
+    const base = await one.matmul(a, b, s);
+    expect(Array.from(await two.matmul(a, b, s))).toEqual(Array.from(base));
+    expect(Array.from(await twoAsync.matmul(a, b, s))).toEqual(Array.from(base));
+    const c = convSpec(4, 16, 20, 22, 24, [3, 3], { pad: [1, 1] });
+    for (const op of CONV_OPS) {
+      const [p, q] = convOperands(r, op, c);
+      const want = await one[op](p, q, c);
+      const got = await two[op](p, q, c);
+      // the same thread count splits the same way: synchronous and asynchronous runs agree exactly
+      expect(Array.from(await twoAsync[op](p, q, c)), `${op} async`).toEqual(Array.from(got));
+      if (op !== 'conv2dBackwardWeight') {
+        expect(Array.from(got), op).toEqual(Array.from(want));
+      } else {
+        expectContraction(op, got, want, await refConv(op, absArray(p), absArray(q), c), 1e-5);
+      }
+    }
+  });
+
+  it('threaded jobs return Promises on asynchronous instances and arrays on synchronous ones', async () => {
+    const s = mmSpec(1, 256, 256, 256);
+    const a = new Float32Array(256 * 256).fill(1);
+    const sync = new WasmKernels({ threads: 2 }).matmul(a, a, s);
+    expect(sync).toBeInstanceOf(Float32Array);
+    const asyncResult = new WasmKernels({ threads: 2, async: true }).matmul(a, a, s);
+    expect(asyncResult instanceof Promise).toBe(threadsSupported());
+    expect((await asyncResult)[0]).toBe(256);
+    // small jobs stay on the calling thread even when asynchronous
+    expect(new WasmKernels({ threads: 2, async: true }).matmul(a.subarray(0, 16), a.subarray(0, 16), mmSpec(1, 4, 4, 4))).toBeInstanceOf(Float32Array);
+  });
+
+  it('a synchronous call during an asynchronous job uses a spare runtime and both are right', async () => {
+    const s = mmSpec(1, 384, 384, 384);
+    const r = rng(11);
+    const a = randomArray(r, 384 * 384);
+    const b = randomArray(r, 384 * 384);
+    const want = await new WasmKernels({ threads: 1 }).matmul(a, b, s);
+    const asyncK = new WasmKernels({ threads: 2, parallelMinFlop: 0, async: true });
+    const pending = asyncK.matmul(a, b, s);
+    // let the queued job start: it holds the shared arena until its workers finish
+    for (let i = 0; i < 3 && !asyncK.runtime.busy; i++) await Promise.resolve();
+    expect(asyncK.runtime.busy || !threadsSupported()).toBe(true);
+    const now = new WasmKernels({ threads: 2, parallelMinFlop: 0 }).matmul(a, b, s);
+    expect(Array.from(now as Float32Array)).toEqual(Array.from(want));
+    expect(Array.from(await pending)).toEqual(Array.from(want));
+  });
+});
+
+describe('wasm kernels vs gpu.js kernels', () => {
+  // gpu.js cpu mode runs the same kernel sources as webasm, in plain JavaScript (fast to compile).
+  const gpu = new GpuBackend('cpu', false);
+  const k = new WasmKernels({ threads: 2, parallelMinFlop: 0 });
+  const rel = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+    let num = 0;
+    let den = 0;
+    for (let i = 0; i < a.length; i++) {
+      num = Math.max(num, Math.abs(a[i] - b[i]));
+      den = Math.max(den, Math.abs(b[i]));
+    }
+    return den === 0 ? num : num / den;
+  };
+
+  it.each(MATMULS.slice(1, 6))('matmul %s', async (_label, s) => {
+    const r = rng(99);
+    const a = randomArray(r, mmLen(s, 'a'));
+    const b = randomArray(r, mmLen(s, 'b'));
+    const theirs = await gpu.download(gpu.matmul(gpu.upload(a, [a.length], 'float32'), gpu.upload(b, [b.length], 'float32'), s, [s.batch, s.M, s.N]));
+    expect(rel(await k.matmul(a, b, s), theirs)).toBeLessThan(1e-5);
+  });
+
+  it.each(CONVS.filter((_, i) => i % 3 === 0))('conv ops %s', async (_label, s) => {
+    const r = rng(5);
+    const x = randomArray(r, s.N * s.Cin * s.H * s.W);
+    const w = randomArray(r, s.Cout * (s.Cin / s.groups) * s.kh * s.kw);
+    const dy = randomArray(r, s.N * s.Cout * s.OH * s.OW);
+    const X = gpu.upload(x, [s.N, s.Cin, s.H, s.W], 'float32');
+    const Wt = gpu.upload(w, [s.Cout, s.Cin / s.groups, s.kh, s.kw], 'float32');
+    const DY = gpu.upload(dy, [s.N, s.Cout, s.OH, s.OW], 'float32');
+    expect(rel(await k.conv2d(x, w, s), await gpu.download(gpu.conv2d(X, Wt, s)))).toBeLessThan(1e-5);
+    expect(rel(await k.conv2dBackwardInput(dy, w, s), await gpu.download(gpu.conv2dBackwardInput(DY, Wt, s)))).toBeLessThan(1e-5);
+    expect(rel(await k.conv2dBackwardWeight(x, dy, s), await gpu.download(gpu.conv2dBackwardWeight(X, DY, s)))).toBeLessThan(1e-5);
+  });
+});
+
+describe('wasm kernels behind the public ops', () => {
+  /** conv2d + matmul forward and backward through the Tensor API; returns every value and gradient. */
+  async function run(): Promise<Float32Array[]> {
+    const r = rng(3);
+    const x = tensor(randomArray(r, 2 * 6 * 10 * 12), [2, 6, 10, 12], { requiresGrad: true });
+    const w = tensor(randomArray(r, 6 * 3 * 3 * 3), [6, 3, 3, 3], { requiresGrad: true });
+    const m = tensor(randomArray(r, 12 * 5), [12, 5], { requiresGrad: true });
+    const y = conv2d(x, w, null, { padding: 1, groups: 2 });
+    const z = matmul(y, m);
+    const u = tensor(randomArray(r, 2 * 6 * 10 * 5), [2, 6, 10, 5]);
+    await sum(mul(z, u)).backward();
+    const grads = [x.grad, w.grad, m.grad] as Tensor[];
+    return Promise.all([z, ...grads].map(async (t) => Float32Array.from(await t.data())));
+  }
+
+  it.each([
+    ['webasm', false],
+    ['webasm', true],
+    ['cpu', false],
+  ] as const)('%s (async %s) with the kernels installed matches gpu.js kernels and the reference', async (mode, isAsync) => {
+    const be = useBackend(mode, { async: isAsync }) as GpuBackend;
+    const saved = be.host;
+    try {
+      be.setHostKernels(null);
+      const gpujs = await run();
+      expect(installWasmKernels(be)).toBe(true);
+      expect(be.host?.name).toBe('wasm');
+      expect((be.host as WasmKernels).async).toBe(isAsync);
+      // every job threaded, so the asynchronous backend's queue awaits the kernels' Promises
+      be.setHostKernels(new WasmKernels({ async: isAsync, threads: 2, parallelMinFlop: 0 }));
+      const ours = await run();
+      useBackend('reference');
+      const oracle = await run();
+      for (let i = 0; i < ours.length; i++) {
+        for (let j = 0; j < ours[i].length; j++) {
+          const tol = 1e-4 * (1 + Math.abs(oracle[i][j]));
+          expect(Math.abs(ours[i][j] - oracle[i][j]), `tensor ${i} element ${j} vs reference`).toBeLessThanOrEqual(tol);
+          expect(Math.abs(ours[i][j] - gpujs[i][j]), `tensor ${i} element ${j} vs gpu.js`).toBeLessThanOrEqual(tol);
+        }
+      }
+    } finally {
+      be.setHostKernels(saved);
+      useBackend('reference');
+    }
+  });
+
+  it('installWasmKernels leaves GPU modes alone and honours SSA_SEG_WASM_KERNELS=0', () => {
+    const calls: unknown[] = [];
+    const target = (name: string) => ({ name, isAsync: false, setHostKernels: (h: unknown) => calls.push(h) });
+    expect(installWasmKernels(target('webgpu'))).toBe(false);
+    expect(installWasmKernels(target('headlessgl'))).toBe(false);
+    const prev = process.env.SSA_SEG_WASM_KERNELS;
+    process.env.SSA_SEG_WASM_KERNELS = '0';
+    try {
+      expect(installWasmKernels(target('cpu'))).toBe(false);
+    } finally {
+      if (prev === undefined) delete process.env.SSA_SEG_WASM_KERNELS;
+      else process.env.SSA_SEG_WASM_KERNELS = prev;
+    }
+    expect(calls).toEqual([]);
+    expect(installWasmKernels(target('cpu'))).toBe(true);
+    expect(calls.length).toBe(1);
+  });
+});
