@@ -199,11 +199,16 @@ export async function readSafetensors(path: string): Promise<SafetensorsContents
  * Host tensors → engine tensors on the current backend: float dtypes become float32 (F64 rounded),
  * integer dtypes and BOOL become int32. Call inside `withBackend` to choose the backend.
  */
-export function hostToTensors(tensors: Record<string, HostTensor>): Record<string, Tensor> {
+export function hostToTensors(tensors: Record<string, HostTensor>, file = '<buffer>'): Record<string, Tensor> {
   const out: Record<string, Tensor> = {};
   for (const [k, t] of Object.entries(tensors)) {
     const dtype: DType = isFloat(t.dtype) ? 'float32' : 'int32';
-    out[k] = tensor(dtype === 'float32' ? Float32Array.from(t.data) : t.data, t.shape, { dtype });
+    try {
+      out[k] = tensor(dtype === 'float32' ? Float32Array.from(t.data) : t.data, t.shape, { dtype });
+    } catch (e) {
+      for (const v of Object.values(out)) v.dispose();
+      throw new Error(`${file}: tensor '${k}' (${t.dtype} ${JSON.stringify(t.shape)}) cannot be loaded: ${(e as Error).message}`);
+    }
   }
   return out;
 }
@@ -217,7 +222,7 @@ export function hostToTensors(tensors: Record<string, HostTensor>): Record<strin
  * head.loadStateDict(await loadSafetensors('head.safetensors'));
  */
 export async function loadSafetensors(path: string): Promise<Record<string, Tensor>> {
-  return hostToTensors((await readSafetensors(path)).tensors);
+  return hostToTensors((await readSafetensors(path)).tensors, path);
 }
 
 // ---- writing ----

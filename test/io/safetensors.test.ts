@@ -131,7 +131,14 @@ describe('safetensors round trips', () => {
     expect(Array.from(tensors.u32.data)).toEqual([4000]);
     expect(Array.from(tensors.u64.data)).toEqual([9]);
     expect(Array.from(tensors.bool.data)).toEqual([0, 1]);
-    const loaded = await loadSafetensors(p);
+    // int32 tensors hold integers within ±2^24 (gpu.js keeps them as float32): i64's 2147483647 cannot load
+    await expect(loadSafetensors(p)).rejects.toThrow(/dtypes\.safetensors: tensor 'i64' \(I64 \[2\]\) cannot be loaded: .*±2\^24/);
+    // the same file with i64 = [-5, 7] (same byte length, so the offsets stay valid)
+    const i64Entry = header.i64 as { data_offsets: [number, number] };
+    const data2 = data.slice();
+    data2.set(bytesOf(BigInt64Array.from([-5n, 7n])), i64Entry.data_offsets[0]);
+    const p2 = writeRaw('dtypes-small.safetensors', rawFile(header, data2));
+    const loaded = await loadSafetensors(p2);
     expect(loaded.f64.dtype).toBe('float32');
     expect(loaded.u8.dtype).toBe('int32');
     expect((await loaded.f64.data())[0]).toBe(Math.fround(Math.PI));
