@@ -20,6 +20,10 @@ const PARTS: Record<string, PartEntry> = {
     summary: 'GEMM, conv2d, softmax and a small conv net fwd+bwd per backend, vs TensorFlow.js (wasm, cpu)',
     load: async () => (await import('./kernels.js')).part,
   },
+  'wasm-kernels': {
+    summary: 'the WebAssembly SIMD GEMM/conv kernels on 1 and 2 threads vs the gpu.js webasm kernels and tfjs-wasm',
+    load: async () => (await import('./wasm-kernels.js')).part,
+  },
 };
 
 /** Parts planned but not written yet (named so a request for one gets a clear answer). */
