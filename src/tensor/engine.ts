@@ -12,8 +12,8 @@ export const BACKEND_NAMES: readonly BackendName[] = ['webgpu', 'headlessgl', 'w
 
 export interface BackendOptions {
   /**
-   * Run kernels under gpu.js's async contract. Default: true for webgpu (which has no other) and, in
-   * Node, for webasm (where it engages worker threads); false elsewhere.
+   * Run kernels under gpu.js's async contract. Default: true for webgpu (which has no other), false
+   * elsewhere (webasm: see the NOTE in `instance`; SSA_SEG_WEBASM_ASYNC=1 turns it on).
    */
   async?: boolean;
 }
@@ -33,10 +33,13 @@ function assertName(name: string, where: string): asserts name is BackendName {
 }
 
 function instance(name: BackendName, opts: BackendOptions = {}): Backend {
-  // NOTE: threaded webasm is the default in Node only: in browsers gpu.js's worker pool keeps one
-  // WebAssembly.Memory per kernel size alive and Chromium refuses new ones after ~120.
-  const isNodeProcess = typeof process !== 'undefined' && !!process.versions?.node;
-  const isAsync = name === 'webgpu' ? true : (opts.async ?? (name === 'webasm' && isNodeProcess));
+  // NOTE: webasm runs synchronously by default. gpu.js's threaded webasm keeps a WebAssembly.Memory
+  // per kernel and output size alive in its worker pool; a training run makes enough of them that
+  // allocation fails (after ~140 steps of the compact model in Node, ~120 kernels in Chromium). The
+  // WebAssembly GEMM/conv kernels bring their own threads, and the synchronous step measured faster.
+  // SSA_SEG_WEBASM_ASYNC=1 (or { async: true }) restores gpu.js's threads.
+  const envAsync = typeof process !== 'undefined' && process.env?.SSA_SEG_WEBASM_ASYNC === '1';
+  const isAsync = name === 'webgpu' ? true : (opts.async ?? (name === 'webasm' && envAsync));
   const key = `${name}:${isAsync ? 'async' : 'sync'}`;
   let b = instances.get(key);
   if (!b) {

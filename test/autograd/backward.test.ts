@@ -2,10 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { grad, noGrad, tensor, tidy, useBackend, valueAndGrad, memory, isGradEnabled, ones } from '../../src/index.js';
 import { ALL_FUNCTIONS } from '../../src/autograd/functions/index.js';
 
-const backends = ['reference', 'cpu', 'webasm'] as const;
+const backends = [
+  { id: 'reference', name: 'reference', async: false },
+  { id: 'cpu', name: 'cpu', async: false },
+  { id: 'webasm', name: 'webasm', async: false },
+  { id: 'webasm-async', name: 'webasm', async: true },
+] as const;
 
-describe.each(backends)('autograd engine on %s', (name) => {
-  const use = () => useBackend(name);
+describe.each(backends)('autograd engine on $id', ({ name, async: isAsync }) => {
+  const use = () => useBackend(name, { async: isAsync });
 
   it('diamond graph: y = a·b + a, b = a² gives dy/da = 3a² + 1', async () => {
     use();

@@ -36,8 +36,9 @@ const DEFAULT_BACKENDS = 'cpu,webasm';
 /** Device ids the env may list, with the backend and options each stands for. */
 const KNOWN: Record<string, { name: BackendName; opts: BackendOptions; optional: boolean }> = {
   cpu: { name: 'cpu', opts: {}, optional: false },
-  webasm: { name: 'webasm', opts: {}, optional: false }, // async (worker threads) by default
+  webasm: { name: 'webasm', opts: {}, optional: false }, // synchronous by default (see engine.ts)
   'webasm-sync': { name: 'webasm', opts: { async: false }, optional: false },
+  'webasm-async': { name: 'webasm', opts: { async: true }, optional: false }, // gpu.js worker threads, in-order queue
   webgpu: { name: 'webgpu', opts: {}, optional: true },
   headlessgl: { name: 'headlessgl', opts: {}, optional: true },
 };

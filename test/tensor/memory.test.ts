@@ -1,9 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { conv2d, crossEntropy, dispose, keep, memory, noGrad, randn, tensor, tidy, useBackend, zeros } from '../../src/index.js';
 
-describe.each(['cpu', 'webasm', 'reference'] as const)('memory on %s', (name) => {
+const TARGETS = [
+  { id: 'cpu', name: 'cpu', async: false },
+  { id: 'webasm', name: 'webasm', async: false },
+  { id: 'webasm-async', name: 'webasm', async: true },
+  { id: 'reference', name: 'reference', async: false },
+] as const;
+
+describe.each(TARGETS)('memory on $id', ({ name, async: isAsync }) => {
   it('100 forward/backward/update steps end with the counters where they started', async () => {
-    useBackend(name);
+    useBackend(name, { async: isAsync });
     // a small conv net: conv 3→4 (3×3), relu, conv 4→3 (1×1), cross-entropy; SGD by assign
     const w1 = keep(randn([4, 3, 3, 3], { seed: 1 }).mul(0.3).requiresGrad_(true));
     const b1 = keep(zeros([4]).requiresGrad_(true));
@@ -40,7 +47,7 @@ describe.each(['cpu', 'webasm', 'reference'] as const)('memory on %s', (name) =>
   });
 
   it('dispose is idempotent and use after dispose names the op', async () => {
-    useBackend(name);
+    useBackend(name, { async: isAsync });
     const before = memory();
     const t = tensor([1, 2, 3], [3]);
     t.dispose();
@@ -51,7 +58,7 @@ describe.each(['cpu', 'webasm', 'reference'] as const)('memory on %s', (name) =>
   });
 
   it('tidy disposes what it does not return and moves the result out', async () => {
-    useBackend(name);
+    useBackend(name, { async: isAsync });
     const before = memory();
     const r = tidy(() => {
       const a = tensor([1, 2], [2]);

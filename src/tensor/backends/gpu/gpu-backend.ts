@@ -191,8 +191,11 @@ export class GpuBackend implements Backend, StorageOwner {
         return v.size === 0 ? this.emptyStandIn() : v.value;
       });
     const fail = (e: unknown): Error => {
+      // NOTE: an input's own failure is passed on as it is, so the message names the op that failed.
+      if (e instanceof Error && (e as Error & { fromKernel?: boolean }).fromKernel) return e;
       const err = new Error(`${op}: kernel ${name} failed on the ${this.name} backend: ${(e as Error)?.message ?? String(e)}`);
-      (err as Error & { cause?: unknown }).cause = e;
+      (err as Error & { cause?: unknown; fromKernel?: boolean }).cause = e;
+      (err as Error & { fromKernel?: boolean }).fromKernel = true;
       return err;
     };
     if (!this.isAsync) {
