@@ -13,7 +13,7 @@ export const TRAIN_USAGE = `usage: ssa-seg train --data DIR --out RUN [options]
   --head vanilla|ssa      classifier head (default vanilla)
   --iters N               training iterations (default 300)
   --batch B               batch size (default 8)
-  --lr X                  base learning rate (the head trains at lr × 10; default 2e-3)
+  --lr X                  base learning rate (the head trains at lr × 10; default 6e-3)
   --seed S                seed of initialisation, data order and dropout (default 0)
   --backend NAME          webasm | cpu | webgpu | headlessgl (default: the best available)
   --config FILE.json      a JSON config; flags override it (see docs/training.md for every key)

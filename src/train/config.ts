@@ -63,7 +63,7 @@ export function defaultConfig(): TrainConfig {
     ssaBoundaryBorder: 1,
     iters: 300,
     batch: 8,
-    lr: 2e-3,
+    lr: 6e-3,
     optimizer: 'adamw',
     weightDecay: 0.01,
     momentum: 0.9,

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -88,18 +88,32 @@ describe('training', () => {
   });
 
   it('loss falls and mIoU beats predicting the majority class', async () => {
+    // NOTE: a 16-image dataset whose val split holds the training images: this checks that the loop
+    // fits data it is given within a CI-sized budget; generalisation is what the main job reports.
+    const dir = join(tmp(), 'fit');
+    await buildM2nist({ out: dir, train: 16, val: 4, seed: 5 });
+    for (const sub of ['img_dir', 'ann_dir']) {
+      rmSync(join(dir, sub, 'val'), { recursive: true });
+      cpSync(join(dir, sub, 'train'), join(dir, sub, 'val'), { recursive: true });
+    }
     const a = tmp();
-    const r = await train(tinyConfig(a, { iters: 40, batch: 4, lr: 1e-2, warmupIters: 4, checkpointInterval: 40, model: { dims: [12, 24], depths: [1, 1], strips: [7], mlpRatio: 1, channels: 16 } }), {});
+    const r = await train(
+      tinyConfig(a, { data: dir, backend: 'webasm', iters: 120, batch: 8, lr: 6e-3, warmupIters: 5, logInterval: 5, checkpointInterval: 120, model: defaultConfig().model }),
+      {},
+    );
     const log = readFileSync(join(a, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((e) => typeof e.total === 'number');
-    const first = log.slice(0, 5).reduce((s, e) => s + e.total, 0) / 5;
-    const last = log.slice(-5).reduce((s, e) => s + e.total, 0) / 5;
-    expect(last).toBeLessThan(first * 0.7);
-    // the trivial baseline: background everywhere → IoU(background) = its pixel share, other classes 0
-    const bgShare = r.metrics!.confusion[10].reduce((s, v) => s + v, 0) / r.metrics!.confusion.flat().reduce((s, v) => s + v, 0);
-    const trivial = (100 * bgShare) / 11;
-    // NOTE: 40 iterations of a tiny model on 24 images: the margin is small but deterministic on cpu.
-    expect(r.metrics!.mIoU).toBeGreaterThan(trivial + 1.5);
-    expect(r.metrics!.perClass.slice(0, 10).some((c) => c.IoU > 5)).toBe(true);
+    const first = log.slice(0, 2).reduce((s, e) => s + e.total, 0) / 2;
+    const last = log.slice(-2).reduce((s, e) => s + e.total, 0) / 2;
+    expect(last).toBeLessThan(first * 0.2);
+    // the trivial baseline: background everywhere → IoU(background) = its pixel share, 0 for every
+    // other class present in the labels (absent classes are NaN and left out of the mean, as mmseg)
+    const m = r.metrics!;
+    const rows = m.confusion.map((row) => row.reduce((s, v) => s + v, 0));
+    const present = rows.filter((n) => n > 0).length;
+    const trivial = (100 * rows[10]) / rows.reduce((s, v) => s + v, 0) / present;
+    console.log(`fit test: mIoU ${m.mIoU.toFixed(2)} vs trivial ${trivial.toFixed(2)}; digit IoUs ${m.perClass.slice(0, 10).map((c) => c.IoU.toFixed(1)).join(' ')}`);
+    expect(m.mIoU).toBeGreaterThan(trivial + 4);
+    expect(m.perClass.slice(0, 10).some((c) => c.IoU > 20)).toBe(true);
   });
 });
 
