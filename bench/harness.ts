@@ -11,6 +11,7 @@
  * - A relative error is max_i |ours_i − ref_i| / max_i |ref_i| (the error measured against the
  *   reference's scale, so values near zero do not blow it up).
  */
+import { Rng } from '../src/tensor/random.js';
 import { execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -174,22 +175,8 @@ export function maxRelErrAll(a: readonly ArrayLike<number>[], ref: readonly Arra
 // ---------------------------------------------------------------------------------------------
 // Deterministic host data
 
-/** mulberry32: a small seeded generator, so every implementation gets the same inputs. */
-export class HostRng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  normal(): number {
-    const u = Math.max(this.next(), 1e-12);
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
-  }
+/** The engine's seeded generator (mulberry32) with bulk helpers, so every implementation gets the same inputs. */
+export class HostRng extends Rng {
   normals(n: number, scale = 1): Float32Array {
     const a = new Float32Array(n);
     for (let i = 0; i < n; i++) a[i] = this.normal() * scale;

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { encodePng, type Rgb } from '../../src/data/image.js';
+import { ADAM7, encodePng, type Rgb } from '../../src/data/image.js';
 
 const made: string[] = [];
 
@@ -76,16 +76,7 @@ export function rawPng(opts: {
     }
     return out;
   };
-  const adam7 = [
-    [0, 0, 8, 8],
-    [4, 0, 8, 8],
-    [0, 4, 4, 8],
-    [2, 0, 4, 4],
-    [0, 2, 2, 4],
-    [1, 0, 2, 2],
-    [0, 1, 1, 2],
-  ];
-  const raw = opts.interlace ? Buffer.concat(adam7.map(([x0, y0, dx, dy]) => block(x0, y0, dx, dy))) : block(0, 0, 1, 1);
+  const raw = opts.interlace ? Buffer.concat(ADAM7.map(([x0, y0, dx, dy]) => block(x0, y0, dx, dy))) : block(0, 0, 1, 1);
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
