@@ -84,7 +84,7 @@ export async function demoCommand(argv: string[]): Promise<void> {
     ...rows.map((r) => `| ${r.head} | ${r.mIoU.toFixed(2)} | ${r.aAcc.toFixed(2)} | ${r.params.toLocaleString('en')} | ${r.ms.toFixed(1)} | ${r.seconds ? fmtTime(r.seconds) : 'reused'} |`),
   ];
   const table = lines.join('\n');
-  await writeFileAtomic(join(out, 'summary.md'), `M2NIST val, ${iters} iterations, batch 8, seed ${seed}\n\n${table}\n`);
+  await writeFileAtomic(join(out, 'summary.md'), `M2NIST val, ${iters} iterations, batch ${defaultConfig().batch}, seed ${seed}\n\n${table}\n`);
   console.log(`\n${table}\n`);
   for (const r of rows) console.log(`${r.head}: run ${r.run}\n  checkpoint ${r.run}/checkpoints/latest.json, log ${r.run}/log.jsonl, metrics ${r.run}/eval.json\n  predictions ${r.predictions}`);
   console.log(`summary: ${join(out, 'summary.md')}  (total ${fmtTime((performance.now() - t0) / 1000)})`);

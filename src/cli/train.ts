@@ -11,15 +11,15 @@ export const TRAIN_USAGE = `usage: ssa-seg train --data DIR --out RUN [options]
   --data DIR              dataset folder (mmseg layout: dataset.json, img_dir/, ann_dir/)
   --out RUN               run folder: config.json, log.jsonl, checkpoints/, eval.json
   --head vanilla|ssa      classifier head (default vanilla)
-  --iters N               training iterations (default 300)
-  --batch B               batch size (default 8)
+  --iters N               training iterations (default 600)
+  --batch B               batch size (default 4)
   --lr X                  base learning rate (the head trains at lr × 10; default 6e-3)
   --seed S                seed of initialisation, data order and dropout (default 0)
   --backend NAME          webasm | cpu | webgpu | headlessgl (default: the best available)
   --config FILE.json      a JSON config; flags override it (see docs/training.md for every key)
   --resume                continue RUN from its latest checkpoint
   --eval-interval N       evaluate on val every N iterations (default: only at the end)
-  --checkpoint-interval N write a checkpoint every N iterations (default 100, and at the end)
+  --checkpoint-interval N write a checkpoint every N iterations (default 200, and at the end)
   --no-eval               skip the final evaluation
   SSA ablations (with --head ssa): --ssa-no-sepa --ssa-no-sppa --ssa-no-teacher --ssa-no-lrd --ssa-no-lsd --ssa-no-lpd`;
 
