@@ -134,7 +134,7 @@ export function useBackend(name: BackendName, opts: BackendOptions = {}): Backen
 /** Runs `fn` with another backend current, restoring the previous one afterwards. */
 export function withBackend<T>(name: BackendName, fn: () => T, opts: BackendOptions = {}): T {
   const prev = current;
-  current = name === 'webgpu' ? requireInstance(name, opts) : instance(name, opts);
+  current = name === 'webgpu' ? webgpuInstance() : instance(name, opts);
   try {
     return fn();
   } finally {
@@ -142,11 +142,10 @@ export function withBackend<T>(name: BackendName, fn: () => T, opts: BackendOpti
   }
 }
 
-function requireInstance(name: BackendName, opts: BackendOptions): Backend {
-  const isAsync = true;
-  const b = instances.get(`${name}:${isAsync ? 'async' : 'sync'}`);
-  if (!b) throw new Error(`withBackend: call \`await setBackend('${name}')\` once before using it`);
-  void opts;
+/** The WebGPU backend, which only `await setBackend('webgpu')` can create (it needs an async probe). */
+function webgpuInstance(): Backend {
+  const b = instances.get('webgpu:async');
+  if (!b) throw new Error("withBackend: call `await setBackend('webgpu')` once before using it");
   return b;
 }
 

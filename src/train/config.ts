@@ -4,18 +4,12 @@
  * `predict` need only the checkpoint.
  */
 import { DEFAULT_COMPACT, type CompactConfig } from '../models/compact.js';
+import type { SSAHeadConfig } from '../ssa/head.js';
 
 export type HeadKind = 'vanilla' | 'ssa';
 
-/** SSA ablation switches (all on = the full method). */
-export interface SsaSwitches {
-  sepa: boolean;
-  sppa: boolean;
-  teacher: boolean;
-  lrd: boolean;
-  lsd: boolean;
-  lpd: boolean;
-}
+/** SSA ablation switches (all on = the full method), as the head's own. */
+export type SsaSwitches = Pick<SSAHeadConfig, 'sepa' | 'sppa' | 'teacher' | 'lrd' | 'lsd' | 'lpd'>;
 
 export interface TrainConfig {
   /** Dataset folder (mmseg layout). */

@@ -11,11 +11,11 @@ import { OP_SPECS, specLabel } from '../helpers/ops-spec.js';
 
 /**
  * Exports of src/tensor/ops.ts that are not ops: creation functions (they take no tensor), the
- * autograd entry hook, the cross-backend copy, the interpolation-matrix helper, and test internals.
+ * autograd entry hook, the cross-backend copy, and the interpolation-matrix helper.
  */
 const NOT_OPS = new Set([
   'tensor', 'zeros', 'ones', 'full', 'arange', 'eye', 'rand', 'randn', 'zerosLike', 'onesLike',
-  'toBackend', 'backwardHook', 'resampleMatrix', 'internals',
+  'toBackend', 'backwardHook', 'resampleMatrix',
 ]);
 
 /** Samples per entry when collecting the primitives its graph records (fixed seed: deterministic). */

@@ -4,19 +4,13 @@
  * `public/assets/manifest.json`), segments them, lets the user draw digits, and trains a fresh
  * model for a few steps. `window.__ssaDemo` exposes the results to the end-to-end test.
  */
+import type { AssetsManifest } from '../../../scripts/demo-browser-assets.js';
 import { backendInfo, chooseBackend, loadCheckpoint, segment, trainFresh, type DemoBackend, type LoadedModel, type Segmentation, type TrainSample } from './model.js';
 import { fetchPng, grayOf, labelsOf } from './png.js';
 import { drawCurve, paintGray, paintHeat, paintLabels, pixelCanvas } from './render.js';
 
-interface Manifest {
-  format: string;
-  checkpoint: string;
-  dataset: string;
-  val: string[];
-  train: string[];
-  recipe: { iters: number; batch: number; lr: number; backend: string; seed: number };
-  finalLoss: number;
-}
+/** What `manifest.json` holds (written by scripts/demo-browser-assets.ts). */
+type Manifest = AssetsManifest;
 
 /** What the page reports to the end-to-end test (and to anyone in the console). */
 export interface DemoState {
