@@ -24,8 +24,8 @@ export {
   reshape, permute, transpose, expand, squeeze, unsqueeze, flatten, cat, stack, slice, narrow, pad,
   repeat, gather, indexSelect, oneHot, broadcastTo,
   // nn-ish
-  matmul, conv2d, avgPool2d, maxPool2d, interpolate, resampleMatrix, normalize, dropout, crossEntropy, nllLoss,
-  type CreationOptions, type Conv2dOptions, type Pool2dOptions, type InterpolateOptions, type CrossEntropyOptions,
+  matmul, conv2d, avgPool2d, maxPool2d, interpolate, resampleMatrix, normalize, batchNorm, dropout, crossEntropy, nllLoss,
+  type CreationOptions, type Conv2dOptions, type Pool2dOptions, type InterpolateOptions, type CrossEntropyOptions, type BatchNormOptions,
 } from './tensor/ops.js';
 export { noGrad, isGradEnabled, setGradEnabled } from './autograd/grad-mode.js';
 export { grad, valueAndGrad } from './autograd/functional.js';

@@ -83,6 +83,20 @@ export interface Pool2dSpec {
 
 export type PoolOp = 'avg' | 'max';
 
+/**
+ * The scalars of one AdamW update, PyTorch's arrangement:
+ * m' = β₁m + (1−β₁)g;  v' = β₂v + (1−β₂)g²;  p' = p·decay − stepSize · m' / (√v' · invSqrtBc2 + eps),
+ * with decay = 1 − lr·wd, stepSize = lr / (1 − β₁ᵗ), invSqrtBc2 = 1 / √(1 − β₂ᵗ).
+ */
+export interface AdamWStep {
+  beta1: number;
+  beta2: number;
+  decay: number;
+  stepSize: number;
+  invSqrtBc2: number;
+  eps: number;
+}
+
 /** Names a user can ask for. 'reference' is the float64 oracle (tests, debugging). */
 export type BackendName = 'webgpu' | 'headlessgl' | 'webgl2' | 'webgl' | 'webasm' | 'cpu' | 'reference';
 
@@ -146,4 +160,17 @@ export interface Backend {
   pool2d(op: PoolOp, x: RawTensor, spec: Pool2dSpec): RawTensor;
   /** dx [N, C, H, W]; for max, each window's gradient goes to its first maximal cell. */
   pool2dBackward(op: PoolOp, x: RawTensor, dy: RawTensor, spec: Pool2dSpec): RawTensor;
+
+  // ---- fused ----
+  /**
+   * out = a·p[c] + b·q[c] + r[c], for a (and b, same shape) of shape [N, C, ...] with c the index on
+   * axis 1 and p, q, r of size C. A null p means 1; a null b or q drops that term; a null r means 0.
+   * The per-channel multiply-add of batch normalisation and of its backward, without broadcast copies.
+   */
+  channelAffine(a: RawTensor, b: RawTensor | null, p: RawTensor | null, q: RawTensor | null, r: RawTensor | null): RawTensor;
+  /**
+   * One AdamW update of a parameter (see `AdamWStep`): returns the new [param, exp_avg, exp_avg_sq].
+   * All four inputs have the same shape.
+   */
+  adamw(p: RawTensor, g: RawTensor, m: RawTensor, v: RawTensor, h: AdamWStep): [RawTensor, RawTensor, RawTensor];
 }

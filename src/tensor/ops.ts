@@ -6,6 +6,8 @@
  */
 import { apply, constant } from '../autograd/apply.js';
 import { runBackward } from '../autograd/backward.js';
+import { noGrad } from '../autograd/grad-mode.js';
+import { tidy } from './memory.js';
 import * as F from '../autograd/functions/index.js';
 import type { BackendName, Conv2dSpec, Pool2dSpec } from './backend.js';
 import type { DType } from './dtype.js';
@@ -605,11 +607,10 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Co
     throw new Error(`conv2d: the input ${fmt(x.shape)} is too small for kernel ${kh}×${kw} with padding ${pH},${pW} and dilation ${dH},${dW}`);
   }
   const spec: Conv2dSpec = { N, Cin, H, W, Cout, kh, kw, OH, OW, strideH: sH, strideW: sW, padH: pH, padW: pW, dilationH: dH, dilationW: dW, groups };
-  const y = apply(new F.Conv2d(spec), x, weight);
-  if (bias === undefined || bias === null) return y;
+  if (bias === undefined || bias === null) return apply(new F.Conv2d(spec), x, weight);
   assertTensor('conv2d', bias, 'bias');
   if (bias.rank !== 1 || bias.shape[0] !== Cout) throw new Error(`conv2d: bias must have shape [${Cout}], got ${fmt(bias.shape)}`);
-  return add(y, reshape(bias, [1, Cout, 1, 1]));
+  return apply(new F.Conv2d(spec), x, weight, bias);
 }
 
 export interface Pool2dOptions {
@@ -736,6 +737,68 @@ export function dropout(x: Tensor, p = 0.5, opts: { training?: boolean; seed?: n
   const keepScale = p === 1 ? 0 : 1 / (1 - p);
   for (let i = 0; i < mask.length; i++) mask[i] = rng.next() >= p ? keepScale : 0;
   return mul(x, tensor(mask, x.shape));
+}
+
+export interface BatchNormOptions {
+  /** Batch statistics (and running-average updates) when true; running statistics when false. Default true. */
+  training?: boolean;
+  /** Weight of the new batch statistic in the running averages (PyTorch's momentum), default 0.1. */
+  momentum?: number;
+  eps?: number;
+}
+
+/**
+ * Batch normalisation over axis 1 of x [N, C, ...], as torch.nn.functional.batch_norm. Training
+ * normalises with the batch mean and biased variance and, when running tensors are given, updates
+ * them in place: r ← (1 − m)·r + m·s, with the unbiased variance. Evaluation uses the running
+ * statistics. weight and bias (size C) may be null (1 and 0). One graph node (see F.BatchNorm).
+ */
+export function batchNorm(
+  x: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  opts: BatchNormOptions = {},
+): Tensor {
+  assertTensor('batchNorm', x);
+  assertFloat('batchNorm', x);
+  if (x.rank < 2) throw new Error(`batchNorm: input must be [N, C, ...], got ${fmt(x.shape)}`);
+  const C = x.shape[1];
+  const args = { runningMean, runningVar, weight, bias };
+  for (const [name, t] of Object.entries(args)) {
+    if (t === null) continue;
+    assertTensor('batchNorm', t, name);
+    if (t.rank !== 1 || t.shape[0] !== C) throw new Error(`batchNorm: ${name} must have shape [${C}] (one value per channel of the input ${fmt(x.shape)}), got ${fmt(t.shape)}`);
+  }
+  const training = opts.training ?? true;
+  const eps = opts.eps ?? 1e-5;
+  const momentum = opts.momentum ?? 0.1;
+  if (!training && (!runningMean || !runningVar)) throw new Error('batchNorm: evaluation (training: false) needs runningMean and runningVar');
+  const n = x.size / Math.max(1, C);
+  if (training && n <= 1) throw new Error(`batchNorm: training needs more than one value per channel, got input ${fmt(x.shape)}`);
+  const w = weight ?? ones([C]);
+  const b = bias ?? zeros([C]);
+  const fn = new F.BatchNorm(eps);
+  const y = training ? apply(fn, x, w, b) : apply(fn, x, w, b, runningMean!, runningVar!);
+  if (!weight) w.dispose();
+  if (!bias) b.dispose();
+  if (training) {
+    const mean = Tensor.fromRaw(fn.batchMean!);
+    const biased = Tensor.fromRaw(fn.batchVar!);
+    fn.batchMean = fn.batchVar = null;
+    if (runningMean && runningVar) {
+      noGrad(() =>
+        tidy(() => {
+          runningMean.assign(add(mul(runningMean, 1 - momentum), mul(mean, momentum)));
+          runningVar.assign(add(mul(runningVar, 1 - momentum), mul(biased, (momentum * n) / (n - 1))));
+        }),
+      );
+    }
+    mean.dispose();
+    biased.dispose();
+  }
+  return y;
 }
 
 // ---- losses ----

@@ -33,11 +33,26 @@ export function expand(b: Backend, x: RawTensor, shape: Shape): RawTensor {
 
 /**
  * Reduces `axes` of x with keepdim semantics (reduced axes become 1). Reduced axes are moved to the
- * end first (a copy, skipped when they already are the trailing axes).
+ * end first (a copy, skipped when they already are the trailing axes). For sum/max/min, reduced
+ * trailing axes go first, with no copy, so that only the smaller result is permuted: a per-channel
+ * sum over [N, H, W] of [N, C, H, W] reduces H·W in place, then permutes just [N, C].
  */
 export function reduceAxes(b: Backend, op: ReduceOp, x: RawTensor, axes: readonly number[]): RawTensor {
   const outShape = keepdimShape(x.shape, axes);
   if (axes.length === 0) return op === 'argmax' || op === 'argmin' ? b.fill(outShape, 0, 'int32') : view(x, outShape);
+  let t = x.rank;
+  while (t > 0 && axes.includes(t - 1)) t--;
+  if (op !== 'argmax' && op !== 'argmin' && t < x.rank && t > 0 && axes.some((a) => a < t)) {
+    const trailing = x.shape.slice(t).reduce((acc, d) => acc * d, 1);
+    const rows = view(x, [...x.shape.slice(0, t), trailing]);
+    const part = b.reduce(op, rows, x.shape.slice(0, t));
+    rows.dispose();
+    const out0 = reduceAxes(b, op, part, axes.filter((a) => a < t));
+    part.dispose();
+    const out = view(out0, outShape);
+    out0.dispose();
+    return out;
+  }
   const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
   const perm = [...kept, ...axes];
   const R = axes.reduce((acc, a) => acc * x.shape[a], 1);
@@ -46,6 +61,17 @@ export function reduceAxes(b: Backend, op: ReduceOp, x: RawTensor, axes: readonl
   moved.dispose();
   const out = b.reduce(op, rows, outShape);
   rows.dispose();
+  return out;
+}
+
+/** Σ of t [N, C, ...] over every axis but 1, as a [C] tensor (no copy of t). */
+export function channelSum(b: Backend, t: RawTensor): RawTensor {
+  const C = t.shape[1];
+  const v = view(t, [t.shape[0], C, t.size / (t.shape[0] * C) || 1]);
+  const r = reduceAxes(b, 'sum', v, [0, 2]);
+  v.dispose();
+  const out = view(r, [C]);
+  r.dispose();
   return out;
 }
 

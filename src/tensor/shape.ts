@@ -130,3 +130,25 @@ export function inferReshape(op: string, from: Shape, to: readonly number[]): nu
   if (sizeOf(to) !== n) throw new Error(`${op}: cannot reshape ${fmt(from)} (${n} elements) into ${fmt(to)} (${sizeOf(to)} elements)`);
   return [...to];
 }
+
+/**
+ * The fewest axes that read the same cells as (shape, strides): size-1 axes are dropped, and an axis
+ * merges into the next when stepping it is the same as stepping the next one through its whole size
+ * (contiguous runs, and runs of broadcast axes with stride 0). The element order is unchanged.
+ */
+export function collapseAxes(shape: Shape, strides: readonly number[]): [number[], number[]] {
+  const dims: number[] = [];
+  const st: number[] = [];
+  for (let i = 0; i < shape.length; i++) {
+    if (shape[i] === 1) continue;
+    const k = dims.length - 1;
+    if (k >= 0 && st[k] === strides[i] * shape[i]) {
+      dims[k] *= shape[i];
+      st[k] = strides[i];
+    } else {
+      dims.push(shape[i]);
+      st.push(strides[i]);
+    }
+  }
+  return [dims, st];
+}

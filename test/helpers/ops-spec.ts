@@ -327,6 +327,34 @@ function convOut(g: ConvGeom): [number, number] {
 }
 const pairArb = (lo: number, hi: number) => fc.tuple(fc.integer({ min: lo, max: hi }), fc.integer({ min: lo, max: hi }));
 
+/**
+ * batchNorm on [N, C, ...] (rank 2-4). Training: batch statistics, every channel's values spread
+ * (variance ≥ 0.05, so finite differences stay well conditioned). Evaluation: running statistics as
+ * non-differentiable inputs.
+ */
+function batchNormCase(training: boolean): fc.Arbitrary<OpCase> {
+  return fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 0, maxLength: 2 }))
+    .filter(([N, , sp]) => N * sp.reduce((a, d) => a * d, 1) >= 2)
+    .chain(([N, C, sp]) => fc.tuple(floatInput([N, C, ...sp]), floatInput([C]), floatInput([C]), floatInput([C], 'any', false), floatInput([C], 'pos', false)))
+    .filter(([x]) => {
+      const [N, C] = x.shape;
+      const inner = x.values.length / (N * C);
+      for (let c = 0; c < C; c++) {
+        const v: number[] = [];
+        for (let n = 0; n < N; n++) for (let i = 0; i < inner; i++) v.push(x.values[(n * C + c) * inner + i]);
+        const m = v.reduce((a, b) => a + b, 0) / v.length;
+        if (v.reduce((a, b) => a + (b - m) ** 2, 0) / v.length < 0.05) return false;
+      }
+      return true;
+    })
+    .map(([x, w, b, rm, rv]) => {
+      const desc = `batchNorm(x${fmtShape(x.shape)}, ${training ? 'null, null' : `rm${fmtShape(rm.shape)}, rv${fmtShape(rv.shape)}`}, w, b, {training: ${training}})`;
+      return training
+        ? mkCase(desc, [x, w, b], (p, q, r) => T.batchNorm(p, null, null, q, r, { training: true }))
+        : mkCase(desc, [x, w, b, rm, rv], (p, q, r, m, v) => T.batchNorm(p, m, v, q, r, { training: false }));
+    });
+}
+
 function convCase(depthwise: boolean): fc.Arbitrary<OpCase> {
   return fc.record({
     N: fc.constantFrom(1, 2), groups: depthwise ? fc.constantFrom(2, 3) : fc.constantFrom(1, 1, 2),
@@ -440,6 +468,9 @@ const largeCases = noShrink({
     .map(([x, a]) => mkCase(`softmax(x${fmtShape(x.shape)}, ${a})`, [x], (t) => T.softmax(t, a))),
   matmul: fc.tuple(big, fc.integer({ min: 5, max: 40 }), big).chain(([m, k, n]) => fc.tuple(floatInput([m, k]), floatInput([k, n])))
     .map(([a, b]) => mkCase(`matmul(a${fmtShape(a.shape)}, b${fmtShape(b.shape)})`, [a, b], (x, y) => T.matmul(x, y))),
+  batchNorm: fc.tuple(fc.integer({ min: 20, max: 26 }), fc.integer({ min: 20, max: 26 }))
+    .chain(([h, w]) => fc.tuple(floatInput([2, 4, h, w]), floatInput([4]), floatInput([4])))
+    .map(([x, w, b]) => mkCase(`batchNorm(x${fmtShape(x.shape)}, null, null, w, b)`, [x, w, b], (p, q, r) => T.batchNorm(p, null, null, q, r))),
   conv2d: fc.tuple(fc.integer({ min: 20, max: 26 }), fc.integer({ min: 20, max: 26 }), fc.constantFrom(1, 2))
     .chain(([h, w, g]) => fc.tuple(floatInput([2, 2 * g, h, w]), floatInput([4 * g, 2, 3, 3]), fc.constant(g)))
     .map(([x, w, g]) => mkCase(`conv2d(x${fmtShape(x.shape)}, w${fmtShape(w.shape)}, null, {padding: 1, groups: ${g}})`, [x, w], (p, q) => T.conv2d(p, q, null, { padding: 1, groups: g }))),
@@ -526,8 +557,8 @@ export const OP_SPECS: readonly OpSpec[] = [
   // linear algebra
   ...matmulCases.map(([variant, fns, arb]) => spec('matmul', fns, arb, { variant })),
   // convolution, pooling, resampling
-  spec('conv2d', ['Conv2d', 'Add', ...BCAST], convCase(false), { variant: 'stride, padding, dilation, groups, bias' }),
-  spec('conv2d', ['Conv2d', 'Add', ...BCAST], convCase(true), { variant: 'depthwise' }),
+  spec('conv2d', ['Conv2d'], convCase(false), { variant: 'stride, padding, dilation, groups, bias' }),
+  spec('conv2d', ['Conv2d'], convCase(true), { variant: 'depthwise' }),
   spec('avgPool2d', ['Pool2d'], poolCase('avgPool2d')),
   spec('maxPool2d', ['Pool2d'], poolCase('maxPool2d')),
   spec('interpolate', ['Matmul', 'Reshape'], interpCase('bilinear', true), { variant: 'bilinear, alignCorners' }),
@@ -535,6 +566,8 @@ export const OP_SPECS: readonly OpSpec[] = [
   spec('interpolate', ['Matmul', 'Reshape'], interpCase('nearest', false), { variant: 'nearest' }),
   // normalisation, dropout, losses
   spec('normalize', ['Norm', 'AddScalar', 'Div', 'Expand'], normalizeCase),
+  spec('batchNorm', ['BatchNorm'], batchNormCase(true), { variant: 'training, batch statistics' }),
+  spec('batchNorm', ['BatchNorm'], batchNormCase(false), { variant: 'evaluation, running statistics' }),
   spec('dropout', ['Mul'], dropoutCase),
   spec('crossEntropy', ['LogSoftmax', 'Gather', 'Reshape', 'Mul', 'Neg', 'Sum', 'Div'], classLossCase('crossEntropy'), { variant: 'class targets' }),
   spec('crossEntropy', ['LogSoftmax', 'Mul', 'Sum', 'Neg', 'MulScalar'], softCrossEntropyCase, { variant: 'soft targets' }),
@@ -546,6 +579,7 @@ export const OP_SPECS: readonly OpSpec[] = [
   spec('softmax', ['Softmax'], largeCases.softmax, LARGE),
   spec('matmul', ['Matmul'], largeCases.matmul, LARGE),
   spec('conv2d', ['Conv2d'], largeCases.conv2d, LARGE),
+  spec('batchNorm', ['BatchNorm'], largeCases.batchNorm, LARGE),
   spec('maxPool2d', ['Pool2d'], largeCases.maxPool2d, LARGE),
   spec('gather', ['Gather'], largeCases.gather, LARGE),
   spec('pad', ['Pad'], largeCases.pad, LARGE),

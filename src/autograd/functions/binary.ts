@@ -5,6 +5,7 @@
  */
 import { AutogradFunction } from '../function.js';
 import type { RawTensor } from '../../tensor/raw-tensor.js';
+import { view } from '../../tensor/raw-ops.js';
 
 /** y = a + b.  da = dy, db = dy. */
 export class Add extends AutogradFunction {
@@ -13,7 +14,8 @@ export class Add extends AutogradFunction {
     return this.b.binary('add', a, b);
   }
   backward(dy: RawTensor) {
-    return [this.needsInputGrad[0] ? this.b.unary('copy', dy) : null, this.needsInputGrad[1] ? this.b.unary('copy', dy) : null];
+    // NOTE: storages are never written in place, so both gradients may share dy's storage.
+    return [this.needsInputGrad[0] ? view(dy, dy.shape) : null, this.needsInputGrad[1] ? view(dy, dy.shape) : null];
   }
 }
 
@@ -24,7 +26,7 @@ export class Sub extends AutogradFunction {
     return this.b.binary('sub', a, b);
   }
   backward(dy: RawTensor) {
-    return [this.needsInputGrad[0] ? this.b.unary('copy', dy) : null, this.needsInputGrad[1] ? this.b.unary('neg', dy) : null];
+    return [this.needsInputGrad[0] ? view(dy, dy.shape) : null, this.needsInputGrad[1] ? this.b.unary('neg', dy) : null];
   }
 }
 

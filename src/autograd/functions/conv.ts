@@ -2,26 +2,34 @@
 import { AutogradFunction } from '../function.js';
 import type { Conv2dSpec, Pool2dSpec, PoolOp } from '../../tensor/backend.js';
 import type { RawTensor } from '../../tensor/raw-tensor.js';
+import { channelSum } from '../../tensor/raw-ops.js';
 
 /**
- * y = conv2d(x, w) (cross-correlation, PyTorch semantics, no bias).
- * dx = conv2dBackwardInput(dy, w) (the transposed convolution), dw = conv2dBackwardWeight(x, dy).
+ * y = conv2d(x, w) + b (cross-correlation, PyTorch semantics; the bias b [Cout] is optional).
+ * dx = conv2dBackwardInput(dy, w) (the transposed convolution), dw = conv2dBackwardWeight(x, dy),
+ * db = Σ dy over every axis but the channel one. The bias is added by one `channelAffine` launch.
  */
 export class Conv2d extends AutogradFunction {
   readonly name = 'conv2d';
   constructor(readonly spec: Conv2dSpec) {
     super();
   }
-  forward(x: RawTensor, w: RawTensor) {
+  forward(x: RawTensor, w: RawTensor, bias?: RawTensor) {
     this.saveForBackward(x, w);
-    return this.b.conv2d(x, w, this.spec);
+    const y = this.b.conv2d(x, w, this.spec);
+    if (!bias) return y;
+    const out = this.b.channelAffine(y, null, null, null, bias);
+    y.dispose();
+    return out;
   }
   backward(dy: RawTensor) {
     const [x, w] = this.saved;
-    return [
+    const grads = [
       this.needsInputGrad[0] ? this.b.conv2dBackwardInput(dy, w, this.spec) : null,
       this.needsInputGrad[1] ? this.b.conv2dBackwardWeight(x, dy, this.spec) : null,
     ];
+    if (this.parents.length === 3) grads.push(this.needsInputGrad[2] ? channelSum(this.b, dy) : null);
+    return grads;
   }
 }
 

@@ -6,6 +6,7 @@ import * as binary from './binary.js';
 import * as conv from './conv.js';
 import * as matmul from './matmul.js';
 import * as movement from './movement.js';
+import * as norm from './norm.js';
 import * as reduce from './reduce.js';
 import * as unary from './unary.js';
 
@@ -13,11 +14,12 @@ export * from './binary.js';
 export * from './conv.js';
 export * from './matmul.js';
 export * from './movement.js';
+export * from './norm.js';
 export * from './reduce.js';
 export * from './unary.js';
 
 /** Class names of every exported primitive. */
-export const ALL_FUNCTIONS: readonly string[] = [unary, binary, reduce, movement, matmul, conv].flatMap((m) =>
+export const ALL_FUNCTIONS: readonly string[] = [unary, binary, reduce, movement, matmul, conv, norm].flatMap((m) =>
   Object.entries(m)
     .filter(([, v]) => typeof v === 'function')
     .map(([k]) => k),

@@ -3,7 +3,7 @@ import { Module } from '../module.js';
 import { noGrad } from '../../autograd/grad-mode.js';
 import { fmt } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { add, full, mean, mul, ones, reshape, rsqrt, square, sub, variance, zeros } from '../../tensor/ops.js';
+import { add, batchNorm, full, mean, mul, ones, reshape, rsqrt, square, sub, variance, zeros } from '../../tensor/ops.js';
 
 /**
  * Batch normalisation over [N, C, H, W]: y = (x − μ)/√(σ² + eps)·γ + β per channel.
@@ -30,27 +30,14 @@ export class BatchNorm2d extends Module {
   forward(x: Tensor): Tensor {
     const C = this.numFeatures;
     if (x.rank !== 4 || x.shape[1] !== C) throw new Error(`BatchNorm2d(${C}): input must be [N, ${C}, H, W], got ${fmt(x.shape)}`);
-    const eps = this.opts.eps ?? 1e-5;
-    const shape = [1, C, 1, 1];
-    let mu: Tensor;
-    let v: Tensor;
     if (this.training) {
-      mu = mean(x, [0, 2, 3], true);
-      v = mean(square(sub(x, mu)), [0, 2, 3], true);
-      const n = x.size / C;
-      const m = this.opts.momentum ?? 0.1;
-      noGrad(() => {
-        const unbiased = n > 1 ? mul(v, n / (n - 1)) : v;
-        this.runningMean.assign(add(mul(this.runningMean, 1 - m), mul(reshape(mu, [C]), m)));
-        this.runningVar.assign(add(mul(this.runningVar, 1 - m), mul(reshape(unbiased, [C]), m)));
-        this.numBatchesTracked.assign(add(this.numBatchesTracked, full([], 1, { dtype: 'int32' })));
-      });
-    } else {
-      mu = reshape(this.runningMean, shape);
-      v = reshape(this.runningVar, shape);
+      noGrad(() => this.numBatchesTracked.assign(add(this.numBatchesTracked, full([], 1, { dtype: 'int32' }))));
     }
-    const xhat = mul(sub(x, mu), rsqrt(add(v, eps)));
-    return add(mul(xhat, reshape(this.weight, shape)), reshape(this.bias, shape));
+    return batchNorm(x, this.runningMean, this.runningVar, this.weight, this.bias, {
+      training: this.training,
+      momentum: this.opts.momentum ?? 0.1,
+      eps: this.opts.eps ?? 1e-5,
+    });
   }
 }
 

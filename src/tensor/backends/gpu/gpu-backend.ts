@@ -8,10 +8,10 @@
  * output storage's `ready` promise settles when its kernel has run, and `download` awaits it.
  */
 import type { GPU, IKernelRunShortcut } from 'gpu.js';
-import type { Backend, BinaryOp, Conv2dSpec, MatmulSpec, Pool2dSpec, PoolOp, ReduceOp, UnaryOp } from '../../backend.js';
+import type { AdamWStep, Backend, BinaryOp, Conv2dSpec, MatmulSpec, Pool2dSpec, PoolOp, ReduceOp, UnaryOp } from '../../backend.js';
 import type { DType, HostArray } from '../../dtype.js';
 import { RawTensor } from '../../raw-tensor.js';
-import { MAX_RANK, assertValidShape, sizeOf, type Shape } from '../../shape.js';
+import { MAX_RANK, assertValidShape, collapseAxes, sizeOf, type Shape } from '../../shape.js';
 import { Storage, type StorageOwner } from '../../storage.js';
 import { createGpu, type GpuMode } from './context.js';
 import * as C from './kernels/conv.js';
@@ -329,7 +329,13 @@ export class GpuBackend implements Backend, StorageOwner {
   // ---- movement ----
 
   strided(x: RawTensor, shape: Shape, strides: readonly number[], offset: number): RawTensor {
-    const meta = Float32Array.from([offset, ...pad6(shape, 1), ...pad6(strides, 0)]);
+    // NOTE: merged axes need fewer index divisions per cell: a per-channel expand [1,C,1,1] →
+    // [N,C,H,W] is a rank-3 read, a transpose of the last two axes of [B,M,N] stays rank 3.
+    const [dims, st] = collapseAxes(shape, strides);
+    if (dims.length <= 1) return this.launch('strided', Mv.strided1Kernel, [x, Float32Array.from([offset, st[0] ?? 1])], shape, x.dtype);
+    if (dims.length === 2) return this.launch('strided', Mv.strided2Kernel, [x, Float32Array.from([offset, dims[1], ...st])], shape, x.dtype);
+    if (dims.length === 3) return this.launch('strided', Mv.strided3Kernel, [x, Float32Array.from([offset, dims[1], dims[2], ...st])], shape, x.dtype);
+    const meta = Float32Array.from([offset, ...pad6(dims, 1), ...pad6(st, 0)]);
     return this.launch('strided', Mv.stridedKernel, [x, meta], shape, x.dtype);
   }
 
@@ -441,4 +447,20 @@ export class GpuBackend implements Backend, StorageOwner {
     if (op === 'avg') return this.launch('avgPool2d', C.avgPool2dBackwardKernel, [dy, this.poolMeta(s)], shape, 'float32');
     return this.launch('maxPool2d', C.maxPool2dBackwardKernel, [x, dy, this.poolMeta(s)], shape, 'float32');
   }
+  // ---- fused ----
+
+  channelAffine(a: RawTensor, b: RawTensor | null, p: RawTensor | null, q: RawTensor | null, r: RawTensor | null): RawTensor {
+    const C = a.shape[1] ?? 1;
+    const inner = a.size / Math.max(1, (a.shape[0] ?? 1) * C) || 1;
+    const hasB = b !== null && q !== null;
+    const meta = Float32Array.from([C, inner, p ? 1 : 0, hasB ? 1 : 0, r ? 1 : 0]);
+    return this.launch('channelAffine', E.channelAffineKernel, [a, hasB ? b : a, p ?? a, hasB ? q : a, r ?? a, meta], a.shape, 'float32');
+  }
+
+  adamw(p: RawTensor, g: RawTensor, m: RawTensor, v: RawTensor, h: AdamWStep): [RawTensor, RawTensor, RawTensor] {
+    const meta = (which: number) => Float32Array.from([which, h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, h.decay, h.stepSize, h.invSqrtBc2, h.eps]);
+    const run = (which: number) => this.launch('adamw', E.adamwKernel, [p, g, m, v, meta(which)], p.shape, 'float32');
+    return [run(0), run(1), run(2)];
+  }
+
 }

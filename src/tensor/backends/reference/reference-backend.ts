@@ -4,6 +4,7 @@
  * next to this one as plain loops, and this class only checks arguments, picks dtypes and wraps arrays.
  */
 import type {
+  AdamWStep,
   Backend, BackendName, BinaryOp, Conv2dSpec, MatmulSpec, PoolOp, Pool2dSpec, ReduceOp, UnaryOp,
 } from '../../backend.js';
 import { assertDType, type DType, type HostArray } from '../../dtype.js';
@@ -220,4 +221,46 @@ export class ReferenceBackend implements Backend {
     expectSize(name, 'dy', dy, shapes.y);
     return this.output(name, shapes.x, 'float32', conv.pool2dBackward(op, read(x, name), read(dy, name), spec));
   }
+  // ---- fused ----
+
+  channelAffine(a: RawTensor, b: RawTensor | null, p: RawTensor | null, q: RawTensor | null, r: RawTensor | null): RawTensor {
+    const op = 'channelAffine';
+    if (a.rank < 2) throw new Error(`${op}: a must be [N, C, ...], got ${fmt(a.shape)}`);
+    const C = a.shape[1];
+    const inner = sizeOf(a.shape.slice(2));
+    if (b) expectSameShapes(op, { a, b });
+    for (const [name, t] of [['p', p], ['q', q], ['r', r]] as const) {
+      if (t && t.size !== C) throw new Error(`${op}: ${name} must have ${C} values (one per channel), got ${fmt(t.shape)}`);
+    }
+    const av = read(a, op);
+    const bv = b && q ? read(b, op) : null;
+    const pv = p ? read(p, op) : null;
+    const qv = b && q ? read(q, op) : null;
+    const rv = r ? read(r, op) : null;
+    const out = new Float64Array(a.size);
+    for (let i = 0; i < out.length; i++) {
+      const c = Math.floor(i / inner) % C;
+      let y = pv ? av[i] * pv[c] : av[i];
+      if (bv && qv) y += bv[i] * qv[c];
+      if (rv) y += rv[c];
+      out[i] = y;
+    }
+    return this.output(op, a.shape, 'float32', out);
+  }
+
+  adamw(p: RawTensor, g: RawTensor, m: RawTensor, v: RawTensor, h: AdamWStep): [RawTensor, RawTensor, RawTensor] {
+    const op = 'adamw';
+    expectSameShapes(op, { p, g, m, v });
+    const [pv, gv, mv, vv] = [p, g, m, v].map((t) => read(t, op));
+    const po = new Float64Array(p.size);
+    const mo = new Float64Array(p.size);
+    const vo = new Float64Array(p.size);
+    for (let i = 0; i < po.length; i++) {
+      mo[i] = h.beta1 * mv[i] + (1 - h.beta1) * gv[i];
+      vo[i] = h.beta2 * vv[i] + (1 - h.beta2) * gv[i] * gv[i];
+      po[i] = pv[i] * h.decay - (h.stepSize * mo[i]) / (Math.sqrt(vo[i]) * h.invSqrtBc2 + h.eps);
+    }
+    return [this.output(op, p.shape, 'float32', po), this.output(op, p.shape, 'float32', mo), this.output(op, p.shape, 'float32', vo)];
+  }
+
 }

@@ -238,3 +238,34 @@ export function whereKernel(this: KernelThis, c: Buf, a: Buf, b: Buf) {
   if (c[this.thread.x] !== 0) return a[this.thread.x];
   return b[this.thread.x];
 }
+
+// ---- fused ----
+
+/**
+ * out = a·p[c] + b·q[c] + r[c] over [N, C, inner]. meta = [C, inner, hasP, hasB, hasR]; a term whose
+ * flag is 0 is skipped and its argument is never read (callers pass `a` in its place).
+ */
+export function channelAffineKernel(this: KernelThis, a: Buf, b: Buf, p: Buf, q: Buf, r: Buf, meta: Buf) {
+  const i = this.thread.x;
+  const j = Math.floor((i + 0.5) / meta[1]);
+  const c = j - Math.floor((j + 0.5) / meta[0]) * meta[0];
+  let y = a[i];
+  if (meta[2] > 0.5) y = y * p[c];
+  if (meta[3] > 0.5) y = y + b[i] * q[c];
+  if (meta[4] > 0.5) y = y + r[c];
+  return y;
+}
+
+/**
+ * One AdamW update; meta = [which, β₁, 1−β₁, β₂, 1−β₂, decay, stepSize, invSqrtBc2, eps]. which 0
+ * returns the new parameter, 1 the new exp_avg, 2 the new exp_avg_sq (three launches, one kernel).
+ */
+export function adamwKernel(this: KernelThis, p: Buf, g: Buf, m: Buf, v: Buf, meta: Buf) {
+  const i = this.thread.x;
+  const gi = g[i];
+  const mi = m[i] * meta[1] + gi * meta[2];
+  if (meta[0] > 0.5 && meta[0] < 1.5) return mi;
+  const vi = v[i] * meta[3] + gi * gi * meta[4];
+  if (meta[0] > 1.5) return vi;
+  return p[i] * meta[5] - (mi / (Math.sqrt(vi) * meta[7] + meta[8])) * meta[6];
+}

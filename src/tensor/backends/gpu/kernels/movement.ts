@@ -29,6 +29,26 @@ export function stridedKernel(this: KernelThis, x: Buf, meta: Buf) {
   return x[off];
 }
 
+/** Rank-1 strided read: out[i] = x[offset + i·s0]. meta = [offset, s0]. */
+export function strided1Kernel(this: KernelThis, x: Buf, meta: Buf) {
+  return x[meta[0] + this.thread.x * meta[1]];
+}
+
+/** Rank-2 strided read. meta = [offset, d1, s0, s1]. */
+export function strided2Kernel(this: KernelThis, x: Buf, meta: Buf) {
+  const i1 = this.thread.x;
+  const i0 = Math.floor((i1 + 0.5) / meta[1]);
+  return x[meta[0] + (i1 - i0 * meta[1]) * meta[3] + i0 * meta[2]];
+}
+
+/** Rank-3 strided read. meta = [offset, d1, d2, s0, s1, s2]. */
+export function strided3Kernel(this: KernelThis, x: Buf, meta: Buf) {
+  const i2 = this.thread.x;
+  const i1 = Math.floor((i2 + 0.5) / meta[2]);
+  const i0 = Math.floor((i1 + 0.5) / meta[1]);
+  return x[meta[0] + (i2 - i1 * meta[2]) * meta[5] + (i1 - i0 * meta[1]) * meta[4] + i0 * meta[3]];
+}
+
 /**
  * Constant padding. meta = [value, outDims(6), before(6), xDims(6), xStrides(6)].
  * Each output coordinate minus `before` is the input coordinate; outside the input gives `value`.
