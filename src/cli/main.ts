@@ -1,6 +1,7 @@
 /** The `ssa-seg` command line: data, train, eval, predict, plot. */
 import { UsageError } from './args.js';
 import { dataCommand } from './data.js';
+import { compareCommand } from './compare.js';
 import { demoCommand } from './demo.js';
 import { evalCommand } from './eval.js';
 import { plotCommand } from './plot.js';
@@ -10,6 +11,7 @@ import { trainCommand } from './train.js';
 const USAGE = `usage: ssa-seg <command> [options]   (ssa-seg <command> --help for its options)
 
   demo                                       the main job: M2NIST, vanilla vs SSA head, table and pictures
+  compare [--seeds 0,1,2] [--ablation]       vanilla vs SSA over seeds (mean ± std), and the component ablation
   data m2nist --out DIR                      build the default dataset (real MNIST digits on 64×84 canvases)
   train --data DIR --out RUN [--head ssa]    train, with progress bar, log, checkpoints, final evaluation
   eval --checkpoint FILE|RUN [--json OUT]    mIoU, aAcc, mAcc, per-class IoU/Acc, confusion matrix
@@ -22,6 +24,7 @@ export async function main(argv: string[]): Promise<number> {
     switch (cmd) {
       case 'data': await dataCommand(rest); break;
       case 'demo': await demoCommand(rest); break;
+      case 'compare': await compareCommand(rest); break;
       case 'train': await trainCommand(rest); break;
       case 'eval': await evalCommand(rest); break;
       case 'predict': await predictCommand(rest); break;

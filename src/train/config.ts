@@ -55,7 +55,7 @@ export function defaultConfig(): TrainConfig {
     head: 'vanilla',
     ssa: { ...DEFAULT_SSA },
     ssaBoundaryBorder: 1,
-    iters: 600,
+    iters: 1200,
     batch: 4,
     lr: 6e-3,
     optimizer: 'adamw',
