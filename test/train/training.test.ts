@@ -87,24 +87,20 @@ describe('training', () => {
     expect(Object.values(w).length).toBeGreaterThan(0);
   });
 
-  it('loss falls and mIoU beats predicting the majority class', async () => {
-    // NOTE: a 16-image dataset whose val split holds the training images: this checks that the loop
-    // fits data it is given within a CI-sized budget; generalisation is what the main job reports.
+  it('loss falls and mIoU on held-out images beats predicting the majority class', async () => {
+    // NOTE: 400 training canvases (MNIST train digits) and 100 val canvases (MNIST test digits, never
+    // seen in training), the default model and recipe, 600 iterations of batch 4 on the cpu backend.
     const dir = join(tmp(), 'fit');
-    await buildM2nist({ out: dir, train: 16, val: 4, seed: 5 });
-    for (const sub of ['img_dir', 'ann_dir']) {
-      rmSync(join(dir, sub, 'val'), { recursive: true });
-      cpSync(join(dir, sub, 'train'), join(dir, sub, 'val'), { recursive: true });
-    }
+    await buildM2nist({ out: dir, train: 400, val: 100, seed: 5 });
     const a = tmp();
     const r = await train(
-      tinyConfig(a, { data: dir, backend: 'webasm', iters: 120, batch: 8, lr: 6e-3, warmupIters: 5, logInterval: 5, checkpointInterval: 120, model: defaultConfig().model }),
+      tinyConfig(a, { data: dir, backend: 'cpu', iters: 600, batch: 4, lr: 6e-3, warmupIters: 20, logInterval: 10, checkpointInterval: 600, model: defaultConfig().model }),
       {},
     );
     const log = readFileSync(join(a, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((e) => typeof e.total === 'number');
     const first = log.slice(0, 2).reduce((s, e) => s + e.total, 0) / 2;
     const last = log.slice(-2).reduce((s, e) => s + e.total, 0) / 2;
-    expect(last).toBeLessThan(first * 0.2);
+    expect(last).toBeLessThan(first * 0.5);
     // the trivial baseline: background everywhere → IoU(background) = its pixel share, 0 for every
     // other class present in the labels (absent classes are NaN and left out of the mean, as mmseg)
     const m = r.metrics!;
