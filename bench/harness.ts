@@ -1,7 +1,9 @@
 /**
  * Shared benchmark harness: the Part contract every `bench/<part>.ts` implements, timing (warm-up,
- * then the median of repeated runs under a time budget), correctness helpers, deterministic host
- * data, machine description, and table printing with an ours/peer ratio column.
+ * then the median of repeated runs under a time budget, alone or interleaved), correctness
+ * helpers, deterministic host data, machine description, table printing with an ours/peer ratio
+ * column, and for the model parts (train, inference, scaling, rss): backend selection and our
+ * segmentation model built, optimised and stepped exactly as src/train does it.
  *
  * Conventions used by every part:
  * - A time is the wall-clock time from launching the work until its results are on the host
@@ -11,7 +13,15 @@
  * - A relative error is max_i |ours_i − ref_i| / max_i |ref_i| (the error measured against the
  *   reference's scale, so values near zero do not blow it up).
  */
+import * as ss from '../src/index.js';
+import type { SegModel } from '../src/models/segmentor.js';
+import { GpuBackend } from '../src/tensor/backends/gpu/gpu-backend.js';
+import type { Optimizer } from '../src/nn/optim/optimizer.js';
 import { Rng } from '../src/tensor/random.js';
+import { MAX_ELEMENTS } from '../src/tensor/shape.js';
+import { buildModel } from '../src/train/build.js';
+import { defaultConfig, type HeadKind, type TrainConfig } from '../src/train/config.js';
+import { makeOptimizer } from '../src/train/trainer.js';
 import { execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -367,4 +377,208 @@ export function errorMessage(e: unknown): string {
   if (e instanceof Error) return e.message;
   if (typeof e === 'object' && e !== null && 'message' in e) return String((e as { message: unknown }).message);
   return String(e);
+}
+
+export function fmtInt(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return '—';
+  return Math.round(n).toLocaleString('en-US');
+}
+
+/** Bytes as MiB with one decimal. */
+export function fmtMiB(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return '—';
+  return (bytes / 2 ** 20).toFixed(1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Interleaved timing (A/B comparisons on a noisy machine)
+
+/**
+ * Times several functions round-robin (a run of each per round) with `measure`'s policy applied
+ * to a round: warm-ups, then rounds until minRuns, budgetMs and capMs say stop. Alternating makes
+ * load from other processes fall on every contender alike, so their ratio is steadier than from
+ * back-to-back measurements.
+ */
+export async function measureInterleaved(fns: readonly (() => Promise<unknown>)[], opts: MeasureOptions = {}): Promise<Measurement[]> {
+  const o = { ...defaultMeasureOptions(false), ...opts };
+  for (let i = 0; i < o.warmup; i++) for (const fn of fns) await fn();
+  const samples: number[][] = fns.map(() => []);
+  const rounds: number[] = [];
+  let total = 0;
+  while (rounds.length < o.maxRuns) {
+    if (rounds.length > 0) {
+      if (total + median(rounds) > o.capMs) break;
+      if (rounds.length >= o.minRuns && total >= o.budgetMs) break;
+    }
+    let round = 0;
+    for (let i = 0; i < fns.length; i++) {
+      const t0 = performance.now();
+      await fns[i]();
+      const dt = performance.now() - t0;
+      samples[i].push(dt);
+      round += dt;
+    }
+    rounds.push(round);
+    total += round;
+  }
+  return samples.map((s) => ({ medianMs: median(s), minMs: Math.min(...s), maxMs: Math.max(...s), runs: s.length, samplesMs: s }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Our backends, for the parts that run whole models (train, inference, scaling, rss)
+
+export interface OurBackend {
+  /** Id as given to --backends. */
+  id: string;
+  select(): Promise<void>;
+}
+
+/**
+ * Our CPU backends a model part can run on: 'cpu' (gpu.js's plain-JavaScript mode) and 'webasm'
+ * (its WebAssembly mode, synchronous; 'webasm-sync' names the same one), both with the
+ * WebAssembly SIMD GEMM/conv kernels, and 'webasm-async' (gpu.js's kernels under its
+ * worker-thread contract).
+ */
+const MODEL_BACKENDS: readonly OurBackend[] = [
+  { id: 'cpu', select: async () => void (await ss.setBackend('cpu')) },
+  { id: 'webasm', select: async () => void (await ss.setBackend('webasm')) },
+  { id: 'webasm-async', select: async () => void (await ss.setBackend('webasm', { async: true })) },
+];
+
+/**
+ * The backend the engine picks on its own here (SSA_SEG_BACKEND, else its automatic choice: 'cpu'
+ * on a machine without a hardware GL context since 9539bfd, 'webasm' before), read once when the
+ * harness loads, before any part selects one.
+ */
+const ENGINE_DEFAULT: string = (() => {
+  try {
+    return ss.getBackend();
+  } catch {
+    return 'cpu'; // e.g. SSA_SEG_BACKEND=webgpu, which needs an asynchronous start
+  }
+})();
+
+/** The model parts' default: the engine's own choice when it is one of our CPU backends, else 'cpu'. */
+export function defaultModelBackendId(): 'cpu' | 'webasm' {
+  return ENGINE_DEFAULT === 'webasm' ? 'webasm' : 'cpu';
+}
+
+/**
+ * The backends a model part runs: those `--backends` lists, else the engine's default CPU backend
+ * (`both`: then the other of cpu and webasm as well).
+ */
+export function modelBackends(ctx: PartContext, opts: { both?: boolean } = {}): OurBackend[] {
+  const ids = (ctx.backends ?? []).map((b) => (b === 'webasm-sync' ? 'webasm' : b));
+  const listed = MODEL_BACKENDS.filter((b) => ids.includes(b.id));
+  if (listed.length > 0) return listed;
+  const first = defaultModelBackendId();
+  const order = opts.both ? [first, first === 'cpu' ? 'webasm' : 'cpu'] : [first];
+  return order.map((id) => modelBackendById(id));
+}
+
+/** One of the model parts' backends by id ('webasm-sync' = 'webasm'). */
+export function modelBackendById(id: string): OurBackend {
+  const b = MODEL_BACKENDS.find((x) => x.id === (id === 'webasm-sync' ? 'webasm' : id));
+  if (!b) throw new Error(`unknown backend '${id}' (model parts: ${MODEL_BACKENDS.map((x) => x.id).join(', ')})`);
+  return b;
+}
+
+/** Whether the peer backend `id` ('tfjs-wasm', 'tfjs-cpu') runs: yes unless --backends lists other peers only. */
+export function peerWanted(ctx: PartContext, id: string): boolean {
+  const b = ctx.backends;
+  return !b || b.includes(id) || !b.some((x) => x.startsWith('tfjs-'));
+}
+
+/** What runs, e.g. "cpu (sync, wasm kernels on 2 threads, the default)". */
+export function describeBackend(): string {
+  const i = ss.backendInfo();
+  const be = ss.backend();
+  const host = be instanceof GpuBackend ? (be.host as { threads?: number } | null) : null;
+  const threads = typeof host?.threads === 'number' ? ` on ${host.threads} thread${host.threads === 1 ? '' : 's'}` : '';
+  const fallbacks = Object.keys(i.fallbacks).length ? `, fallbacks ${JSON.stringify(i.fallbacks)}` : '';
+  const isDefault = i.name === defaultModelBackendId() && !i.async ? ', the default' : '';
+  return `${i.name} (${i.async ? 'async' : 'sync'}${i.hostKernels ? `, ${i.hostKernels} kernels${threads}` : ''}${fallbacks}${isDefault})`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Our segmentation model, built and stepped as the trainer does
+
+/** The model the train/inference/scaling/rss parts time. */
+export interface ModelSpec {
+  head: HeadKind;
+  classes: number;
+  /** Dropout2d before the classifier (the trainer's default is 0.1). */
+  dropout?: number;
+}
+
+/** The trainer's config with the spec applied (everything else at its defaults). */
+export function modelConfig(spec: ModelSpec): TrainConfig {
+  const cfg = defaultConfig();
+  return { ...cfg, head: spec.head, dropout: spec.dropout ?? cfg.dropout };
+}
+
+/** SegModel with DEFAULT_COMPACT and the spec's head, built by the trainer's own `buildModel`. */
+export function buildOurModel(spec: ModelSpec): SegModel {
+  return buildModel(modelConfig(spec), spec.classes);
+}
+
+/** The trainer's own optimizer (AdamW by default, its groups; the lr schedule is left out: it does not change the work). */
+export function makeTrainerOptimizer(model: SegModel, cfg: TrainConfig = defaultConfig()): Optimizer {
+  return makeOptimizer(cfg, model);
+}
+
+/** A batch on the host, as the data loader gives it: images [B, 3, H, W], int32 labels [B, H, W]. */
+export interface HostBatch {
+  images: Float32Array;
+  labels: Int32Array;
+  shape: [number, number, number, number];
+}
+
+/** Random images (N(0, 1), like normalised ones) and labels 0..classes−1. */
+export function randomBatch(rng: HostRng, batch: number, height: number, width: number, classes: number): HostBatch {
+  return { images: rng.normals(batch * 3 * height * width), labels: rng.ints(batch * height * width, classes), shape: [batch, 3, height, width] };
+}
+
+/**
+ * One training step exactly as src/train/trainer.ts does it: upload the batch, forwardTrain and
+ * backward in a tidy, download the losses, dispose them, optimizer step, zero the gradients; then
+ * wait for queued device work. Resolves to the total loss.
+ */
+export async function ourTrainStep(model: SegModel, opt: Optimizer, b: HostBatch, ignoreIndex = 255): Promise<number> {
+  const [B, , H, W] = b.shape;
+  const losses = ss.tidy(() => {
+    const x = ss.tensor(b.images, b.shape);
+    const y = ss.tensor(b.labels, [B, H, W], { dtype: 'int32' });
+    const out = model.forwardTrain(x, y, ignoreIndex);
+    void out.losses.total.backward();
+    return out.losses;
+  });
+  let total = NaN;
+  for (const [k, t] of Object.entries(losses)) {
+    const v = await t.item();
+    if (k === 'total') total = v;
+  }
+  ss.dispose(losses);
+  opt.step();
+  opt.zeroGrad();
+  await ss.backend().sync();
+  return total;
+}
+
+/** Inference exactly as src/train/evaluate.ts times it: upload, forward, argmax, download (eval mode, noGrad). */
+export async function ourPredict(model: SegModel, b: HostBatch): Promise<void> {
+  const pred = ss.noGrad(() => ss.tidy(() => ss.argmax(model.forward(ss.tensor(b.images, b.shape)), 1)));
+  try {
+    await pred.data();
+  } finally {
+    pred.dispose();
+  }
+}
+
+/** The engine's limit on one tensor's elements (2^23). */
+export const ELEMENT_CAP = MAX_ELEMENTS;
+
+/** Whether an error is the engine's element-cap check. */
+export function isElementCapError(e: unknown): boolean {
+  return /one tensor may hold at most/.test(errorMessage(e));
 }

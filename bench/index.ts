@@ -24,24 +24,41 @@ const PARTS: Record<string, PartEntry> = {
     summary: 'the WebAssembly SIMD GEMM/conv kernels on 1 and 2 threads vs the gpu.js webasm kernels and tfjs-wasm',
     load: async () => (await import('./wasm-kernels.js')).part,
   },
+  train: {
+    summary: 'end-to-end training step of the compact model (batch 8, AdamW), ours vs the same architecture in TensorFlow.js (wasm, cpu)',
+    load: async () => (await import('./train.js')).part,
+  },
+  inference: {
+    summary: 'inference ms/image, vanilla head vs SSA head (batch 1 and 8), and the SSA overhead',
+    load: async () => (await import('./inference.js')).part,
+  },
+  scaling: {
+    summary: 'training-step and inference time against batch, resolution and number of classes, vanilla vs SSA head',
+    load: async () => (await import('./scaling.js')).part,
+  },
+  rss: {
+    summary: 'resident memory and live tensors over 1000 training steps (100 with --quick)',
+    load: async () => (await import('./rss.js')).part,
+  },
 };
 
 /** Parts planned but not written yet (named so a request for one gets a clear answer). */
-const PLANNED: Record<string, string> = {
-  train: 'end-to-end training step, ours vs the same architecture in TensorFlow.js',
-  inference: 'inference, vanilla head vs SSA head',
-  scaling: 'scaling with batch, resolution and number of classes',
-  rss: 'resident memory over 1000 training steps',
-};
+const PLANNED: Record<string, string> = {};
 
 const USAGE = `usage: npm run bench -- [part …] [--quick] [--slow] [--json FILE] [--backends id,id,…] [--list]
 
   part            one or more of: ${Object.keys(PARTS).join(', ')} (default: all)
-  --quick         smoke run: fewer repetitions (same workloads)
-  --slow          also run measurements that take minutes (kernels: the tfjs-cpu conv net step)
+  --quick         smoke run: fewer repetitions (same workloads; scaling: fewer settings;
+                  rss: 100 steps instead of 1000)
+  --slow          also run measurements that take minutes (kernels: the tfjs-cpu conv net step;
+                  train: more than one timed tfjs-cpu step when a step takes over 20 s)
   --json FILE     also write every number, the machine and the notes as JSON to FILE
   --backends L    only these backends, comma-separated: ours webasm-async, webasm-sync, cpu,
-                  webgpu, headlessgl; peers tfjs-wasm, tfjs-cpu (peers run unless one is listed)
+                  webgpu, headlessgl; peers tfjs-wasm, tfjs-cpu (peers run unless one is listed).
+                  The model parts (train, inference, scaling, rss) run ours on those of cpu,
+                  webasm-sync (= webasm) and webasm-async the list names; when it names none,
+                  on the engine's default CPU backend (cpu; train: cpu and webasm); rss uses
+                  the first one only
   --list          list the parts and exit
 `;
 

@@ -63,11 +63,18 @@ function normParamNames(model: Module): string[] {
   return out;
 }
 
-function makeOptimizer(cfg: TrainConfig, model: SegModel): Optimizer {
+/** The trainer's parameter groups: the head at lr × headLrMult, no weight decay on normalisation parameters. */
+export function trainerParamRules(cfg: TrainConfig, model: Module): ParamGroupRule[] {
   const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const norms = normParamNames(model);
   const rules: ParamGroupRule[] = [{ pattern: /^head\./, lrMult: cfg.headLrMult }];
   if (norms.length) rules.push({ pattern: new RegExp(`^(${norms.map(esc).join('|')})$`), decayMult: 0 });
+  return rules;
+}
+
+/** The optimizer `cfg` names (AdamW or SGD) over `model`'s parameters, with the trainer's groups. */
+export function makeOptimizer(cfg: TrainConfig, model: Module): Optimizer {
+  const rules = trainerParamRules(cfg, model);
   const named = [...model.namedParameters()];
   return cfg.optimizer === 'adamw'
     ? new AdamW(named, { lr: cfg.lr, weightDecay: cfg.weightDecay, rules })

@@ -1,0 +1,395 @@
+/**
+ * Part `train`: end-to-end training-step throughput of the compact segmentation model, ours (on
+ * our two CPU backends, cpu and webasm, the engine's default first; or those --backends lists)
+ * against the same architecture written in TensorFlow.js (bench/peers/tfjs-compact.ts) on
+ * tfjs-wasm and tfjs-cpu, in one process.
+ *
+ * Workload: SegModel(11) with DEFAULT_COMPACT and the vanilla head (dropout off on both sides, as
+ * the peer has none), batch 8 of 3×64×84 (M2NIST's canvas size), random N(0, 1) images and int32
+ * labels 0..10 from a seeded generator, one fixed batch uploaded every step. A step is what
+ * src/train/trainer.ts does: upload, forward in training mode (BN on batch statistics), bilinear
+ * resize of the logits to the labels, softmax cross-entropy, backward, AdamW update (the trainer's
+ * groups: head lr ×10, no decay on norms; lr 6e-3 constant, wd 0.01), until the loss is on the host.
+ *
+ * The peer starts from our initial weights (copied by name, layouts converted), so before timing the
+ * part checks that both compute the same function: the first step's loss, logits and all 70
+ * parameter gradients are compared with ours (max rel err), and the parameter counts are printed
+ * side by side (52,535 each).
+ *
+ * Times: median ms per step after warm-up steps (the check step is the first warm-up); throughput
+ * = batch / step time. The ratio columns are THROUGHPUT ratios ours/peer (images/s): < 1 means
+ * ours is slower — the inverse of the kernels part's time ratio.
+ */
+import type * as TF from '@tensorflow/tfjs';
+import * as ss from '../src/index.js';
+import type { SegModel } from '../src/models/segmentor.js';
+import { paramGroups } from '../src/nn/optim/optimizer.js';
+import { defaultConfig } from '../src/train/config.js';
+import { trainerParamRules } from '../src/train/trainer.js';
+import {
+  buildOurModel, describeBackend, errorMessage, fmtErr, fmtInt, fmtMs, fmtRatio, HostRng, makeTrainerOptimizer, maxRelErr, measure, modelBackends, modelConfig,
+  ourTrainStep, peerWanted, permuteHost, randomBatch, renderTable, timeOnce,
+  type BenchRecord, type Column, type HostBatch, type MeasureOptions, type ModelSpec, type Part, type PartContext, type PartResult,
+} from './harness.js';
+import { describeTfjs, loadTfjs, useTfjs, type TfjsBackend, type TfjsEnv } from './peers/tfjs.js';
+import { TfAdamW, TfCompactModel, type HostWeights } from './peers/tfjs-compact.js';
+
+const PART = 'train';
+const B = 8;
+const H = 64;
+const W = 84;
+const K = 11;
+const SPEC: ModelSpec = { head: 'vanilla', classes: K, dropout: 0 };
+/** Relative error of the loss and the logits above which the check flags a mismatch. */
+const TOL = 1e-3;
+/**
+ * The same for gradients. Looser: they pass through ReLUs, and a pre-activation within ~1e-5 of
+ * zero can land on the other side of the kink under another float32 summation order; that one
+ * pixel's gradient then differs entirely, which moves a sum such as a BN bias gradient by up to
+ * ~1e-2 of its (small, cancelling) value. Seen on tfjs-wasm here: 1 of 86,016 decoder
+ * pre-activations flipped, every gradient agreed to 2e-7 when both sides were fed the same input.
+ */
+const GRAD_TOL = 5e-2;
+
+/** Steps timed per implementation: warm-ups after the check step, then measure's policy. */
+function stepPolicy(quick: boolean): MeasureOptions {
+  return quick ? { warmup: 1, minRuns: 3, maxRuns: 3, budgetMs: 0, capMs: 30_000 } : { warmup: 2, minRuns: 5, maxRuns: 20, budgetMs: 8_000, capMs: 30_000 };
+}
+
+/**
+ * tfjs-cpu's steps take over 10 s here (plain JavaScript kernels, its Conv2DBackpropFilter a scalar
+ * loop): with --quick the check step is reported alone (cold); else 3 timed steps follow it, or
+ * just one when the check step took over SLOW_STEP_MS, unless --slow.
+ */
+const SLOW_STEP_MS = 20_000;
+
+/** One implementation's outcome. */
+interface Row {
+  id: string;
+  impl: 'ours' | 'tfjs';
+  label: string;
+  ms: number | null;
+  runs: number;
+  samples: number[];
+  cold: boolean;
+  /** Loss of the check step and of the last timed step. */
+  firstLoss: number | null;
+  lastLoss: number | null;
+  /** Max rel err of the check step's loss, logits and worst gradient against ours. */
+  lossErr: number | null;
+  logitsErr: number | null;
+  gradErr: number | null;
+  worstGrad: string | null;
+  /** Max rel err per parameter gradient. */
+  gradErrs?: Record<string, number>;
+  params: number | null;
+  note?: string;
+}
+
+const ips = (ms: number | null) => (ms !== null && ms > 0 ? (B * 1000) / ms : null);
+
+/** NCHW host images → NHWC (the peer's layout; done once, outside the timing, like a data loader). */
+function nhwc(batch: HostBatch): Float32Array {
+  return permuteHost(batch.images, batch.shape, [0, 2, 3, 1]);
+}
+
+/** The check step's outputs in our layout: loss, logits [B, K, h, w] and every parameter's gradient. */
+interface CheckResult {
+  loss: number;
+  logits: Float32Array;
+  grads: Record<string, Float32Array>;
+}
+
+/** Our first step without the optimizer: the loss, the logits and every gradient, on the host. */
+async function oursCheck(model: SegModel, batch: HostBatch): Promise<CheckResult> {
+  const { losses, logits } = ss.tidy(() => {
+    const x = ss.tensor(batch.images, batch.shape);
+    const y = ss.tensor(batch.labels, [B, H, W], { dtype: 'int32' });
+    const out = model.forwardTrain(x, y, 255);
+    void out.losses.total.backward();
+    return { losses: out.losses, logits: out.logits };
+  });
+  const loss = await losses.total.item();
+  const logitsData = Float32Array.from(await logits.data());
+  ss.dispose([losses, logits]);
+  const grads: Record<string, Float32Array> = {};
+  for (const [name, p] of model.namedParameters()) {
+    if (!p.grad) throw new Error(`train check: ours has no gradient for ${name}`);
+    grads[name] = Float32Array.from(await p.grad.data());
+  }
+  model.zeroGrad();
+  return { loss, logits: logitsData, grads };
+}
+
+/** A row with nothing measured yet. */
+function newRow(id: string, impl: Row['impl'], label: string, params: number | null): Row {
+  return { id, impl, label, ms: null, runs: 0, samples: [], cold: false, firstLoss: null, lastLoss: null, lossErr: null, logitsErr: null, gradErr: null, worstGrad: null, params };
+}
+
+/** Ours on each selected backend: check step (the reference for the peer), then timed steps. */
+async function runOurs(ctx: PartContext, batch: HostBatch): Promise<{ rows: Row[]; ref: CheckResult | null; weights: HostWeights | null; params: number }> {
+  const rows: Row[] = [];
+  let ref: CheckResult | null = null;
+  let weights: HostWeights | null = null;
+  let params = 0;
+  for (const b of modelBackends(ctx, { both: true })) {
+    try {
+      await b.select();
+    } catch (e) {
+      rows.push({ ...newRow(b.id, 'ours', `ours ${b.id}`, null), note: `unavailable: ${errorMessage(e)}` });
+      continue;
+    }
+    const row = newRow(b.id, 'ours', `ours ${describeBackend()}`, null);
+    ctx.log(`[train] ${row.label}: building SegModel(${K}) and checking the first step…`);
+    ss.manualSeed(0);
+    const model = buildOurModel(SPEC);
+    model.train();
+    const opt = makeTrainerOptimizer(model);
+    row.params = params = model.numParameters();
+    try {
+      if (!weights) {
+        weights = {};
+        for (const [name, p] of model.namedParameters()) weights[name] = { shape: [...p.shape], data: Float32Array.from(await p.data()) };
+      }
+      const check = await timeOnce(() => oursCheck(model, batch));
+      ctx.log(`[train]   check step ${fmtMs(check.ms)} ms, loss ${check.value.loss.toFixed(6)}`);
+      ref ??= check.value;
+      Object.assign(row, compare(check.value, ref), { firstLoss: check.value.loss });
+      const losses: number[] = [];
+      const m = await measure(async () => losses.push(await ourTrainStep(model, opt, batch)), stepPolicy(ctx.quick));
+      Object.assign(row, { ms: m.medianMs, runs: m.runs, samples: m.samplesMs, lastLoss: losses.at(-1) ?? null });
+      ctx.log(`[train]   ${fmtMs(m.medianMs)} ms/step × ${m.runs}`);
+    } catch (e) {
+      row.note = `error: ${errorMessage(e)}`;
+    } finally {
+      model.dispose();
+      opt.dispose();
+    }
+    rows.push(row);
+  }
+  return { rows, ref, weights, params };
+}
+
+/** Relative errors of a check step against the reference one (our layout): loss, logits, each gradient and the worst. */
+function compare(got: CheckResult, ref: CheckResult): { lossErr: number; logitsErr: number; gradErr: number; worstGrad: string | null; gradErrs: Record<string, number> } {
+  let gradErr = 0;
+  let worstGrad: string | null = null;
+  const gradErrs: Record<string, number> = {};
+  for (const [name, g] of Object.entries(ref.grads)) {
+    const e = got.grads[name] ? maxRelErr(got.grads[name], g) : NaN;
+    gradErrs[name] = e;
+    if (Number.isNaN(gradErr)) continue;
+    if (Number.isNaN(e) || e > gradErr) {
+      gradErr = e;
+      worstGrad = name;
+    }
+  }
+  return { lossErr: Math.abs(got.loss - ref.loss) / Math.abs(ref.loss), logitsErr: maxRelErr(got.logits, ref.logits), gradErr, worstGrad, gradErrs };
+}
+
+/** Learning-rate and weight-decay multipliers by parameter name (the trainer's groups). */
+type Groups = { name: string; lrMult: number; decayMult: number }[];
+
+/** The tfjs model on one tfjs backend: build, load our weights, check step, timed steps. */
+async function runPeer(
+  ctx: PartContext, env: TfjsEnv, backend: TfjsBackend, batch: HostBatch, weights: HostWeights, groups: Groups, ref: CheckResult | null,
+): Promise<{ row: Row; paths: TfCompactModel['gradientPaths'] }> {
+  const tf = env.tf;
+  const id = `tfjs-${backend}`;
+  const label = env.labels[backend] ?? id;
+  await useTfjs(env, backend);
+  ctx.log(`[train] ${label}: building the tfjs model and checking the first step…`);
+  const cfg = modelConfig(SPEC);
+  const model = new TfCompactModel(tf, cfg.model, K);
+  const byName = new Map(groups.map((g) => [g.name, g]));
+  const opt = new TfAdamW(
+    tf,
+    [...model.params.values()].map((p) => ({ name: p.name, variable: p.variable, lrMult: byName.get(p.name)?.lrMult ?? 1, decayMult: byName.get(p.name)?.decayMult ?? 1 })),
+    { lr: cfg.lr, weightDecay: cfg.weightDecay },
+  );
+  const params = model.numParameters();
+  const xs = nhwc(batch);
+  const vars = model.variables();
+  const lossFn = (x: TF.Tensor4D, y: TF.Tensor1D) => () => model.loss(x, y);
+  const step = async (): Promise<number> => {
+    const x = tf.tensor4d(xs, [B, H, W, 3]);
+    const y = tf.tensor1d(batch.labels, 'int32');
+    const { value, grads } = tf.variableGrads(lossFn(x, y), vars);
+    opt.apply(grads);
+    tf.dispose([x, y, ...Object.values(grads)]);
+    const loss = (await value.data())[0];
+    value.dispose();
+    return loss;
+  };
+  const check = async (): Promise<CheckResult> => {
+    const x = tf.tensor4d(xs, [B, H, W, 3]);
+    const y = tf.tensor1d(batch.labels, 'int32');
+    // the logits of the same forward (its BN running-stat update runs twice here: untimed, harmless)
+    const logits = tf.tidy(() => model.forward(x));
+    const [, h, w] = logits.shape;
+    const logitsData = permuteHost(await logits.data(), [B, h, w, K], [0, 3, 1, 2]);
+    logits.dispose();
+    const { value, grads } = tf.variableGrads(lossFn(x, y), vars);
+    const out: Record<string, Float32Array> = {};
+    for (const p of model.params.values()) out[p.name] = model.toOurLayout(p.name, Float32Array.from(await grads[p.variable.name].data()));
+    const loss = (await value.data())[0];
+    tf.dispose([x, y, value, ...Object.values(grads)]);
+    return { loss, logits: logitsData, grads: out };
+  };
+  const row = newRow(id, 'tfjs', label, params);
+  try {
+    model.load(weights);
+    const c = await timeOnce(check);
+    ctx.log(`[train]   check step ${fmtMs(c.ms)} ms, loss ${c.value.loss.toFixed(6)}`);
+    row.firstLoss = c.value.loss;
+    if (ref) {
+      const cmp = compare(c.value, ref);
+      Object.assign(row, cmp);
+      const worst = Object.entries(cmp.gradErrs).sort((a, b) => (Number.isNaN(b[1]) ? Infinity : b[1]) - (Number.isNaN(a[1]) ? Infinity : a[1])).slice(0, 3);
+      ctx.log(`[train]   rel err against ours: loss ${cmp.lossErr.toExponential(1)}, logits ${cmp.logitsErr.toExponential(1)}, worst gradients ${worst.map(([n, e]) => `${n} ${e.toExponential(1)}`).join(', ')}`);
+    }
+    const losses: number[] = [];
+    if (backend === 'cpu' && ctx.quick) {
+      // the check step (forward + backward, no update) stands for the step: it is the slow part
+      Object.assign(row, { ms: c.ms, runs: 1, samples: [c.ms], cold: true });
+      row.note = `tfjs-cpu: --quick reports the check step alone (cold: first run, forward + backward without the AdamW update, ${fmtMs(c.ms)} ms)`;
+    } else {
+      const slow = backend === 'cpu' && c.ms > SLOW_STEP_MS && !ctx.slow;
+      // tfjs-cpu: the check step was the warm-up; then 3 steps, or 1 when a step takes over SLOW_STEP_MS (unless --slow)
+      const policy: MeasureOptions = backend !== 'cpu' ? stepPolicy(ctx.quick) : { warmup: 0, minRuns: slow ? 1 : 3, maxRuns: slow ? 1 : 3, budgetMs: 0, capMs: 300_000 };
+      const m = await measure(async () => losses.push(await step()), policy);
+      Object.assign(row, { ms: m.medianMs, runs: m.runs, samples: m.samplesMs, lastLoss: losses.at(-1) ?? null });
+      if (slow) row.note = `tfjs-cpu: one timed step after the check step (a step takes over ${SLOW_STEP_MS / 1000} s here; --slow times more)`;
+    }
+    ctx.log(`[train]   ${fmtMs(row.ms)} ms/step × ${row.runs}`);
+  } catch (e) {
+    row.note = `error: ${errorMessage(e)}`;
+    ctx.log(`[train]   ${row.note}`);
+  }
+  const paths = model.gradientPaths;
+  model.dispose();
+  opt.dispose();
+  return { row, paths };
+}
+
+const COLS: Column[] = [
+  { header: 'implementation' },
+  { header: 'ms/step (median)', align: 'right' },
+  { header: 'runs', align: 'right' },
+  { header: 'images/s', align: 'right' },
+  { header: 'ours/tfjs-wasm img/s', align: 'right' },
+  { header: 'ours/tfjs-cpu img/s', align: 'right' },
+  { header: 'loss: check → last step' },
+  { header: 'rel err loss / logits / grads', align: 'right' },
+];
+
+export const part: Part = {
+  name: PART,
+  summary: 'end-to-end training step (SegModel(11), batch 8×3×64×84, AdamW): ours vs the same architecture in TensorFlow.js (wasm, cpu)',
+  async run(ctx: PartContext): Promise<PartResult> {
+    const records: BenchRecord[] = [];
+    const tables: string[] = [];
+    const notes: string[] = [];
+    const info: Record<string, unknown> = {};
+    const batch = randomBatch(new HostRng(7000), B, H, W, K);
+
+    // ---- ours first: the peer starts from our initial weights and is checked against our gradients ----
+    const ours = await runOurs(ctx, batch);
+    const rows: Row[] = [...ours.rows];
+
+    // ---- the peer ----
+    const peerIds = (['wasm', 'cpu'] as const).filter((b) => peerWanted(ctx, `tfjs-${b}`));
+    let env: TfjsEnv | null = null;
+    const paths: Record<string, TfCompactModel['gradientPaths']> = {};
+    if (peerIds.length > 0 && ours.weights) {
+      env = await loadTfjs(ctx.log);
+      for (const l of describeTfjs(env)) ctx.out(l);
+      ctx.out('');
+      ss.manualSeed(0);
+      const probe = buildOurModel(SPEC);
+      const groups: Groups = paramGroups(probe.namedParameters(), trainerParamRules(defaultConfig(), probe)).map((e) => ({ name: e.name, lrMult: e.lrMult, decayMult: e.decayMult }));
+      probe.dispose();
+      for (const b of peerIds) {
+        if (!env.backends.includes(b)) continue;
+        const r = await runPeer(ctx, env, b, batch, ours.weights, groups, ours.ref);
+        rows.push(r.row);
+        paths[b] = r.paths;
+      }
+    }
+
+    // ---- the table ----
+    const peerMs = (id: string) => rows.find((r) => r.id === id)?.ms ?? null;
+    const wasmMs = peerMs('tfjs-wasm');
+    const cpuMs = peerMs('tfjs-cpu');
+    const table = rows.map((r) => [
+      r.label,
+      r.ms === null ? (r.note?.startsWith('error') ? 'error' : '—') : fmtMs(r.ms),
+      r.cold ? '1 (cold)' : String(r.runs),
+      ips(r.ms) === null ? '—' : ips(r.ms)!.toFixed(2),
+      r.impl === 'ours' ? fmtRatio(ips(r.ms), ips(wasmMs)) : '',
+      r.impl === 'ours' ? fmtRatio(ips(r.ms), ips(cpuMs)) : '',
+      r.firstLoss === null ? '—' : `${r.firstLoss.toFixed(4)} → ${r.lastLoss === null ? '—' : r.lastLoss.toFixed(4)}`,
+      r.lossErr === null ? '—' : `${fmtErr(r.lossErr, TOL)} / ${fmtErr(r.logitsErr, TOL)} / ${fmtErr(r.gradErr, GRAD_TOL)}`,
+    ]);
+    const ourParams = ours.params;
+    const peerParams = rows.find((r) => r.impl === 'tfjs' && r.params !== null)?.params ?? null;
+    const paramLine = `parameters: ours ${fmtInt(ourParams)} (SegModel, DEFAULT_COMPACT, vanilla head, ${K} classes); tfjs model ${fmtInt(peerParams)}${peerParams === null ? '' : peerParams === ourParams ? ' — equal' : ' — DIFFERENT'}`;
+    ctx.out(paramLine);
+    ctx.out('');
+    const tnotes: string[] = [
+      paramLine,
+      `workload: batch ${B} × 3×${H}×${W}, random N(0, 1) images and labels 0..${K - 1} (seeded), one batch uploaded every step; forward (training mode, BN on batch statistics), bilinear resize of the logits to ${H}×${W}, softmax cross-entropy, backward, AdamW (lr ${modelConfig(SPEC).lr} constant, wd ${modelConfig(SPEC).weightDecay}, head lr ×${modelConfig(SPEC).headLrMult}, no decay on norms), until the loss is on the host`,
+      'ratio columns: THROUGHPUT ratio ours img/s ÷ peer img/s (< 1: ours slower; the inverse of the time ratio used by the kernels part)',
+      `rel err: the first (check) step, forward + backward without the update, from the same initial weights (ours copied into the peer), against ours on ${rows[0]?.id ?? 'our first backend'}: |loss − ours| / |ours|, max|logits − ours| / max|ours| (the [${B}, ${K}, ${H / 4}, ${W / 4}] logits before the resize), and the worst max|g − ours| / max|ours| over all ${Object.keys(ours.ref?.grads ?? {}).length} parameter gradients; flagged above ${TOL} (loss, logits) and ${GRAD_TOL} (gradients: a pre-activation within ~1e-5 of a ReLU's kink can fall on the other side under another summation order, and that pixel's whole gradient changes sides with it — one such pixel moves a small, cancelling sum like a BN bias gradient by ~1e-2)`,
+      'dropout: off on both sides (the trainer\'s default Dropout2d(0.1) before the classifier is one mask multiply); the learning-rate schedule is left out (it changes no work)',
+      'peer: TensorFlow.js model in bench/peers/tfjs-compact.ts — NHWC, explicit symmetric padding as PyTorch, 1×1 convs as MatMul, exact (erf) GELU, half-pixel bilinear resizes, BN with batch statistics and running-stat updates; AdamW written in tfjs ops (tfjs has Adam but no AdamW), the same arithmetic as ours',
+      "peer, both backends: the bilinear resizes' gradient is a tf.customGrad of two MatMuls with the interpolation matrices — tfjs 4.22.0's ResizeBilinearGrad kernels ignore halfPixelCenters (cpu and wasm), so tf.grad of a half-pixel resize is not its adjoint, and tfjs-backend-cpu's kernel returns height and width swapped (it throws on non-square maps such as 16×21)",
+    ];
+    if (env) {
+      const threads = env.wasm.threads;
+      tnotes.push(
+        env.wasm.ok
+          ? `tfjs-wasm ran on ${threads} thread${threads === 1 ? '' : 's'} (getThreadsCount()), SIMD ${env.wasm.simd ? 'on' : 'off'}${env.wasm.threaded ? '' : `; its multi-threaded build is not usable in Node: ${env.wasm.threadedError ?? 'not multi-threaded'}`}`
+          : `tfjs-wasm did not initialise: ${env.wasm.error}`,
+      );
+      for (const [b, p] of Object.entries(paths)) {
+        if (p.dense === 'forward-ops' || p.depthwise === 'forward-ops') {
+          tnotes.push(
+            `tfjs-${b}: tfjs-backend-${b} ${env.version} registers no ${[p.dense === 'forward-ops' ? 'Conv2DBackpropFilter' : '', p.depthwise === 'forward-ops' ? 'DepthwiseConv2dNativeBackpropFilter/-Input' : ''].filter(Boolean).join(' and no ')} kernel, so the peer model defines those gradients with tf.customGrad in forward ops: ` +
+              `${p.dense === 'forward-ops' ? 'dense conv filter gradient = a stride-1 Conv2D of x transposed to [Cin, H, W, N] with dy transposed to [OH, OW, N, Cout] as filter, dilated by the stride (its input gradient stays tfjs\'s Conv2DBackpropInput); ' : ''}` +
+              `${p.depthwise === 'forward-ops' ? 'depthwise input gradient = a depthwise conv of dy with the spatially flipped filter, depthwise filter gradient = one depthwise correlation of x folded to [1, H, W, N·C] with dy folded to an [H, W, N·C, 1] filter, summed over N' : ''}`,
+          );
+        } else {
+          tnotes.push(`tfjs-${b}: tfjs's own gradient kernels for every conv`);
+        }
+      }
+    } else if (peerIds.length === 0) {
+      tnotes.push('peer: not run (--backends lists no tfjs backend)');
+    }
+    for (const r of rows) if (r.note) tnotes.push(`${r.label}: ${r.note}`);
+    for (const r of rows) {
+      const bad = [r.lossErr, r.logitsErr].some((e) => e !== null && !(e <= TOL)) || (r.gradErr !== null && !(r.gradErr <= GRAD_TOL));
+      if (bad) tnotes.push(`${r.label}: MISMATCH — loss ${r.lossErr}, logits ${r.logitsErr}, worst gradient ${r.worstGrad} ${r.gradErr}`);
+    }
+    const t = renderTable(`### train — training step, SegModel(${K}) vanilla head, batch ${B}×3×${H}×${W} (median ms/step after warm-up)`, COLS, table, tnotes);
+    tables.push(t);
+    ctx.out(`${t}\n`);
+
+    for (const r of rows) {
+      records.push({
+        part: PART, workload: 'train-step', label: `SegModel(${K}) vanilla, batch ${B}×3×${H}×${W}, AdamW`, impl: r.impl, backend: r.id,
+        medianMs: r.ms, runs: r.runs, samplesMs: r.samples, flop: null, gflops: null,
+        relErr: r.gradErr, relErrRef: r.gradErr === null ? null : `ours ${rows[0]?.id ?? ''} (first step's gradients)`, note: r.note,
+        extra: { imagesPerSec: ips(r.ms), params: r.params, lossErr: r.lossErr, logitsErr: r.logitsErr, worstGrad: r.worstGrad, gradErrs: r.gradErrs, firstLoss: r.firstLoss, lastLoss: r.lastLoss, cold: r.cold, throughputRatioTfjsWasm: r.impl === 'ours' ? ratio(ips(r.ms), ips(wasmMs)) : null, throughputRatioTfjsCpu: r.impl === 'ours' ? ratio(ips(r.ms), ips(cpuMs)) : null },
+      });
+    }
+    info.params = { ours: ourParams, tfjs: peerParams };
+    if (env) info.tfjs = { version: env.version, labels: env.labels, wasm: env.wasm, gradientPaths: paths };
+    notes.push(...tnotes.slice(1));
+    return { part: PART, records, tables, notes, info };
+  },
+};
+
+function ratio(a: number | null, b: number | null): number | null {
+  return a !== null && b !== null && b > 0 ? a / b : null;
+}
