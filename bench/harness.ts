@@ -476,6 +476,19 @@ export function modelBackends(ctx: PartContext, opts: { both?: boolean } = {}): 
   return order.map((id) => modelBackendById(id));
 }
 
+/** `modelBackends`, each selected in turn; one that fails to start is skipped with a note in `notes`. */
+export async function* selectModelBackends(ctx: PartContext, notes: string[]): AsyncGenerator<OurBackend> {
+  for (const b of modelBackends(ctx)) {
+    try {
+      await b.select();
+    } catch (e) {
+      notes.push(`ours ${b.id}: skipped — ${errorMessage(e)}`);
+      continue;
+    }
+    yield b;
+  }
+}
+
 /** One of the model parts' backends by id ('webasm-sync' = 'webasm'). */
 export function modelBackendById(id: string): OurBackend {
   const b = MODEL_BACKENDS.find((x) => x.id === (id === 'webasm-sync' ? 'webasm' : id));

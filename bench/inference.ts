@@ -18,7 +18,7 @@ import * as ss from '../src/index.js';
 import { DEFAULT_COMPACT } from '../src/models/compact.js';
 import type { SegModel } from '../src/models/segmentor.js';
 import {
-  buildOurModel, describeBackend, errorMessage, fmtMs, HostRng, measureInterleaved, modelBackends, ourPredict, randomBatch, renderTable,
+  buildOurModel, describeBackend, fmtMs, HostRng, measureInterleaved, selectModelBackends, ourPredict, randomBatch, renderTable,
   type BenchRecord, type Column, type HostBatch, type Measurement, type MeasureOptions, type Part, type PartContext, type PartResult,
 } from './harness.js';
 
@@ -66,13 +66,7 @@ export const part: Part = {
     const tables: string[] = [];
     const notes: string[] = [];
     const info: Record<string, unknown> = {};
-    for (const b of modelBackends(ctx)) {
-      try {
-        await b.select();
-      } catch (e) {
-        notes.push(`ours ${b.id}: skipped — ${errorMessage(e)}`);
-        continue;
-      }
+    for await (const b of selectModelBackends(ctx, notes)) {
       const label = describeBackend();
       // NOTE: the same seed for both: buildModel makes the backbone and decoder first, so their weights are identical.
       ss.manualSeed(0);

@@ -25,7 +25,7 @@ import type { SegModel } from '../src/models/segmentor.js';
 import type { Optimizer } from '../src/nn/optim/optimizer.js';
 import type { HeadKind } from '../src/train/config.js';
 import {
-  buildOurModel, defaultMeasureOptions, describeBackend, ELEMENT_CAP, errorMessage, fmtInt, fmtMs, HostRng, isElementCapError, makeTrainerOptimizer, measure, measureInterleaved, modelBackends,
+  buildOurModel, defaultMeasureOptions, describeBackend, ELEMENT_CAP, errorMessage, fmtInt, fmtMs, HostRng, isElementCapError, makeTrainerOptimizer, measure, measureInterleaved, selectModelBackends,
   ourPredict, ourTrainStep, randomBatch, renderTable,
   type BenchRecord, type Column, type MeasureOptions, type Part, type PartContext, type PartResult,
 } from './harness.js';
@@ -144,13 +144,7 @@ export const part: Part = {
     const tables: string[] = [];
     const notes: string[] = [];
     const info: Record<string, unknown> = {};
-    for (const b of modelBackends(ctx)) {
-      try {
-        await b.select();
-      } catch (e) {
-        notes.push(`ours ${b.id}: skipped — ${errorMessage(e)}`);
-        continue;
-      }
+    for await (const b of selectModelBackends(ctx, notes)) {
       const label = describeBackend();
       const cache = new ModelCache();
       try {
