@@ -173,4 +173,20 @@ export interface Backend {
    * All four inputs have the same shape.
    */
   adamw(p: RawTensor, g: RawTensor, m: RawTensor, v: RawTensor, h: AdamWStep): [RawTensor, RawTensor, RawTensor];
+
+  // ---- along one axis: x viewed as [outer, R, inner], the op runs along R (no permuted copies) ----
+  /**
+   * softmax (log false) or log-softmax (log true) along R: y = exp(x − lse) or x − lse, with
+   * lse = m + ln Σ_r exp(x − m), m = max_r x, per (outer, inner) row.
+   */
+  softmax(x: RawTensor, R: number, inner: number, log: boolean): RawTensor;
+  /** The gradient of `softmax` given its output y: dx = y·(dy − Σ_r dy·y), or dx = dy − exp(y)·Σ_r dy (log). */
+  softmaxBackward(y: RawTensor, dy: RawTensor, R: number, inner: number, log: boolean): RawTensor;
+  /**
+   * y = x / (‖x‖₂ + eps) along R. Returns [y, n] with n = ‖x‖₂ of shape [outer, inner] (kept for
+   * the backward).
+   */
+  normalize(x: RawTensor, R: number, inner: number, eps: number): [RawTensor, RawTensor];
+  /** The gradient of `normalize`: dx = dy/d − x·(Σ_r dy·x)/(n·d²), d = n + eps; the second term is 0 where n = 0. */
+  normalizeBackward(x: RawTensor, n: RawTensor, dy: RawTensor, R: number, inner: number, eps: number): RawTensor;
 }

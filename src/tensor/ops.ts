@@ -719,9 +719,11 @@ export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
 /** x / (‖x‖₂ + eps) along `axis` (eps added to the norm, as the SSA reference code does). */
 export function normalize(x: Tensor, opts: { axis?: number; eps?: number } = {}): Tensor {
   assertTensor('normalize', x);
-  const axis = opts.axis ?? 1;
-  const n = norm(x, axis, true);
-  return div(x, add(n, opts.eps ?? 1e-12));
+  assertFloat('normalize', x);
+  const axis = normalizeAxis('normalize', opts.axis ?? 1, x.rank);
+  const eps = opts.eps ?? 1e-12;
+  assertNumber('normalize', eps, 'eps');
+  return apply(new F.Normalize(axis, eps), x);
 }
 
 /**

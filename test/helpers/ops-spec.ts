@@ -565,7 +565,7 @@ export const OP_SPECS: readonly OpSpec[] = [
   spec('interpolate', ['Matmul', 'Reshape'], interpCase('bilinear', false), { variant: 'bilinear' }),
   spec('interpolate', ['Matmul', 'Reshape'], interpCase('nearest', false), { variant: 'nearest' }),
   // normalisation, dropout, losses
-  spec('normalize', ['Norm', 'AddScalar', 'Div', 'Expand'], normalizeCase),
+  spec('normalize', ['Normalize'], normalizeCase),
   spec('batchNorm', ['BatchNorm'], batchNormCase(true), { variant: 'training, batch statistics' }),
   spec('batchNorm', ['BatchNorm'], batchNormCase(false), { variant: 'evaluation, running statistics' }),
   spec('dropout', ['Mul'], dropoutCase),

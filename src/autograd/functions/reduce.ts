@@ -78,50 +78,33 @@ export class MaxMin extends AutogradFunction {
   }
 }
 
-/** m = max_axis x (keepdim), e = exp(x − m), s = Σ e: the shared start of softmax and logSoftmax. */
-function shiftedExp(fn: AutogradFunction, x: RawTensor, axis: number): { xm: RawTensor; e: RawTensor; s: RawTensor } {
-  const b = fn.b;
-  const m = reduceAxes(b, 'max', x, [axis]);
-  const mb = expand(b, m, x.shape);
-  m.dispose();
-  const xm = b.binary('sub', x, mb);
-  mb.dispose();
-  const e = b.unary('exp', xm);
-  const s = reduceAxes(b, 'sum', e, [axis]);
-  return { xm, e, s };
+/** x's shape read as [outer, R, inner] around `axis`: the row length R and the stride `inner` of its cells. */
+function along(shape: readonly number[], axis: number): { R: number; inner: number } {
+  let inner = 1;
+  for (let i = axis + 1; i < shape.length; i++) inner *= shape[i];
+  return { R: shape[axis], inner };
 }
 
-/** y = eˣ / Σ eˣ along `axis`.  dx = y · (dy − Σ dy·y).  NOTE: computed from x − max(x). */
+/**
+ * y = eˣ / Σ eˣ along `axis`.  dx = y · (dy − Σ dy·y).
+ * NOTE: computed as exp(x − lse), lse = max + ln Σ exp(x − max): two launches each way, along the
+ * axis in place (no permuted or broadcast copies).
+ */
 export class Softmax extends AutogradFunction {
   readonly name = 'softmax';
   constructor(readonly axis: number) {
     super();
   }
   forward(x: RawTensor) {
-    const b = this.b;
-    const { xm, e, s } = shiftedExp(this, x, this.axis);
-    xm.dispose();
-    const sb = expand(b, s, x.shape);
-    s.dispose();
-    const y = b.binary('div', e, sb);
-    e.dispose();
-    sb.dispose();
+    const { R, inner } = along(x.shape, this.axis);
+    const y = this.b.softmax(x, R, inner, false);
     this.saveForBackward(y);
     return y;
   }
   backward(dy: RawTensor) {
-    const b = this.b;
     const y = this.saved[0];
-    const dyy = b.binary('mul', dy, y);
-    const s = reduceAxes(b, 'sum', dyy, [this.axis]);
-    dyy.dispose();
-    const sb = expand(b, s, y.shape);
-    s.dispose();
-    const d = b.binary('sub', dy, sb);
-    sb.dispose();
-    const dx = b.binary('mul', y, d);
-    d.dispose();
-    return [dx];
+    const { R, inner } = along(y.shape, this.axis);
+    return [this.b.softmaxBackward(y, dy, R, inner, false)];
   }
 }
 
@@ -132,32 +115,42 @@ export class LogSoftmax extends AutogradFunction {
     super();
   }
   forward(x: RawTensor) {
-    const b = this.b;
-    const { xm, e, s } = shiftedExp(this, x, this.axis);
-    e.dispose();
-    const ls = b.unary('log', s);
-    s.dispose();
-    const lb = expand(b, ls, x.shape);
-    ls.dispose();
-    const y = b.binary('sub', xm, lb);
-    xm.dispose();
-    lb.dispose();
+    const { R, inner } = along(x.shape, this.axis);
+    const y = this.b.softmax(x, R, inner, true);
     this.saveForBackward(y);
     return y;
   }
   backward(dy: RawTensor) {
-    const b = this.b;
     const y = this.saved[0];
-    const p = b.unary('exp', y);
-    const s = reduceAxes(b, 'sum', dy, [this.axis]);
-    const sb = expand(b, s, y.shape);
-    s.dispose();
-    const t = b.binary('mul', p, sb);
-    p.dispose();
-    sb.dispose();
-    const dx = b.binary('sub', dy, t);
-    t.dispose();
-    return [dx];
+    const { R, inner } = along(y.shape, this.axis);
+    return [this.b.softmaxBackward(y, dy, R, inner, true)];
+  }
+}
+
+/**
+ * y = x / (‖x‖₂ + eps) along `axis` (eps added to the norm, as the SSA reference code does).
+ * dx = dy/d − x · (Σ dy·x) / (‖x‖·d²), d = ‖x‖ + eps; the second term is 0 where ‖x‖ = 0 (the
+ * norm's subgradient at 0, as `Norm`). Two launches each way, along the axis in place.
+ */
+export class Normalize extends AutogradFunction {
+  readonly name = 'normalize';
+  constructor(
+    readonly axis: number,
+    readonly eps: number,
+  ) {
+    super();
+  }
+  forward(x: RawTensor) {
+    const { R, inner } = along(x.shape, this.axis);
+    const [y, n] = this.b.normalize(x, R, inner, this.eps);
+    this.saveForBackward(x, n);
+    n.dispose();
+    return y;
+  }
+  backward(dy: RawTensor) {
+    const [x, n] = this.saved;
+    const { R, inner } = along(x.shape, this.axis);
+    return [this.b.normalizeBackward(x, n, dy, R, inner, this.eps)];
   }
 }
 

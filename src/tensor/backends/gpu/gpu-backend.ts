@@ -463,4 +463,44 @@ export class GpuBackend implements Backend, StorageOwner {
     return [run(0), run(1), run(2)];
   }
 
+  // ---- along one axis: x viewed as [outer, len, inner]; a statistics launch, then an apply launch ----
+
+  /** The shape [outer, inner] of per-row statistics of x viewed as [outer, len, inner]. */
+  private rows(x: RawTensor, len: number, inner: number): number[] {
+    return [len * inner === 0 ? 0 : x.size / (len * inner), inner];
+  }
+
+  softmax(x: RawTensor, len: number, inner: number, log: boolean): RawTensor {
+    const meta = Float32Array.from([len, inner, log ? 1 : 0]);
+    if (x.size === 0) return this.launch('softmax', R.softmaxAlongKernel, [x, x, meta], x.shape, 'float32');
+    const lse = this.launch('softmax', R.logsumexpAlongKernel, [x, meta], this.rows(x, len, inner), 'float32');
+    const y = this.launch('softmax', R.softmaxAlongKernel, [x, lse, meta], x.shape, 'float32');
+    lse.dispose();
+    return y;
+  }
+
+  softmaxBackward(y: RawTensor, dy: RawTensor, len: number, inner: number, log: boolean): RawTensor {
+    const meta = Float32Array.from([len, inner, log ? 1 : 0]);
+    if (y.size === 0) return this.launch('softmaxBackward', R.softmaxBackwardAlongKernel, [y, dy, y, meta], y.shape, 'float32');
+    // NOTE: Σ dy·y for softmax, Σ dy for log-softmax (dotAlong's useB flag).
+    const sMeta = Float32Array.from([len, inner, 0, log ? 0 : 1]);
+    const s = this.launch('softmaxBackward', R.dotAlongKernel, [dy, y, sMeta], this.rows(y, len, inner), 'float32');
+    const dx = this.launch('softmaxBackward', R.softmaxBackwardAlongKernel, [y, dy, s, meta], y.shape, 'float32');
+    s.dispose();
+    return dx;
+  }
+
+  normalize(x: RawTensor, len: number, inner: number, eps: number): [RawTensor, RawTensor] {
+    const n = this.launch('normalize', R.dotAlongKernel, [x, x, Float32Array.from([len, inner, 1, 1])], this.rows(x, len, inner), 'float32');
+    const y = this.launch('normalize', R.normalizeAlongKernel, [x, n, Float32Array.from([len, inner, eps])], x.shape, 'float32');
+    return [y, n];
+  }
+
+  normalizeBackward(x: RawTensor, n: RawTensor, dy: RawTensor, len: number, inner: number, eps: number): RawTensor {
+    const s = this.launch('normalizeBackward', R.dotAlongKernel, [dy, x, Float32Array.from([len, inner, 0, 1])], n.shape, 'float32');
+    const dx = this.launch('normalizeBackward', R.normalizeBackwardAlongKernel, [x, dy, n, s, Float32Array.from([len, inner, eps])], x.shape, 'float32');
+    s.dispose();
+    return dx;
+  }
+
 }

@@ -46,3 +46,72 @@ export function reduce(op: ReduceOp, x: Float64Array, M: number, R: number): Flo
   for (let m = 0; m < M; m++) out[m] = reduceRow(op, x, m, R);
   return out;
 }
+
+// ---- along the middle axis of [outer, R, inner] ----
+
+/** Calls fn(base, o·inner + n) for every row: the row's cells are base + r·inner, r < R. */
+function eachRow(size: number, R: number, inner: number, fn: (base: number, row: number) => void): void {
+  const outer = R * inner === 0 ? 0 : size / (R * inner);
+  for (let o = 0; o < outer; o++) for (let n = 0; n < inner; n++) fn(o * R * inner + n, o * inner + n);
+}
+
+/** softmax (or log-softmax) along R: exp(x − lse) or x − lse, lse = m + ln Σ exp(x − m). */
+export function softmaxAlong(x: Float64Array, R: number, inner: number, log: boolean): Float64Array {
+  const out = new Float64Array(x.length);
+  eachRow(x.length, R, inner, (base) => {
+    let m = -Infinity;
+    for (let r = 0; r < R; r++) m = Math.max(m, x[base + r * inner]);
+    let s = 0;
+    for (let r = 0; r < R; r++) s += Math.exp(x[base + r * inner] - m);
+    const lse = m + Math.log(s);
+    for (let r = 0; r < R; r++) {
+      const v = x[base + r * inner] - lse;
+      out[base + r * inner] = log ? v : Math.exp(v);
+    }
+  });
+  return out;
+}
+
+/** dx = y·(dy − Σ dy·y), or dy − exp(y)·Σ dy for log-softmax outputs y. */
+export function softmaxBackwardAlong(y: Float64Array, dy: Float64Array, R: number, inner: number, log: boolean): Float64Array {
+  const out = new Float64Array(y.length);
+  eachRow(y.length, R, inner, (base) => {
+    let s = 0;
+    for (let r = 0; r < R; r++) s += log ? dy[base + r * inner] : dy[base + r * inner] * y[base + r * inner];
+    for (let r = 0; r < R; r++) {
+      const k = base + r * inner;
+      out[k] = log ? dy[k] - Math.exp(y[k]) * s : y[k] * (dy[k] - s);
+    }
+  });
+  return out;
+}
+
+/** [x / (‖x‖ + eps), ‖x‖] along R; the norms are [outer, inner]. */
+export function normalizeAlong(x: Float64Array, R: number, inner: number, eps: number): [Float64Array, Float64Array] {
+  const out = new Float64Array(x.length);
+  const norms = new Float64Array(R * inner === 0 ? 0 : x.length / R);
+  eachRow(x.length, R, inner, (base, row) => {
+    let s = 0;
+    for (let r = 0; r < R; r++) s += x[base + r * inner] ** 2;
+    const n = Math.sqrt(s);
+    norms[row] = n;
+    for (let r = 0; r < R; r++) out[base + r * inner] = x[base + r * inner] / (n + eps);
+  });
+  return [out, norms];
+}
+
+/** dx = dy/d − x·(Σ dy·x)/(n·d²), d = n + eps, without the second term where n = 0. */
+export function normalizeBackwardAlong(x: Float64Array, norms: Float64Array, dy: Float64Array, R: number, inner: number, eps: number): Float64Array {
+  const out = new Float64Array(x.length);
+  eachRow(x.length, R, inner, (base, row) => {
+    const n = norms[row];
+    const d = n + eps;
+    let s = 0;
+    for (let r = 0; r < R; r++) s += dy[base + r * inner] * x[base + r * inner];
+    for (let r = 0; r < R; r++) {
+      const k = base + r * inner;
+      out[k] = n > 0 ? dy[k] / d - (x[k] * s) / (n * d * d) : dy[k] / d;
+    }
+  });
+  return out;
+}

@@ -263,4 +263,38 @@ export class ReferenceBackend implements Backend {
     return [this.output(op, p.shape, 'float32', po), this.output(op, p.shape, 'float32', mo), this.output(op, p.shape, 'float32', vo)];
   }
 
+  // ---- along one axis ----
+
+  /** Throws unless x's size is a whole number of [R, inner] blocks. */
+  private expectRows(op: string, x: RawTensor, R: number, inner: number): void {
+    if (!(R >= 0 && inner >= 1 && (R === 0 ? x.size === 0 : x.size % (R * inner) === 0))) {
+      throw new Error(`${op}: x of shape ${fmt(x.shape)} cannot be viewed as [outer, ${R}, ${inner}]`);
+    }
+  }
+
+  softmax(x: RawTensor, R: number, inner: number, log: boolean): RawTensor {
+    this.expectRows('softmax', x, R, inner);
+    return this.output('softmax', x.shape, 'float32', reduction.softmaxAlong(read(x, 'softmax'), R, inner, log));
+  }
+
+  softmaxBackward(y: RawTensor, dy: RawTensor, R: number, inner: number, log: boolean): RawTensor {
+    const op = 'softmaxBackward';
+    this.expectRows(op, y, R, inner);
+    expectSameShapes(op, { y, dy });
+    return this.output(op, y.shape, 'float32', reduction.softmaxBackwardAlong(read(y, op), read(dy, op), R, inner, log));
+  }
+
+  normalize(x: RawTensor, R: number, inner: number, eps: number): [RawTensor, RawTensor] {
+    this.expectRows('normalize', x, R, inner);
+    const [y, n] = reduction.normalizeAlong(read(x, 'normalize'), R, inner, eps);
+    return [this.output('normalize', x.shape, 'float32', y), this.output('normalize', [n.length / inner, inner], 'float32', n)];
+  }
+
+  normalizeBackward(x: RawTensor, n: RawTensor, dy: RawTensor, R: number, inner: number, eps: number): RawTensor {
+    const op = 'normalizeBackward';
+    this.expectRows(op, x, R, inner);
+    expectSameShapes(op, { x, dy });
+    return this.output(op, x.shape, 'float32', reduction.normalizeBackwardAlong(read(x, op), read(n, op), read(dy, op), R, inner, eps));
+  }
+
 }
