@@ -1,16 +1,19 @@
 // The WebAssembly SIMD host kernels (src/tensor/backends/wasm) against the float64 reference backend
 // and against gpu.js's own kernels: random shapes (odd sizes, transposes, batch broadcast, strides,
-// padding, dilation, groups, depthwise, 1×1), one and two threads, synchronous and asynchronous.
+// padding, dilation, groups, depthwise, 1×1), one and two threads, synchronous and asynchronous;
+// the element-wise kernels (channelAffine in every flag combination, gelu, geluGrad) on odd sizes
+// and rows whose length is not a multiple of 4.
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OUT_PATH, WAT_PATH, generate, watHash } from '../../scripts/build-wasm.js';
 import type { Conv2dSpec, MatmulSpec } from '../../src/tensor/backend.js';
+import type { RawTensor } from '../../src/tensor/raw-tensor.js';
 import { GpuBackend } from '../../src/tensor/backends/gpu/gpu-backend.js';
 import { ReferenceBackend } from '../../src/tensor/backends/reference/reference-backend.js';
 import { WasmKernels, installWasmKernels, prepareWasmKernels, shutdownWasmKernels, threadsSupported, wasmKernelsEnabled } from '../../src/tensor/backends/wasm/index.js';
 import { KERNELS_WAT_SHA256 } from '../../src/tensor/backends/wasm/kernels-wasm.js';
 import { useBackend } from '../../src/tensor/engine.js';
-import { conv2d, matmul, mul, sum, tensor } from '../../src/tensor/ops.js';
+import { batchNorm, conv2d, gelu, matmul, mul, sum, tensor } from '../../src/tensor/ops.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 
 const ref = new ReferenceBackend();
@@ -197,6 +200,167 @@ describe.each(VARIANTS)('wasm kernels vs the float64 reference (%s)', (_name, ma
   });
 });
 
+// ---- element-wise kernels ----
+
+/** [N, C, inner] shapes: odd sizes, rows shorter than a vector, rows with tails of 1–3 floats. */
+const AFFINE_SHAPES: [number, number, number][] = [
+  [1, 1, 1], [2, 3, 5], [3, 4, 8], [2, 5, 13], [4, 7, 1], [1, 3, 2], [2, 6, 37], [3, 2, 64], [2, 16, 84],
+];
+
+/** Which terms a channelAffine call has: bit 0 p, bit 1 b and q, bit 2 r (all 8 combinations). */
+const FLAGS = [0, 1, 2, 3, 4, 5, 6, 7];
+
+interface AffineCase {
+  shape: [number, number, number];
+  a: Float32Array;
+  b: Float32Array | null;
+  p: Float32Array | null;
+  q: Float32Array | null;
+  r: Float32Array | null;
+}
+
+function affineCase(shape: [number, number, number], flags: number, seed: number): AffineCase {
+  const r = rng(seed);
+  const [N, C, inner] = shape;
+  const size = N * C * inner;
+  return {
+    shape,
+    a: randomArray(r, size),
+    b: flags & 2 ? randomArray(r, size) : null,
+    p: flags & 1 ? randomArray(r, C) : null,
+    q: flags & 2 ? randomArray(r, C) : null,
+    r: flags & 4 ? randomArray(r, C) : null,
+  };
+}
+
+const sizeOfCase = (c: AffineCase) => c.shape[0] * c.shape[1] * c.shape[2];
+
+/** The reference's channelAffine, and the same over |terms| (the scale of its f32 rounding error). */
+async function refAffine(c: AffineCase): Promise<{ want: Float64Array; scale: Float64Array }> {
+  const [N, C, inner] = c.shape;
+  const run = async (abs: boolean) => {
+    const f = (v: Float32Array | null, shape: number[]): RawTensor | null => (v ? ref.upload(abs ? absArray(v) : v, shape, 'float32') : null);
+    return (await ref.download(ref.channelAffine(f(c.a, [N, C, inner])!, f(c.b, [N, C, inner]), f(c.p, [C]), f(c.q, [C]), f(c.r, [C])))) as Float64Array;
+  };
+  return { want: await run(false), scale: await run(true) };
+}
+
+/** GELU inputs: the interesting points (0, −0, the tails, where e^(−x²/2) underflows) and random values in [−8, 8]. */
+function geluInput(n: number, seed: number): Float32Array {
+  const special = [0, -0, -0.5, 0.5, -3, 3, -6, 6, -10, 10, -14, 14, -40, 1e-20, -1e-20];
+  const r = rng(seed);
+  const x = new Float32Array(n);
+  for (let i = 0; i < n; i++) x[i] = i < special.length && i % 3 === 0 ? special[i / 3] : 16 * r() - 8;
+  return x;
+}
+
+/** |gelu error| bound: A&S 7.1.26 (|erf error| < 1.5e-7, times 0.5·|x|) plus f32 rounding of the result. */
+const geluTol = (x: number, want: number) => 1e-7 * (1 + Math.abs(x)) + 4e-7 * Math.abs(want);
+
+const GELU_SIZES = [1, 2, 3, 4, 5, 7, 16, 17, 63, 1001, 4099];
+
+describe.each(VARIANTS)('wasm element-wise kernels vs the float64 reference (%s)', (_name, make) => {
+  const k = make();
+
+  describe.each(FLAGS)('channelAffine, flags %i', (flags) => {
+    it.each(AFFINE_SHAPES)('[%i, %i, %i]', async (N, C, inner) => {
+      const c = affineCase([N, C, inner], flags, N * 100 + C * 10 + inner + flags);
+      const ours = await k.channelAffine(c.a, c.b, c.p, c.q, c.r, C, inner, sizeOfCase(c));
+      const { want, scale } = await refAffine(c);
+      // three f32 roundings at most, each ≤ 2⁻²⁴ of the sum of |terms|
+      expectContraction(`channelAffine [${N}, ${C}, ${inner}] flags ${flags}`, ours, want, scale, 1e-6);
+    });
+  });
+
+  it.each(GELU_SIZES)('gelu and geluGrad of %i values', async (n) => {
+    const x = geluInput(n, n);
+    for (const op of ['gelu', 'geluGrad'] as const) {
+      const ours = await k.gelu(x, n, op === 'geluGrad');
+      const want = (await ref.download(ref.unary(op, ref.upload(x, [n], 'float32')))) as Float64Array;
+      expect(ours.length).toBe(n);
+      for (let i = 0; i < n; i++) {
+        if (!(Math.abs(ours[i] - want[i]) <= geluTol(x[i], want[i]))) expect.fail(`${op}(${x[i]}) is ${ours[i]}, the float64 reference ${want[i]}`);
+      }
+    }
+  });
+});
+
+describe('wasm element-wise kernels vs gpu.js kernels', () => {
+  const gpu = new GpuBackend('cpu', false);
+  const k = new WasmKernels({ threads: 2, parallelMinFlop: 0 });
+  const up = (v: Float32Array | null, shape: number[]) => (v ? gpu.upload(v, shape, 'float32') : null);
+
+  it.each(FLAGS)('channelAffine, flags %i', async (flags) => {
+    for (const shape of AFFINE_SHAPES) {
+      const [N, C, inner] = shape;
+      const c = affineCase(shape, flags, 7 * flags + N + C + inner);
+      const theirs = await gpu.download(gpu.channelAffine(up(c.a, shape)!, up(c.b, shape), up(c.p, [C]), up(c.q, [C]), up(c.r, [C])));
+      const { scale } = await refAffine(c);
+      expectContraction(`channelAffine ${shape} flags ${flags} vs gpu.js`, await k.channelAffine(c.a, c.b, c.p, c.q, c.r, C, inner, sizeOfCase(c)), theirs, scale, 1e-6);
+    }
+  });
+
+  it('channelAffine keeps −0 where a term is missing (x·1 and x + (−0) are exact), as gpu.js does', async () => {
+    const a = Float32Array.from([-0, 0, -0, 1, -0, 2, -0, 3, -0]);
+    const p = Float32Array.from([1, 2, 3]);
+    for (const withP of [false, true]) {
+      const theirs = await gpu.download(gpu.channelAffine(gpu.upload(a, [1, 3, 3], 'float32'), null, withP ? gpu.upload(p, [3], 'float32') : null, null, null));
+      const ours = await k.channelAffine(a, null, withP ? p : null, null, null, 3, 3, 9);
+      expect(Array.from(ours).map((v) => Object.is(v, -0))).toEqual(Array.from(theirs).map((v) => Object.is(v, -0)));
+      expect(Array.from(ours)).toEqual(Array.from(theirs));
+    }
+  });
+
+  it.each(GELU_SIZES.filter((n) => n > 4))('gelu and geluGrad of %i values', async (n) => {
+    const x = geluInput(n, 3 * n);
+    for (const op of ['gelu', 'geluGrad'] as const) {
+      const theirs = await gpu.download(gpu.unary(op, gpu.upload(x, [n], 'float32')));
+      const ours = await k.gelu(x, n, op === 'geluGrad');
+      for (let i = 0; i < n; i++) {
+        if (!(Math.abs(ours[i] - theirs[i]) <= 1e-7 + 2e-7 * Math.abs(theirs[i]))) expect.fail(`${op}(${x[i]}) is ${ours[i]}, gpu.js ${theirs[i]}`);
+      }
+    }
+  });
+
+  it('gelu and geluGrad of ±Inf, NaN and ±0 give what the gpu.js kernels give', async () => {
+    const x = Float32Array.from([Infinity, -Infinity, NaN, 0, -0, 100, -100]);
+    for (const op of ['gelu', 'geluGrad'] as const) {
+      const theirs = Array.from(await gpu.download(gpu.unary(op, gpu.upload(x, [x.length], 'float32'))));
+      expect(Array.from(await k.gelu(x, x.length, op === 'geluGrad')), op).toEqual(theirs);
+    }
+  });
+});
+
+describe('wasm element-wise kernels: threads', () => {
+  it('give bit-identical results on 1 and 2 threads, synchronous and asynchronous', async () => {
+    const one = new WasmKernels({ threads: 1 });
+    const two = new WasmKernels({ threads: 2, parallelMinFlop: 0 });
+    const twoAsync = new WasmKernels({ threads: 2, parallelMinFlop: 0, async: true });
+    const c = affineCase([5, 7, 101], 7, 1);
+    const size = sizeOfCase(c);
+    const base = await one.channelAffine(c.a, c.b, c.p, c.q, c.r, 7, 101, size);
+    expect(Array.from(await two.channelAffine(c.a, c.b, c.p, c.q, c.r, 7, 101, size))).toEqual(Array.from(base));
+    expect(Array.from(await twoAsync.channelAffine(c.a, c.b, c.p, c.q, c.r, 7, 101, size))).toEqual(Array.from(base));
+    const x = geluInput(10007, 2);
+    for (const grad of [false, true]) {
+      const want = Array.from(await one.gelu(x, x.length, grad));
+      expect(Array.from(await two.gelu(x, x.length, grad))).toEqual(want);
+      expect(Array.from(await twoAsync.gelu(x, x.length, grad))).toEqual(want);
+    }
+  });
+
+  it('read only the first `size` values of longer arrays', async () => {
+    const k = new WasmKernels({ threads: 1 });
+    const x = Float32Array.from([1, -1, 2, NaN, NaN]);
+    expect(Array.from(await k.gelu(x, 3, false))).toEqual(Array.from(await k.gelu(x.slice(0, 3), 3, false)));
+    const c = affineCase([1, 2, 3], 7, 4);
+    const long = (v: Float32Array | null) => (v ? Float32Array.from([...v, NaN, NaN]) : null);
+    expect(Array.from(await k.channelAffine(long(c.a)!, long(c.b), long(c.p), long(c.q), long(c.r), 2, 3, 6))).toEqual(
+      Array.from(await k.channelAffine(c.a, c.b, c.p, c.q, c.r, 2, 3, 6)),
+    );
+  });
+});
+
 describe('wasm kernels: random shapes', () => {
   it('matmul and the three conv ops agree with the reference on 40 random problems', async () => {
     const r = rng(2024);
@@ -360,6 +524,60 @@ describe('wasm kernels behind the public ops', () => {
           const tol = 1e-4 * (1 + Math.abs(oracle[i][j]));
           expect(Math.abs(ours[i][j] - oracle[i][j]), `tensor ${i} element ${j} vs reference`).toBeLessThanOrEqual(tol);
           expect(Math.abs(ours[i][j] - gpujs[i][j]), `tensor ${i} element ${j} vs gpu.js`).toBeLessThanOrEqual(tol);
+        }
+      }
+    } finally {
+      be.setHostKernels(saved);
+      useBackend('reference');
+    }
+  });
+
+  /** conv2d with bias, batch norm (training) and gelu forward and backward: channelAffine and gelu on the host. */
+  async function runNorm(): Promise<Float32Array[]> {
+    const r = rng(13);
+    const x = tensor(randomArray(r, 3 * 4 * 7 * 9), [3, 4, 7, 9], { requiresGrad: true });
+    const w = tensor(randomArray(r, 6 * 4 * 3 * 3), [6, 4, 3, 3], { requiresGrad: true });
+    const bias = tensor(randomArray(r, 6), [6], { requiresGrad: true });
+    const gamma = tensor(randomArray(r, 6), [6], { requiresGrad: true });
+    const beta = tensor(randomArray(r, 6), [6], { requiresGrad: true });
+    const y = gelu(batchNorm(conv2d(x, w, bias, { padding: 1 }), null, null, gamma, beta));
+    const u = tensor(randomArray(r, 3 * 6 * 7 * 9), [3, 6, 7, 9]);
+    await sum(mul(y, u)).backward();
+    const grads = [x.grad, w.grad, bias.grad, gamma.grad, beta.grad] as Tensor[];
+    return Promise.all([y, ...grads].map(async (t) => Float32Array.from(await t.data())));
+  }
+
+  it.each([
+    ['webasm', false],
+    ['webasm', true],
+    ['cpu', false],
+  ] as const)('%s (async %s): batch norm, conv bias and gelu with the element-wise kernels match gpu.js and the reference', async (mode, isAsync) => {
+    const be = useBackend(mode, { async: isAsync }) as GpuBackend;
+    const saved = be.host;
+    try {
+      be.setHostKernels(null);
+      const gpujsNorm = await runNorm();
+      const used = new Set<string>();
+      class Counting extends WasmKernels {
+        override channelAffine(...args: Parameters<WasmKernels['channelAffine']>) {
+          used.add('channelAffine');
+          return super.channelAffine(...args);
+        }
+        override gelu(x: Float32Array, n: number, grad: boolean) {
+          used.add(grad ? 'geluGrad' : 'gelu');
+          return super.gelu(x, n, grad);
+        }
+      }
+      be.setHostKernels(new Counting({ async: isAsync, threads: 2, parallelMinFlop: 0 }));
+      const oursNorm = await runNorm();
+      expect([...used].sort()).toEqual(['channelAffine', 'gelu', 'geluGrad']);
+      useBackend('reference');
+      const oracle = await runNorm();
+      for (let i = 0; i < oursNorm.length; i++) {
+        for (let j = 0; j < oursNorm[i].length; j++) {
+          const tol = 1e-4 * (1 + Math.abs(oracle[i][j]));
+          expect(Math.abs(oursNorm[i][j] - oracle[i][j]), `tensor ${i} element ${j} vs reference`).toBeLessThanOrEqual(tol);
+          expect(Math.abs(oursNorm[i][j] - gpujsNorm[i][j]), `tensor ${i} element ${j} vs gpu.js`).toBeLessThanOrEqual(tol);
         }
       }
     } finally {

@@ -85,6 +85,13 @@ export interface HostKernels {
   conv2d?(x: Float32Array, w: Float32Array, spec: Conv2dSpec): Float32Array | Promise<Float32Array>;
   conv2dBackwardInput?(dy: Float32Array, w: Float32Array, spec: Conv2dSpec): Float32Array | Promise<Float32Array>;
   conv2dBackwardWeight?(x: Float32Array, dy: Float32Array, spec: Conv2dSpec): Float32Array | Promise<Float32Array>;
+  /** channelAffineKernel over `size` cells of a [N, C, inner]; a null term is skipped (b and q come together). */
+  channelAffine?(
+    a: Float32Array, b: Float32Array | null, p: Float32Array | null, q: Float32Array | null, r: Float32Array | null,
+    C: number, inner: number, size: number,
+  ): Float32Array | Promise<Float32Array>;
+  /** geluKernel (grad false) or geluGradKernel (grad true) over the first n values of x. */
+  gelu?(x: Float32Array, n: number, grad: boolean): Float32Array | Promise<Float32Array>;
 }
 
 export class GpuBackend implements Backend, StorageOwner {
@@ -307,6 +314,10 @@ export class GpuBackend implements Backend, StorageOwner {
       const odd = isInt && Math.abs(scalar % 2) === 1 ? 1 : 0;
       return this.launch(op, fn, [x, scalar, isInt, odd], x.shape, dtype);
     }
+    const h = this.host;
+    if ((op === 'gelu' || op === 'geluGrad') && this.hostOk && h?.gelu) {
+      return this.enqueue(op, `${h.name}.${op}`, [x], x.shape, dtype, (v, n) => h.gelu!(v[0] as Float32Array, n, op === 'geluGrad'));
+    }
     const takesScalar = op.endsWith('Scalar') || op === 'clampMin' || op === 'clampMax';
     return this.launch(op, fn, takesScalar ? [x, scalar] : [x], x.shape, dtype);
   }
@@ -453,6 +464,15 @@ export class GpuBackend implements Backend, StorageOwner {
     const C = a.shape[1] ?? 1;
     const inner = a.size / Math.max(1, (a.shape[0] ?? 1) * C) || 1;
     const hasB = b !== null && q !== null;
+    const h = this.host;
+    if (this.hostOk && h?.channelAffine) {
+      const terms = [a, hasB ? b : null, p, hasB ? q : null, r];
+      return this.enqueue('channelAffine', `${h.name}.channelAffine`, terms.filter((t): t is RawTensor => t !== null), a.shape, 'float32', (v, size) => {
+        let k = 0;
+        const [av, bv, pv, qv, rv] = terms.map((t) => (t ? (v[k++] as Float32Array) : null));
+        return h.channelAffine!(av!, bv, pv, qv, rv, C, inner, size);
+      });
+    }
     const meta = Float32Array.from([C, inner, p ? 1 : 0, hasB ? 1 : 0, r ? 1 : 0]);
     return this.launch('channelAffine', E.channelAffineKernel, [a, hasB ? b : a, p ?? a, hasB ? q : a, r ?? a, meta], a.shape, 'float32');
   }

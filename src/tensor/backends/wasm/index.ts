@@ -1,6 +1,7 @@
 /**
  * Hand-written WebAssembly SIMD kernels for the hot contractions (matmul, conv2d and its two
- * backward passes), installed as the gpu.js backend's `HostKernels` on the CPU modes (webasm, cpu).
+ * backward passes) and the hot element-wise ops (channelAffine, gelu and its gradient), installed as
+ * the gpu.js backend's `HostKernels` on the CPU modes (webasm, cpu).
  * Same contract as the gpu.js kernels they replace: flat row-major Float32Array in and out.
  *
  * Threads: jobs large enough (PARALLEL_MIN_FLOP) run on worker threads over one shared
@@ -17,11 +18,16 @@ import type { Conv2dSpec, MatmulSpec } from '../../backend.js';
 import type { HostKernels } from '../gpu/gpu-backend.js';
 import {
   type Built,
+  type ChannelAffineArgs,
+  buildChannelAffine,
   buildConv2d,
   buildConv2dBackwardInput,
   buildConv2dBackwardWeight,
+  buildGelu,
   buildMatmul,
+  channelAffineFlop,
   conv2dFlop,
+  geluFlop,
   matmulFlop,
 } from './jobs.js';
 import { WasmRuntime, hardwareThreads, threadsSupported, wasmSimdSupported } from './runtime.js';
@@ -129,6 +135,18 @@ export class WasmKernels implements HostKernels {
   conv2dBackwardWeight(x: Float32Array, dy: Float32Array, spec: Conv2dSpec): Float32Array | Promise<Float32Array> {
     if (spec.N === 0 || spec.OH * spec.OW === 0) return new Float32Array(spec.Cout * (spec.Cin / spec.groups) * spec.kh * spec.kw);
     return this.exec(conv2dFlop(spec), (rt, t) => buildConv2dBackwardWeight(rt, x, dy, spec, t));
+  }
+
+  channelAffine(
+    a: Float32Array, b: Float32Array | null, p: Float32Array | null, q: Float32Array | null, r: Float32Array | null,
+    C: number, inner: number, size: number,
+  ): Float32Array | Promise<Float32Array> {
+    const s: ChannelAffineArgs = { a, b, p, q, r, C, inner, size };
+    return this.exec(channelAffineFlop(s), (rt, t) => buildChannelAffine(rt, s, t));
+  }
+
+  gelu(x: Float32Array, n: number, grad: boolean): Float32Array | Promise<Float32Array> {
+    return this.exec(geluFlop(n), (rt, t) => buildGelu(rt, x, n, grad, t));
   }
 
   /**

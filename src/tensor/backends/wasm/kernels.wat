@@ -1,5 +1,6 @@
 ;; WebAssembly SIMD kernels behind ssa-seg's host-kernel seam (CPU backends): a packed GEMM with a
-;; 4×8 register tile, convolutions as GEMMs over implicit im2col panels, and direct depthwise loops.
+;; 4×8 register tile, convolutions as GEMMs over implicit im2col panels, direct depthwise loops, and
+;; the element-wise per-channel affine map and exact GELU (with its gradient).
 ;; Hand-written; `npm run build:wasm` assembles it with wabt into kernels-wasm.ts (committed).
 ;;
 ;; Conventions:
@@ -21,6 +22,7 @@
 ;;   8 N  9 Cin  10 H  11 W  12 Cout  13 kh  14 kw  15 OH  16 OW  17 sH  18 sW  19 pH  20 pW  21 dH  22 dW
 ;;   23 G  24 in0  25 in1  26 out  27 chunks  28 Hp  29 Wp  30 pad  31 row table  32 column table  33 aux
 ;;   (kind 4 also: 34 image chunks  35 images per chunk  36 bytes between per-chunk copies of dW)
+;; kind 7 (channelAffine) and kind 8 (GELU and its gradient): see their task functions.
 (module
   (import "env" "memory" (memory 1 32768 shared))
 
@@ -712,6 +714,148 @@
       (br_if $images (i32.lt_s (local.tee $n (i32.add (local.get $n) (i32.const 1))) (local.get $N)))))
 
   ;; ---------------------------------------------------------------------------------------------
+  ;; Element-wise kernels: one streaming pass, no scratch. Threads split whole rows (kind 7) or runs
+  ;; of 16 floats (kind 8), never a sum, so results do not depend on the thread count.
+
+  ;; kind 7, channelAffine: out = a·p[c] + b·q[c] + r[c] over rows of `inner` floats, row j being
+  ;; channel c = j mod C (a is [N, C, inner]). A missing term is never read: p defaults to 1 and r to
+  ;; −0, both exact identities (x·1 = x, x + (−0) = x, −0 included).
+  ;;   8 C  9 inner  10 flags (1: p, 2: b and q, 4: r)  11 rows per task  12 a  13 b  14 p  15 q  16 r
+  ;;   17 out  18 rows (N·C)
+  (func $task_channel_affine (param $job i32) (param $t i32)
+    (local $C i32) (local $inner4 i32) (local $nv i32) (local $flags i32) (local $j i32) (local $j1 i32) (local $c i32)
+    (local $a i32) (local $b i32) (local $o i32) (local $i i32)
+    (local $P f32) (local $Q f32) (local $R f32) (local $y f32)
+    (local $pv v128) (local $qv v128) (local $rv v128)
+    (local.set $C (i32.load offset=32 (local.get $job)))
+    (local.set $inner4 (i32.shl (i32.load offset=36 (local.get $job)) (i32.const 2)))
+    ;; bytes of each row that whole vectors cover; the rest is the scalar tail
+    (local.set $nv (i32.and (local.get $inner4) (i32.const -16)))
+    (local.set $flags (i32.load offset=40 (local.get $job)))
+    (local.set $j (i32.mul (local.get $t) (i32.load offset=44 (local.get $job))))
+    (local.set $j1 (call $min (i32.load offset=72 (local.get $job)) (i32.add (local.get $j) (i32.load offset=44 (local.get $job)))))
+    (local.set $c (i32.rem_u (local.get $j) (local.get $C)))
+    (local.set $a (i32.add (i32.load offset=48 (local.get $job)) (i32.mul (local.get $j) (local.get $inner4))))
+    (local.set $b (i32.add (i32.load offset=52 (local.get $job)) (i32.mul (local.get $j) (local.get $inner4))))
+    (local.set $o (i32.add (i32.load offset=68 (local.get $job)) (i32.mul (local.get $j) (local.get $inner4))))
+    (loop $rows
+      (local.set $P (f32.const 1))
+      (local.set $Q (f32.const 0))
+      (local.set $R (f32.const -0))
+      (if (i32.and (local.get $flags) (i32.const 1))
+        (then (local.set $P (f32.load (i32.add (i32.load offset=56 (local.get $job)) (i32.shl (local.get $c) (i32.const 2)))))))
+      (if (i32.and (local.get $flags) (i32.const 2))
+        (then (local.set $Q (f32.load (i32.add (i32.load offset=60 (local.get $job)) (i32.shl (local.get $c) (i32.const 2)))))))
+      (if (i32.and (local.get $flags) (i32.const 4))
+        (then (local.set $R (f32.load (i32.add (i32.load offset=64 (local.get $job)) (i32.shl (local.get $c) (i32.const 2)))))))
+      (local.set $pv (f32x4.splat (local.get $P)))
+      (local.set $qv (f32x4.splat (local.get $Q)))
+      (local.set $rv (f32x4.splat (local.get $R)))
+      (local.set $i (i32.const 0))
+      (if (i32.and (local.get $flags) (i32.const 2))
+        (then
+          (if (local.get $nv)
+            (then
+              (loop $vecs2
+                (v128.store (i32.add (local.get $o) (local.get $i))
+                  (f32x4.add
+                    (f32x4.add (f32x4.mul (v128.load (i32.add (local.get $a) (local.get $i))) (local.get $pv))
+                               (f32x4.mul (v128.load (i32.add (local.get $b) (local.get $i))) (local.get $qv)))
+                    (local.get $rv)))
+                (br_if $vecs2 (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $nv))))))
+          (block $done2
+            (loop $tail2
+              (br_if $done2 (i32.ge_u (local.get $i) (local.get $inner4)))
+              (f32.store (i32.add (local.get $o) (local.get $i))
+                (f32.add
+                  (f32.add (f32.mul (f32.load (i32.add (local.get $a) (local.get $i))) (local.get $P))
+                           (f32.mul (f32.load (i32.add (local.get $b) (local.get $i))) (local.get $Q)))
+                  (local.get $R)))
+              (local.set $i (i32.add (local.get $i) (i32.const 4)))
+              (br $tail2))))
+        (else
+          (if (local.get $nv)
+            (then
+              (loop $vecs1
+                (v128.store (i32.add (local.get $o) (local.get $i))
+                  (f32x4.add (f32x4.mul (v128.load (i32.add (local.get $a) (local.get $i))) (local.get $pv)) (local.get $rv)))
+                (br_if $vecs1 (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $nv))))))
+          (block $done1
+            (loop $tail1
+              (br_if $done1 (i32.ge_u (local.get $i) (local.get $inner4)))
+              (f32.store (i32.add (local.get $o) (local.get $i))
+                (f32.add (f32.mul (f32.load (i32.add (local.get $a) (local.get $i))) (local.get $P)) (local.get $R)))
+              (local.set $i (i32.add (local.get $i) (i32.const 4)))
+              (br $tail1)))))
+      (local.set $a (i32.add (local.get $a) (local.get $inner4)))
+      (local.set $b (i32.add (local.get $b) (local.get $inner4)))
+      (local.set $o (i32.add (local.get $o) (local.get $inner4)))
+      (if (i32.eq (local.tee $c (i32.add (local.get $c) (i32.const 1))) (local.get $C)) (then (local.set $c (i32.const 0))))
+      (br_if $rows (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $j1)))))
+
+  ;; kind 8, exact GELU 0.5·x·(1 + erf(x/√2)) (grad = 0) or its derivative Φ(x) + x·φ(x) (grad = 1),
+  ;; with the erf of the gpu.js kernels (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7):
+  ;;   z = |x|/√2, t = 1/(1 + 0.3275911·z), erfc(z) ≈ poly(t)·e^(−z²).
+  ;; 1 + erf(x/√2) is taken as erfc(z) for x < 0 (no cancellation in the left tail) and 2 − erfc(z)
+  ;; otherwise. e^(−z²) = e^(−x²/2) also gives φ. Vectors may run past n to the next multiple of 4:
+  ;; arena blocks are padded to 64 bytes, and the extra lanes are never read back.
+  ;;   8 n  9 grad  10 floats per task (a multiple of 16)  12 x  13 out
+  (func $task_gelu (param $job i32) (param $t i32)
+    (local $i i32) (local $i1 i32) (local $xp i32) (local $op i32) (local $grad i32)
+    (local $x v128) (local $z v128) (local $tt v128) (local $q v128) (local $w v128) (local $k v128) (local $r v128)
+    (local $e v128) (local $s v128)
+    (local.set $grad (i32.load offset=36 (local.get $job)))
+    (local.set $i (i32.mul (local.get $t) (i32.load offset=40 (local.get $job))))
+    (local.set $i1 (call $min (i32.load offset=32 (local.get $job)) (i32.add (local.get $i) (i32.load offset=40 (local.get $job)))))
+    (local.set $i (i32.shl (local.get $i) (i32.const 2)))
+    (local.set $i1 (i32.shl (local.get $i1) (i32.const 2)))
+    (local.set $xp (i32.load offset=48 (local.get $job)))
+    (local.set $op (i32.load offset=52 (local.get $job)))
+    (loop $vecs
+      (local.set $x (v128.load (i32.add (local.get $xp) (local.get $i))))
+      (local.set $z (f32x4.mul (f32x4.abs (local.get $x)) (v128.const f32x4 0.70710678 0.70710678 0.70710678 0.70710678)))
+      (local.set $tt (f32x4.div (v128.const f32x4 1 1 1 1)
+        (f32x4.add (v128.const f32x4 1 1 1 1) (f32x4.mul (local.get $z) (v128.const f32x4 0.3275911 0.3275911 0.3275911 0.3275911)))))
+      (local.set $q (f32x4.add (f32x4.mul (local.get $tt) (v128.const f32x4 1.061405429 1.061405429 1.061405429 1.061405429))
+                               (v128.const f32x4 -1.453152027 -1.453152027 -1.453152027 -1.453152027)))
+      (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $tt)) (v128.const f32x4 1.421413741 1.421413741 1.421413741 1.421413741)))
+      (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $tt)) (v128.const f32x4 -0.284496736 -0.284496736 -0.284496736 -0.284496736)))
+      (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $tt)) (v128.const f32x4 0.254829592 0.254829592 0.254829592 0.254829592)))
+      (local.set $q (f32x4.mul (local.get $q) (local.get $tt)))
+      ;; e = e^w, w = −z² ≤ 0 (Cephes expf: w = k·ln2 + r, |r| ≤ ln2/2, a degree-7 polynomial, then
+      ;; 2^k through the exponent bits). Below −87 the result is 0, as e^w underflows in f32; w is
+      ;; clamped first so 2^k stays a normal number. NaN gives 0 here and NaN through poly(t).
+      (local.set $w (f32x4.neg (f32x4.mul (local.get $z) (local.get $z))))
+      (local.set $s (f32x4.ge (local.get $w) (v128.const f32x4 -87 -87 -87 -87)))
+      (local.set $w (f32x4.max (local.get $w) (v128.const f32x4 -87 -87 -87 -87)))
+      (local.set $k (f32x4.nearest (f32x4.mul (local.get $w) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504))))
+      (local.set $r (f32x4.sub (f32x4.sub (local.get $w) (f32x4.mul (local.get $k) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+                               (f32x4.mul (local.get $k) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+      (local.set $e (f32x4.add (f32x4.mul (local.get $r) (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
+                               (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+      (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+      (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+      (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+      (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+      (local.set $e (f32x4.add (f32x4.add (f32x4.mul (local.get $e) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r))
+                               (v128.const f32x4 1 1 1 1)))
+      (local.set $e (v128.and (local.get $s)
+        (f32x4.mul (local.get $e)
+          (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $k)) (v128.const i32x4 127 127 127 127)) (i32.const 23)))))
+      ;; s = 1 + erf(x/√2)
+      (local.set $q (f32x4.mul (local.get $q) (local.get $e)))
+      (local.set $s (v128.bitselect (local.get $q) (f32x4.sub (v128.const f32x4 2 2 2 2) (local.get $q))
+                                    (f32x4.lt (local.get $x) (v128.const f32x4 0 0 0 0))))
+      (if (local.get $grad)
+        (then
+          (local.set $s (f32x4.add (f32x4.mul (local.get $s) (v128.const f32x4 0.5 0.5 0.5 0.5))
+            (f32x4.mul (f32x4.mul (local.get $x) (v128.const f32x4 0.39894228 0.39894228 0.39894228 0.39894228)) (local.get $e)))))
+        (else
+          (local.set $s (f32x4.mul (f32x4.mul (local.get $x) (v128.const f32x4 0.5 0.5 0.5 0.5)) (local.get $s)))))
+      (v128.store (i32.add (local.get $op) (local.get $i)) (local.get $s))
+      (br_if $vecs (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $i1)))))
+
+  ;; ---------------------------------------------------------------------------------------------
   ;; Job runner: the caller's thread and any workers call this with the same job; each takes tasks
   ;; from the shared counter until there are none left.
   (func (export "run") (param $job i32) (param $tid i32)
@@ -724,8 +868,8 @@
         (local.set $t (i32.atomic.rmw.add offset=8 (local.get $job) (i32.const 1)))
         (br_if $done (i32.ge_u (local.get $t) (local.get $n)))
         (block $dispatched
-          (block $k6 (block $k5 (block $k4 (block $k3 (block $k2 (block $k1
-            (br_table $dispatched $k1 $k2 $k3 $k4 $k5 $k6 $dispatched (local.get $kind)))
+          (block $k8 (block $k7 (block $k6 (block $k5 (block $k4 (block $k3 (block $k2 (block $k1
+            (br_table $dispatched $k1 $k2 $k3 $k4 $k5 $k6 $k7 $k8 $dispatched (local.get $kind)))
             (call $task_gemm (local.get $job) (local.get $t) (local.get $scr))
             (br $dispatched))
             (call $task_conv_fwd (local.get $job) (local.get $t) (local.get $scr))
@@ -736,6 +880,10 @@
             (br $dispatched))
             (call $task_dw_fwd (local.get $job) (local.get $t) (local.get $scr))
             (br $dispatched))
-          (call $task_dw_bwd_weight (local.get $job) (local.get $t) (local.get $scr)))
+            (call $task_dw_bwd_weight (local.get $job) (local.get $t) (local.get $scr))
+            (br $dispatched))
+            (call $task_channel_affine (local.get $job) (local.get $t))
+            (br $dispatched))
+          (call $task_gelu (local.get $job) (local.get $t)))
         (br $next))))
 )
