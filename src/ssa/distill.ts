@@ -5,7 +5,7 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import {
-  add, div, eye, gt, log, logSoftmax, matmul, maximum, mean, mul, neg, normalize, relu, softmax, sub, sum, transpose,
+  add, div, eye, gt, log, logSoftmax, matmul, maximum, mean, mul, neg, normalize, relu, softmax, sub, sum,
 } from '../tensor/ops.js';
 import { COSINE_SCALE, NORM_EPS } from './classifier.js';
 import type { SsaTargets } from './targets.js';
@@ -49,7 +49,7 @@ export function responseDistillation(student: Tensor, teacher: Tensor, t: SsaTar
  */
 export function relationMatrix(Z: Tensor): Tensor {
   const zn = normalize(Z, { axis: -1, eps: NORM_EPS });
-  return softmax(mul(matmul(zn, transpose(zn.detach(), 1, 2)), COSINE_SCALE), -1);
+  return softmax(mul(matmul(zn, zn.detach(), { transB: true }), COSINE_SCALE), -1);
 }
 
 /**

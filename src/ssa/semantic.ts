@@ -4,7 +4,7 @@
  */
 import type { Sequential } from '../nn/layers/basic.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { add, cat, div, expand, matmul, softmax, sum, transpose } from '../tensor/ops.js';
+import { add, cat, div, expand, matmul, softmax, sum } from '../tensor/ops.js';
 
 /** The denominator guard of the soft class mean, as the official code. */
 export const CENTRE_EPS = 1e-12;
@@ -16,7 +16,7 @@ export const CENTRE_EPS = 1e-12;
  */
 export function semanticCentres(coarse: Tensor, feat: Tensor): Tensor {
   const M = softmax(coarse, 1);
-  const num = matmul(M, transpose(feat, 1, 2)); // [B, K, C]
+  const num = matmul(M, feat, { transB: true }); // M·S_fᵀ: [B, K, C]
   return div(num, add(sum(M, 2, true), CENTRE_EPS));
 }
 

@@ -5,7 +5,7 @@
  */
 import type { Sequential } from '../nn/layers/basic.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { cat, expand, matmul, softmax, transpose } from '../tensor/ops.js';
+import { cat, expand, matmul, softmax } from '../tensor/ops.js';
 
 /**
  * Spatial centres (§3 step 3): A = softmax over the N = h·w pixels of the raw coarse logits (per
@@ -14,7 +14,7 @@ import { cat, expand, matmul, softmax, transpose } from '../tensor/ops.js';
  */
 export function spatialCentres(coarse: Tensor, pos: Tensor): Tensor {
   const A = softmax(coarse, 2);
-  return matmul(A, transpose(pos, 1, 2));
+  return matmul(A, pos, { transB: true }); // A·P_fᵀ: [B, K, C]
 }
 
 /**

@@ -5,14 +5,14 @@
  */
 import type { Sequential } from '../nn/layers/basic.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { cat, div, expand, gt, matmul, maximum, sum, transpose, where } from '../tensor/ops.js';
+import { cat, div, expand, gt, matmul, maximum, sum, where } from '../tensor/ops.js';
 
 /**
  * Per-image class sums and pixel counts: sums[b, k] = Σ_n G[b, k, n]·V[b, :, n], counts[b, k] = Σ_n G[b, k, n].
  * values V: [B, C, N], oneHot G: [B, K, N] (ignored pixels are all-zero rows) → sums [B, K, C], counts [B, K, 1].
  */
 export function classSums(values: Tensor, oneHot: Tensor): { sums: Tensor; counts: Tensor } {
-  return { sums: matmul(oneHot, transpose(values, 1, 2)), counts: sum(oneHot, 2, true) };
+  return { sums: matmul(oneHot, values, { transB: true }), counts: sum(oneHot, 2, true) };
 }
 
 /**

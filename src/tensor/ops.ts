@@ -530,35 +530,50 @@ function checkRange(op: string, index: Tensor, n: number, ignore?: number): void
 
 // ---- linear algebra ----
 
-/** Matrix product with PyTorch semantics: 1-D operands are promoted, batch axes broadcast. */
-export function matmul(a: Tensor, b: Tensor): Tensor {
+/** Which operands `matmul` reads transposed (their last two axes swapped). */
+export interface MatmulOptions {
+  transA?: boolean;
+  transB?: boolean;
+}
+
+/**
+ * Matrix product with PyTorch semantics: 1-D operands are promoted, batch axes broadcast.
+ * `transA` / `transB` (as tf.matMul's) multiply by an operand's transpose without copying it:
+ * matmul(x, w, { transB: true }) = x·wᵀ.
+ */
+export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   assertTensor('matmul', a);
   assertTensor('matmul', b, 'other');
   assertFloat('matmul', a);
   assertFloat('matmul', b, 'other');
   if (a.rank === 0 || b.rank === 0) throw new Error(`matmul: both arguments need at least one axis, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  const tA = opts.transA ?? false;
+  const tB = opts.transB ?? false;
+  if ((tA && a.rank < 2) || (tB && b.rank < 2)) {
+    throw new Error(`matmul: transA / transB need an operand with at least two axes, got ${fmt(a.shape)} (transA ${tA}) and ${fmt(b.shape)} (transB ${tB})`);
+  }
   const a2 = a.rank === 1 ? reshape(a, [1, a.shape[0]]) : a;
   const b2 = b.rank === 1 ? reshape(b, [b.shape[0], 1]) : b;
-  const [M, K] = a2.shape.slice(-2);
-  const [K2, N] = b2.shape.slice(-2);
-  if (K !== K2) throw new Error(`matmul: inner dimensions must match, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  const aMat = a2.shape.slice(-2);
+  const bMat = b2.shape.slice(-2);
+  const [M, K] = tA ? [aMat[1], aMat[0]] : aMat;
+  const [K2, N] = tB ? [bMat[1], bMat[0]] : bMat;
+  if (K !== K2) throw new Error(`matmul: inner dimensions must match, got ${fmt(a.shape)} and ${fmt(b.shape)}${tA || tB ? ` (transA ${tA}, transB ${tB})` : ''}`);
   const batchA = a2.shape.slice(0, -2);
   const batchB = b2.shape.slice(0, -2);
   const batch = broadcastShapes('matmul', batchA, batchB);
   const Bt = sizeOf(batch);
   let out: Tensor;
-  if (sizeOf(batchB) === 1) {
+  if (sizeOf(batchB) === 1 && !tA) {
     // b is one matrix: fold a's batch into its rows.
     const A = batch.length > 0 ? reshape(broadcastTo(a2, [...batch, M, K]), [Bt * M, K]) : a2;
-    const y = apply(new F.Matmul(), A, reshape(b2, [K, N]));
+    const y = apply(new F.Matmul(false, tB), A, reshape(b2, bMat));
     out = reshape(y, [...batch, M, N]);
-  } else if (sizeOf(batchA) === 1) {
-    const B = reshape(broadcastTo(b2, [...batch, K, N]), [Bt, K, N]);
-    out = reshape(apply(new F.Matmul(), reshape(a2, [M, K]), B), [...batch, M, N]);
   } else {
-    const A = reshape(broadcastTo(a2, [...batch, M, K]), [Bt, M, K]);
-    const B = reshape(broadcastTo(b2, [...batch, K, N]), [Bt, K, N]);
-    out = reshape(apply(new F.Matmul(), A, B), [...batch, M, N]);
+    // NOTE: an operand with a single matrix is shared by every batch (batch stride 0), not copied.
+    const A = sizeOf(batchA) === 1 ? reshape(a2, aMat) : reshape(broadcastTo(a2, [...batch, ...aMat]), [Bt, ...aMat]);
+    const B = sizeOf(batchB) === 1 ? reshape(b2, bMat) : reshape(broadcastTo(b2, [...batch, ...bMat]), [Bt, ...bMat]);
+    out = reshape(apply(new F.Matmul(tA, tB), A, B), [...batch, M, N]);
   }
   if (a.rank === 1) out = squeeze(out, -2);
   if (b.rank === 1) out = squeeze(out, -1);

@@ -314,6 +314,14 @@ const matmulCases: [string, string[], fc.Arbitrary<OpCase>][] = [
     .chain(([ba, bb, [m, k, n]]) => mm([...ba, m, k], [...bb, k, n]))],
   ['2-D·3-D and 3-D·2-D', ['Matmul', 'Reshape'], fc.tuple(fc.constantFrom(2, 3), dim, dim, dim, fc.boolean())
     .chain(([bt, m, k, n, left]) => (left ? mm([m, k], [bt, k, n]) : mm([bt, m, k], [k, n])))],
+  ['transA / transB, shared or batched operands', ['Matmul', 'Reshape'], fc.tuple(fc.constantFrom(1, 2, 3), dim, dim, dim, fc.boolean(), fc.boolean(), fc.constantFrom('ab', 'a', 'b', ''))
+    .chain(([bt, m, k, n, transA, transB, batched]) => {
+      const sa = [...(batched.includes('a') ? [bt] : []), ...(transA ? [k, m] : [m, k])];
+      const sb = [...(batched.includes('b') ? [bt] : []), ...(transB ? [n, k] : [k, n])];
+      const opts = { transA, transB };
+      return fc.tuple(floatInput(sa), floatInput(sb))
+        .map(([x, y]) => mkCase(`matmul(a${fmtShape(sa)}, b${fmtShape(sb)}, ${JSON.stringify(opts)})`, [x, y], (p, q) => T.matmul(p, q, opts)));
+    })],
 ];
 
 // ---- convolution, pooling, resampling ----

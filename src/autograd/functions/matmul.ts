@@ -40,26 +40,39 @@ function product(bk: AutogradFunction['b'], a: RawTensor, transA: boolean, b: Ra
   return bk.matmul(a, b, spec, batch > 1 || A.batched || B.batched ? [batch, M, N] : [M, N]);
 }
 
-/** Y = A·B (batched).  dA = dY·Bᵀ, dB = Aᵀ·dY; a shared (2-D) operand's gradient sums over the batch. */
+/**
+ * Y = op(A)·op(B) (batched), op transposing the last two axes when the flag is set (a strided read,
+ * never a copy).  With Y = P·Q: dP = dY·Qᵀ, dQ = Pᵀ·dY, transposed back for a transposed operand;
+ * a shared (2-D) operand's gradient sums over the batch.
+ */
 export class Matmul extends AutogradFunction {
   readonly name = 'matmul';
   private batch = 1;
+  constructor(
+    readonly transA = false,
+    readonly transB = false,
+  ) {
+    super();
+  }
   forward(a: RawTensor, b: RawTensor) {
     this.saveForBackward(a, b);
     this.batch = a.rank === 3 ? a.shape[0] : b.rank === 3 ? b.shape[0] : 1;
-    return product(this.b, a, false, b, false, this.batch);
+    return product(this.b, a, this.transA, b, this.transB, this.batch);
   }
   backward(dy: RawTensor) {
     const [a, b] = this.saved;
     const bk = this.b;
+    const { transA: tA, transB: tB } = this;
     let da: RawTensor | null = null;
     let db: RawTensor | null = null;
     if (this.needsInputGrad[0]) {
-      const full = product(bk, dy, false, b, true, this.batch);
+      // dA = dY·op(B)ᵀ, or its transpose op(B)·dYᵀ when A is read transposed.
+      const full = tA ? product(bk, b, tB, dy, true, this.batch) : product(bk, dy, false, b, !tB, this.batch);
       da = a.rank === 3 || full.rank === 2 ? full : this.sumBatch(full, a.shape);
     }
     if (this.needsInputGrad[1]) {
-      const full = product(bk, a, true, dy, false, this.batch);
+      // dB = op(A)ᵀ·dY, or its transpose dYᵀ·op(A) when B is read transposed.
+      const full = tB ? product(bk, dy, true, a, tA, this.batch) : product(bk, a, !tA, dy, false, this.batch);
       db = b.rank === 3 || full.rank === 2 ? full : this.sumBatch(full, b.shape);
     }
     return [da, db];

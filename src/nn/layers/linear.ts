@@ -3,7 +3,7 @@ import { Module } from '../module.js';
 import { kaimingUniformDefault, normal } from '../init.js';
 import { fmt } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { add, indexSelect, matmul, reshape, transpose } from '../../tensor/ops.js';
+import { add, indexSelect, matmul, reshape } from '../../tensor/ops.js';
 
 /**
  * y = x·Wᵀ + b.  x: [..., inFeatures] → [..., outFeatures]; W: [out, in] (PyTorch layout).
@@ -25,7 +25,7 @@ export class Linear extends Module {
     if (x.shape[x.rank - 1] !== this.inFeatures) {
       throw new Error(`Linear(${this.inFeatures}, ${this.outFeatures}): input has shape ${fmt(x.shape)}; its last axis must be ${this.inFeatures}`);
     }
-    const y = matmul(x, transpose(this.weight, 0, 1));
+    const y = matmul(x, this.weight, { transB: true });
     return this.bias ? add(y, this.bias) : y;
   }
 }
