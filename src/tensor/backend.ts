@@ -119,6 +119,10 @@ export interface Backend {
 
   // ---- element-wise ----
   unary(op: UnaryOp, x: RawTensor, scalar?: number): RawTensor;
+  /**
+   * a ∘ b. Equal shapes, or broadcasting: one rank, and per axis equal sizes or a 1 on either side
+   * (the output takes the larger); broadcast operands are read in place, not copied.
+   */
   binary(op: BinaryOp, a: RawTensor, b: RawTensor): RawTensor;
   /** out = cond != 0 ? a : b, all three of one shape. */
   where(cond: RawTensor, a: RawTensor, b: RawTensor): RawTensor;
@@ -131,6 +135,8 @@ export interface Backend {
    * Serves permute, expand (stride 0), slice with step, and flip (negative stride).
    */
   strided(x: RawTensor, shape: Shape, strides: readonly number[], offset: number): RawTensor;
+  /** Concatenation of a and b along `axis` (every other axis equal, one dtype). */
+  cat(a: RawTensor, b: RawTensor, axis: number): RawTensor;
   /** Constant padding: pads[i] = [before, after] for axis i (non-negative). */
   pad(x: RawTensor, pads: readonly (readonly [number, number])[], value: number): RawTensor;
   /**

@@ -76,6 +76,12 @@ function binary(op: string, Fn: BinaryFnClass, a: TensorOrScalar, b: TensorOrSca
   assertTensor(op, a, 'input');
   if (typeof b === 'number') b = scalarTensor(b, a.dtype === 'int32' && Number.isInteger(b) ? 'int32' : 'float32');
   assertTensor(op, b, 'other');
+  if (Fn === F.Add || Fn === F.Sub || Fn === F.Mul || Fn === F.Div) {
+    // NOTE: these primitives broadcast in the backend (no Expand copies); operands only get a common rank.
+    const shape = broadcastShapes(op, a.shape, b.shape);
+    const lift = (t: Tensor) => (t.rank < shape.length ? reshape(t, [...new Array<number>(shape.length - t.rank).fill(1), ...t.shape]) : t);
+    return apply(new Fn(), lift(a), lift(b));
+  }
   const [x, y] = broadcastPair(op, a, b);
   return apply(new Fn(), x, y);
 }

@@ -49,12 +49,15 @@ function unary(op: string, fn: Fn, domain: Domain, fns: string[], extra: Partial
   return { op, differentiable: true, fns, arb, ...extra };
 }
 
-/** Broadcasting binary op of two tensors. */
-function binary(op: string, fn: Fn, da: Domain, db: Domain, fns: string[], extra: Partial<OpSpec> = {}): OpSpec {
+/**
+ * Broadcasting binary op of two tensors. add, sub, mul and div broadcast inside the primitive (only
+ * Reshape lifts a lower-rank operand); the others go through Expand (`bcast`).
+ */
+function binary(op: string, fn: Fn, da: Domain, db: Domain, fns: string[], bcast: readonly string[] = ['Reshape']): OpSpec {
   const arb = broadcastShapesArb(2)
     .chain(([sa, sb]) => fc.tuple(floatInput(sa, da), floatInput(sb, db)))
     .map(([a, b]) => mkCase(`${op}(a${fmtShape(a.shape)}, b${fmtShape(b.shape)})`, [a, b], fn));
-  return { op, differentiable: true, fns: [...fns, ...BCAST], arb, ...extra };
+  return { op, differentiable: true, fns: [...fns, ...bcast], arb };
 }
 
 /** Binary op with one number operand: `tensor ∘ c` and `c ∘ tensor`. */
@@ -510,7 +513,7 @@ export const OP_SPECS: readonly OpSpec[] = [
   withScalar('mul', T.mul, 'any', [-1.5, 0.5, 3], ['MulScalar', 'Mul']),
   binary('div', (a, b) => T.div(a, b), 'any', 'awayZero', ['Div']),
   withScalar('div', T.div, 'awayZero', [-1.5, 0.5, 4], ['MulScalar', 'Div']),
-  binary('pow', (a, b) => T.pow(a, b), 'pos', 'any', ['Pow']),
+  binary('pow', (a, b) => T.pow(a, b), 'pos', 'any', ['Pow'], BCAST),
   spec('pow', ['PowScalar'], powScalarCase, { variant: 'number exponent' }),
   spec('pow', ['RpowScalar'], rpowCase, { variant: 'number base' }),
   spec('maximum', ['Maximum', ...BCAST], extremumCase('maximum', T.maximum)),
@@ -540,7 +543,7 @@ export const OP_SPECS: readonly OpSpec[] = [
   spec('argmax', [], argCase('argmax', T.argmax), { exact: true }),
   spec('argmin', [], argCase('argmin', T.argmin), { exact: true }),
   spec('logsumexp', ['Sub', 'Exp', 'Sum', 'Log', 'Add', 'Reshape'], logsumexpCase),
-  spec('variance', ['Sub', 'Square', 'Sum', 'MulScalar', 'Expand'], varianceCase),
+  spec('variance', ['Sub', 'Square', 'Sum', 'MulScalar'], varianceCase),
   reduction('norm', T.norm, 'awayZero', ['Norm']),
   alongAxis('softmax', T.softmax, 'any', ['Softmax', 'Reshape'], 0),
   alongAxis('logSoftmax', T.logSoftmax, 'any', ['LogSoftmax', 'Reshape'], 0),
@@ -581,7 +584,7 @@ export const OP_SPECS: readonly OpSpec[] = [
   spec('crossEntropy', ['LogSoftmax', 'Mul', 'Sum', 'Neg', 'MulScalar'], softCrossEntropyCase, { variant: 'soft targets' }),
   spec('nllLoss', ['Gather', 'Reshape', 'Mul', 'Neg', 'Sum', 'Div'], classLossCase('nllLoss')),
   // large cases (≥ 4096 output cells: webasm's worker threads engage)
-  spec('add', ['Add', ...BCAST], largeCases.add, LARGE),
+  spec('add', ['Add', 'Reshape'], largeCases.add, LARGE),
   spec('gelu', ['Gelu'], largeCases.gelu, LARGE),
   spec('sum', ['Sum'], largeCases.sum, LARGE),
   spec('softmax', ['Softmax'], largeCases.softmax, LARGE),

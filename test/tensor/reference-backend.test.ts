@@ -262,8 +262,10 @@ describe('reference backend: binary, where, cast', () => {
     await expectValues(be.binary('div', I, J), [3.5, -3.5]); // true division, no truncation
   });
 
-  it('rejects inputs of different shapes', () => {
-    expect(() => be.binary('add', t([1, 2], [2]), t([1, 2], [1, 2]))).toThrow(/add: a and b must have the same shape, got \[2\] and \[1, 2\]/);
+  it('broadcasts size-1 axes of either input, and rejects other shapes', async () => {
+    await expectValues(be.binary('sub', t([1, 2], [2, 1]), t([10, 20, 30], [1, 3])), [-9, -19, -29, -8, -18, -28]);
+    expect(() => be.binary('add', t([1, 2], [2]), t([1, 2], [1, 2]))).toThrow(/add: a and b must have one rank and, per axis, equal sizes or a 1; got \[2\] and \[1, 2\]/);
+    expect(() => be.binary('add', t([1, 2], [2]), t([1, 2, 3], [3]))).toThrow(/add: a and b must have one rank/);
   });
 
   it('selects with where (cond != 0)', async () => {

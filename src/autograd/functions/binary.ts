@@ -1,36 +1,53 @@
 /**
- * Differentiable element-wise primitives of two tensors of EQUAL shape. Broadcasting happens
- * before, in the tensor layer, through `Expand` (whose backward sums gradients back), so these rules
- * never reduce.
+ * Differentiable element-wise primitives of two tensors. add, sub, mul and div take operands of one
+ * rank that broadcast (per axis equal sizes or a 1): the backend reads a broadcast operand in place,
+ * and its gradient is summed back to its shape (`sumTo`). The others take EQUAL shapes: the tensor
+ * layer broadcasts their operands before, through `Expand` (whose backward sums gradients back).
  */
 import { AutogradFunction } from '../function.js';
 import type { RawTensor } from '../../tensor/raw-tensor.js';
-import { view } from '../../tensor/raw-ops.js';
+import { sumTo, view } from '../../tensor/raw-ops.js';
 
-/** y = a + b.  da = dy, db = dy. */
+/** g summed back to `shape` (a view when it already has it), g disposed. */
+function reduceTo(fn: AutogradFunction, g: RawTensor, shape: readonly number[]): RawTensor {
+  const out = sumTo(fn.b, g, shape);
+  g.dispose();
+  return out;
+}
+
+/** y = a + b.  da = dy, db = dy (each summed over its broadcast axes). */
 export class Add extends AutogradFunction {
   readonly name = 'add';
+  private shapes: number[][] = [];
   forward(a: RawTensor, b: RawTensor) {
+    this.shapes = [a.shape, b.shape];
     return this.b.binary('add', a, b);
   }
   backward(dy: RawTensor) {
     // NOTE: storages are never written in place, so both gradients may share dy's storage.
-    return [this.needsInputGrad[0] ? view(dy, dy.shape) : null, this.needsInputGrad[1] ? view(dy, dy.shape) : null];
+    const [sa, sb] = this.shapes;
+    return [this.needsInputGrad[0] ? sumTo(this.b, dy, sa) : null, this.needsInputGrad[1] ? sumTo(this.b, dy, sb) : null];
   }
 }
 
-/** y = a − b.  da = dy, db = −dy. */
+/** y = a − b.  da = dy, db = −dy (each summed over its broadcast axes). */
 export class Sub extends AutogradFunction {
   readonly name = 'sub';
+  private shapes: number[][] = [];
   forward(a: RawTensor, b: RawTensor) {
+    this.shapes = [a.shape, b.shape];
     return this.b.binary('sub', a, b);
   }
   backward(dy: RawTensor) {
-    return [this.needsInputGrad[0] ? view(dy, dy.shape) : null, this.needsInputGrad[1] ? this.b.unary('neg', dy) : null];
+    const [sa, sb] = this.shapes;
+    const db = this.needsInputGrad[1] ? reduceTo(this, view(dy, dy.shape), sb) : null;
+    const ndb = db ? this.b.unary('neg', db) : null;
+    db?.dispose();
+    return [this.needsInputGrad[0] ? sumTo(this.b, dy, sa) : null, ndb];
   }
 }
 
-/** y = a · b.  da = dy · b, db = dy · a. */
+/** y = a · b.  da = dy · b, db = dy · a (each summed over its broadcast axes). */
 export class Mul extends AutogradFunction {
   readonly name = 'mul';
   forward(a: RawTensor, b: RawTensor) {
@@ -39,11 +56,14 @@ export class Mul extends AutogradFunction {
   }
   backward(dy: RawTensor) {
     const [a, b] = this.saved;
-    return [this.needsInputGrad[0] ? this.b.binary('mul', dy, b) : null, this.needsInputGrad[1] ? this.b.binary('mul', dy, a) : null];
+    return [
+      this.needsInputGrad[0] ? reduceTo(this, this.b.binary('mul', dy, b), a.shape) : null,
+      this.needsInputGrad[1] ? reduceTo(this, this.b.binary('mul', dy, a), b.shape) : null,
+    ];
   }
 }
 
-/** y = a / b.  da = dy / b, db = −dy · a / b². */
+/** y = a / b.  da = dy / b, db = −dy · a / b² (each summed over its broadcast axes). */
 export class Div extends AutogradFunction {
   readonly name = 'div';
   forward(a: RawTensor, b: RawTensor) {
@@ -58,14 +78,15 @@ export class Div extends AutogradFunction {
       const t = this.b.binary('mul', da, a);
       const q = this.b.binary('div', t, b);
       t.dispose();
-      db = this.b.unary('neg', q);
-      q.dispose();
+      const s = reduceTo(this, q, b.shape);
+      db = this.b.unary('neg', s);
+      s.dispose();
     }
     if (!this.needsInputGrad[0]) {
       da.dispose();
       return [null, db];
     }
-    return [da, db];
+    return [reduceTo(this, da, a.shape), db];
   }
 }
 

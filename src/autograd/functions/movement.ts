@@ -130,25 +130,15 @@ export class Cat extends AutogradFunction {
   forward(...xs: RawTensor[]) {
     const b = this.b;
     this.shapes = xs.map((x) => x.shape);
-    const total = xs.reduce((acc, x) => acc + x.shape[this.axis], 0);
-    // NOTE: each input is padded to the full output and the pads are summed: simple, and every
-    // input is read once; a k-way cat costs k passes over the output.
-    let offset = 0;
-    let out: RawTensor | null = null;
-    for (const x of xs) {
-      const d = x.shape[this.axis];
-      const pads = x.shape.map((_, i) => (i === this.axis ? ([offset, total - offset - d] as const) : ([0, 0] as const)));
-      offset += d;
-      const p = b.pad(x, pads, 0);
-      if (out === null) out = p;
-      else {
-        const s = b.binary('add', out, p);
-        out.dispose();
-        p.dispose();
-        out = s;
-      }
+    // NOTE: one launch per join: a k-way cat costs k − 1 passes (two-input kernels; gpu.js kernels
+    // take a fixed argument list).
+    let out = b.cat(xs[0], xs[1], this.axis);
+    for (let i = 2; i < xs.length; i++) {
+      const next = b.cat(out, xs[i], this.axis);
+      out.dispose();
+      out = next;
     }
-    return out!;
+    return out;
   }
   backward(dy: RawTensor) {
     let offset = 0;

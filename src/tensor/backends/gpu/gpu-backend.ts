@@ -11,7 +11,7 @@ import type { GPU, IKernelRunShortcut } from 'gpu.js';
 import type { AdamWStep, Backend, BinaryOp, Conv2dSpec, MatmulSpec, Pool2dSpec, PoolOp, ReduceOp, UnaryOp } from '../../backend.js';
 import type { DType, HostArray } from '../../dtype.js';
 import { RawTensor } from '../../raw-tensor.js';
-import { MAX_RANK, assertValidShape, collapseAxes, sizeOf, type Shape } from '../../shape.js';
+import { MAX_RANK, assertValidShape, collapseAxes, shapesEqual, sizeOf, type Shape } from '../../shape.js';
 import { Storage, type StorageOwner } from '../../storage.js';
 import { createGpu, type GpuMode } from './context.js';
 import * as C from './kernels/conv.js';
@@ -66,6 +66,41 @@ export function unaryDType(op: UnaryOp, x: DType): DType {
 export function binaryDType(op: BinaryOp, a: DType, b: DType): DType {
   const intOp = op === 'add' || op === 'sub' || op === 'mul' || op === 'maximum' || op === 'minimum';
   return intOp && a === 'int32' && b === 'int32' ? 'int32' : 'float32';
+}
+
+/** The binary ops the broadcasting kernel runs, by its op code. */
+const BROADCAST_OPS: readonly BinaryOp[] = ['add', 'sub', 'mul', 'div'];
+
+/** Row-major strides of `shape`, 0 along size-1 axes (read repeatedly when broadcast). */
+function broadcastStrides(shape: Shape): number[] {
+  const st = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    st[i] = shape[i] === 1 ? 0 : acc;
+    acc *= shape[i];
+  }
+  return st;
+}
+
+/** Drops size-1 axes and merges neighbours that both operands read as one axis. */
+function collapse2(shape: Shape, sa: readonly number[], sb: readonly number[]): [number[], number[], number[]] {
+  const dims: number[] = [];
+  const ta: number[] = [];
+  const tb: number[] = [];
+  for (let i = 0; i < shape.length; i++) {
+    if (shape[i] === 1) continue;
+    const k = dims.length - 1;
+    if (k >= 0 && ta[k] === sa[i] * shape[i] && tb[k] === sb[i] * shape[i]) {
+      dims[k] *= shape[i];
+      ta[k] = sa[i];
+      tb[k] = sb[i];
+    } else {
+      dims.push(shape[i]);
+      ta.push(sa[i]);
+      tb.push(sb[i]);
+    }
+  }
+  return [dims, ta, tb];
 }
 
 /** Pads a shape to MAX_RANK with leading 1s, and strides with leading 0s. */
@@ -324,7 +359,24 @@ export class GpuBackend implements Backend, StorageOwner {
 
   binary(op: BinaryOp, a: RawTensor, b: RawTensor): RawTensor {
     const fn = BINARY[op] ?? assertNever(op as never, 'binary op');
-    return this.launch(op, fn, [a, b], a.shape, binaryDType(op, a.dtype, b.dtype));
+    const dtype = binaryDType(op, a.dtype, b.dtype);
+    if (shapesEqual(a.shape, b.shape)) return this.launch(op, fn, [a, b], a.shape, dtype);
+    const shape = a.shape.map((d, i) => (d === 1 ? b.shape[i] : d));
+    const code = BROADCAST_OPS.indexOf(op);
+    const [dims, sa, sb] = collapse2(shape, broadcastStrides(a.shape), broadcastStrides(b.shape));
+    if (code >= 0 && dims.length <= 3) {
+      const pad3 = (v: number[], fill: number) => [...new Array<number>(3 - v.length).fill(fill), ...v];
+      const d = pad3(dims, 1);
+      const meta = Float32Array.from([code, d[1], d[2], ...pad3(sa, 0), ...pad3(sb, 0)]);
+      return this.launch(op, E.broadcastBinaryKernel, [a, b, meta], shape, dtype);
+    }
+    // NOTE: other ops, or operands that stay above rank 3 once merged, read broadcast copies.
+    const x = shapesEqual(a.shape, shape) ? null : this.strided(a, shape, broadcastStrides(a.shape), 0);
+    const y = shapesEqual(b.shape, shape) ? null : this.strided(b, shape, broadcastStrides(b.shape), 0);
+    const out = this.launch(op, fn, [x ?? a, y ?? b], shape, dtype);
+    x?.dispose();
+    y?.dispose();
+    return out;
   }
 
   where(cond: RawTensor, a: RawTensor, b: RawTensor): RawTensor {
@@ -348,6 +400,12 @@ export class GpuBackend implements Backend, StorageOwner {
     if (dims.length === 3) return this.launch('strided', Mv.strided3Kernel, [x, Float32Array.from([offset, dims[1], dims[2], ...st])], shape, x.dtype);
     const meta = Float32Array.from([offset, ...pad6(dims, 1), ...pad6(st, 0)]);
     return this.launch('strided', Mv.stridedKernel, [x, meta], shape, x.dtype);
+  }
+
+  cat(a: RawTensor, b: RawTensor, axis: number): RawTensor {
+    const shape = a.shape.map((d, i) => (i === axis ? d + b.shape[axis] : d));
+    const meta = Float32Array.from([a.shape[axis], b.shape[axis], sizeOf(a.shape.slice(axis + 1))]);
+    return this.launch('cat', Mv.cat2Kernel, [a, b, meta], shape, a.dtype);
   }
 
   pad(x: RawTensor, pads: readonly (readonly [number, number])[], value: number): RawTensor {

@@ -186,6 +186,32 @@ export function binary(op: BinaryOp, a: Float64Array, b: Float64Array): Float64A
   return out;
 }
 
+/**
+ * A binary op with broadcasting: a and b have out's rank, each axis equal to out's or 1 (read
+ * repeatedly). out[c] = a[c with broadcast axes at 0] ∘ b[likewise].
+ */
+export function broadcastBinary(op: BinaryOp, a: Float64Array, aShape: readonly number[], b: Float64Array, bShape: readonly number[], outShape: readonly number[]): Float64Array {
+  const rank = outShape.length;
+  const size = outShape.reduce((n, d) => n * d, 1);
+  const out = new Float64Array(size);
+  const c = new Array<number>(rank).fill(0);
+  for (let i = 0; i < size; i++) {
+    let rest = i;
+    for (let d = rank - 1; d >= 0; d--) {
+      c[d] = rest % outShape[d];
+      rest = Math.floor(rest / outShape[d]);
+    }
+    let ia = 0;
+    let ib = 0;
+    for (let d = 0; d < rank; d++) {
+      ia = ia * aShape[d] + (aShape[d] === 1 ? 0 : c[d]);
+      ib = ib * bShape[d] + (bShape[d] === 1 ? 0 : c[d]);
+    }
+    out[i] = binaryAt(op, a[ia], b[ib]);
+  }
+  return out;
+}
+
 // ---- selection and conversion ----
 
 /** out[i] = cond[i] != 0 ? a[i] : b[i]. NOTE: a NaN condition counts as true (it is not 0). */

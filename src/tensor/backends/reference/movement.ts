@@ -51,6 +51,25 @@ export function strided(x: Float64Array, xShape: Shape, shape: Shape, strides: r
   return out;
 }
 
+// ---- concatenation ----
+
+/** a and b (shapes equal but along `axis`) joined along `axis`. */
+export function cat(a: Float64Array, aShape: Shape, b: Float64Array, bShape: Shape, axis: number): Float64Array {
+  if (aShape.length !== bShape.length || aShape.some((d, i) => i !== axis && d !== bShape[i])) {
+    throw new Error(`cat: shapes ${fmt(aShape)} and ${fmt(bShape)} must match on every axis but ${axis}`);
+  }
+  const inner = sizeOf(aShape.slice(axis + 1));
+  const da = aShape[axis] * inner;
+  const db = bShape[axis] * inner;
+  const outer = sizeOf(aShape.slice(0, axis));
+  const out = new Float64Array(outer * (da + db));
+  for (let o = 0; o < outer; o++) {
+    out.set(a.subarray(o * da, (o + 1) * da), o * (da + db));
+    out.set(b.subarray(o * db, (o + 1) * db), o * (da + db) + da);
+  }
+  return out;
+}
+
 // ---- padding ----
 
 /** Output shape of `pad`: each axis grows by before + after. */

@@ -112,9 +112,13 @@ export class ReferenceBackend implements Backend {
   }
 
   binary(op: BinaryOp, a: RawTensor, b: RawTensor): RawTensor {
-    expectSameShapes(op, { a, b });
-    const out = elementwise.binary(op, read(a, op), read(b, op));
-    return this.output(op, a.shape, elementwise.binaryDType(op, a.dtype, b.dtype), out);
+    const dtype = elementwise.binaryDType(op, a.dtype, b.dtype);
+    if (shapesEqual(a.shape, b.shape)) return this.output(op, a.shape, dtype, elementwise.binary(op, read(a, op), read(b, op)));
+    if (a.rank !== b.rank || a.shape.some((d, i) => d !== b.shape[i] && d !== 1 && b.shape[i] !== 1)) {
+      throw new Error(`${op}: a and b must have one rank and, per axis, equal sizes or a 1; got ${fmt(a.shape)} and ${fmt(b.shape)}`);
+    }
+    const shape = a.shape.map((d, i) => (d === 1 ? b.shape[i] : d));
+    return this.output(op, shape, dtype, elementwise.broadcastBinary(op, read(a, op), a.shape, read(b, op), b.shape, shape));
   }
 
   /** NOTE: the output is int32 when a and b both are, else float32 (the interface leaves it open). */
@@ -135,6 +139,12 @@ export class ReferenceBackend implements Backend {
   strided(x: RawTensor, shape: Shape, strides: readonly number[], offset: number): RawTensor {
     const out = movement.strided(read(x, 'strided'), x.shape, shape, strides, offset);
     return this.output('strided', shape, x.dtype, out);
+  }
+
+  cat(a: RawTensor, b: RawTensor, axis: number): RawTensor {
+    const out = movement.cat(read(a, 'cat'), a.shape, read(b, 'cat'), b.shape, axis);
+    const shape = a.shape.map((d, i) => (i === axis ? d + b.shape[axis] : d));
+    return this.output('cat', shape, a.dtype, out);
   }
 
   pad(x: RawTensor, pads: readonly (readonly [number, number])[], value: number): RawTensor {

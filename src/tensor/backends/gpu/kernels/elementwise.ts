@@ -232,6 +232,29 @@ export function geKernel(this: KernelThis, a: Buf, b: Buf) {
   return 0;
 }
 
+// ---- binary with broadcasting ----
+
+/**
+ * out = a ∘ b over out viewed as [d0, d1, d2], each operand read through its own strides (0 along
+ * its broadcast axes). meta = [op, d1, d2, aS0, aS1, aS2, bS0, bS1, bS2]; op 0 add, 1 sub, 2 mul, 3 div.
+ */
+export function broadcastBinaryKernel(this: KernelThis, a: Buf, b: Buf, meta: Buf) {
+  const i2 = this.thread.x;
+  const i1 = Math.floor((i2 + 0.5) / meta[2]);
+  const i0 = Math.floor((i1 + 0.5) / meta[1]);
+  const c2 = i2 - i1 * meta[2];
+  const c1 = i1 - i0 * meta[1];
+  // NOTE: offsets go through locals: gpu.js's WebGL1 output breaks on meta reads inside an index.
+  const ia = i0 * meta[3] + c1 * meta[4] + c2 * meta[5];
+  const ib = i0 * meta[6] + c1 * meta[7] + c2 * meta[8];
+  const x = a[ia];
+  const y = b[ib];
+  if (meta[0] < 0.5) return x + y;
+  if (meta[0] < 1.5) return x - y;
+  if (meta[0] < 2.5) return x * y;
+  return x / y;
+}
+
 // ---- ternary ----
 
 export function whereKernel(this: KernelThis, c: Buf, a: Buf, b: Buf) {

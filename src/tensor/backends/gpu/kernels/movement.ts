@@ -50,6 +50,23 @@ export function strided3Kernel(this: KernelThis, x: Buf, meta: Buf) {
 }
 
 /**
+ * Concatenation of two tensors along an axis, all viewed as [outer, L, inner] with L = da + db.
+ * meta = [da, db, inner]: out[o, j, n] = a[o, j, n] for j < da, else b[o, j − da, n].
+ */
+export function cat2Kernel(this: KernelThis, a: Buf, b: Buf, meta: Buf) {
+  const i = this.thread.x;
+  const da = meta[0];
+  const db = meta[1];
+  const inner = meta[2];
+  const row = Math.floor((i + 0.5) / inner);
+  const n = i - row * inner;
+  const o = Math.floor((row + 0.5) / (da + db));
+  const j = row - o * (da + db);
+  if (j < da) return a[(o * da + j) * inner + n];
+  return b[(o * db + j - da) * inner + n];
+}
+
+/**
  * Constant padding. meta = [value, outDims(6), before(6), xDims(6), xStrides(6)].
  * Each output coordinate minus `before` is the input coordinate; outside the input gives `value`.
  */
