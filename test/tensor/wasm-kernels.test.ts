@@ -1,8 +1,8 @@
 // The WebAssembly SIMD host kernels (src/tensor/backends/wasm) against the float64 reference backend
 // and against gpu.js's own kernels: random shapes (odd sizes, transposes, batch broadcast, strides,
 // padding, dilation, groups, depthwise, 1×1), one and two threads, synchronous and asynchronous;
-// the element-wise kernels (channelAffine in every flag combination, gelu, geluGrad) on odd sizes
-// and rows whose length is not a multiple of 4.
+// the element-wise kernels (channelAffine in every flag combination, gelu, geluGrad, row sums) on
+// odd sizes and rows whose length is not a multiple of 4.
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OUT_PATH, WAT_PATH, generate, watHash } from '../../scripts/build-wasm.js';
@@ -259,6 +259,9 @@ const geluTol = (x: number, want: number) => 1e-7 * (1 + Math.abs(x)) + 4e-7 * M
 
 const GELU_SIZES = [1, 2, 3, 4, 5, 7, 16, 17, 63, 1001, 4099];
 
+/** [rows, R] of the row sums: rows shorter than a vector, tails of 1–3, one long row (gpu.js reduces it in two passes). */
+const SUM_SHAPES: [number, number][] = [[1, 1], [3, 1], [5, 2], [4, 3], [2, 4], [7, 5], [3, 16], [9, 17], [33, 63], [2, 4099], [1, 43008]];
+
 describe.each(VARIANTS)('wasm element-wise kernels vs the float64 reference (%s)', (_name, make) => {
   const k = make();
 
@@ -270,6 +273,16 @@ describe.each(VARIANTS)('wasm element-wise kernels vs the float64 reference (%s)
       // three f32 roundings at most, each ≤ 2⁻²⁴ of the sum of |terms|
       expectContraction(`channelAffine [${N}, ${C}, ${inner}] flags ${flags}`, ours, want, scale, 1e-6);
     });
+  });
+
+  it.each(SUM_SHAPES)('sumRows of %i rows of %i', async (rows, R) => {
+    const x = randomArray(rng(rows * 31 + R), rows * R);
+    const ours = await k.sumRows(x, rows, R);
+    const X = ref.upload(x, [rows, R], 'float32');
+    const want = (await ref.download(ref.reduce('sum', X, [rows]))) as Float64Array;
+    const scale = (await ref.download(ref.reduce('sum', ref.upload(absArray(x), [rows, R], 'float32'), [rows]))) as Float64Array;
+    // accumulated in f64: only the final rounding to f32 (2⁻²⁴ of the result, bounded by Σ|x|)
+    expectContraction(`sumRows ${rows}×${R}`, ours, want, scale, 1e-7);
   });
 
   it.each(GELU_SIZES)('gelu and geluGrad of %i values', async (n) => {
@@ -322,6 +335,16 @@ describe('wasm element-wise kernels vs gpu.js kernels', () => {
     }
   });
 
+  it('sumRows matches the gpu.js sum (one and two passes) to f32 rounding', async () => {
+    for (const [rows, R] of SUM_SHAPES) {
+      const x = randomArray(rng(rows + 7 * R), rows * R);
+      const theirs = await gpu.download(gpu.reduce('sum', gpu.upload(x, [rows, R], 'float32'), [rows]));
+      const scale = (await ref.download(ref.reduce('sum', ref.upload(absArray(x), [rows, R], 'float32'), [rows]))) as Float64Array;
+      expectContraction(`sumRows ${rows}×${R} vs gpu.js`, await k.sumRows(x, rows, R), theirs, scale, 1e-6);
+    }
+    expect(Array.from(await k.sumRows(new Float32Array(1), 3, 0))).toEqual([0, 0, 0]);
+  });
+
   it('gelu and geluGrad of ±Inf, NaN and ±0 give what the gpu.js kernels give', async () => {
     const x = Float32Array.from([Infinity, -Infinity, NaN, 0, -0, 100, -100]);
     for (const op of ['gelu', 'geluGrad'] as const) {
@@ -341,6 +364,10 @@ describe('wasm element-wise kernels: threads', () => {
     const base = await one.channelAffine(c.a, c.b, c.p, c.q, c.r, 7, 101, size);
     expect(Array.from(await two.channelAffine(c.a, c.b, c.p, c.q, c.r, 7, 101, size))).toEqual(Array.from(base));
     expect(Array.from(await twoAsync.channelAffine(c.a, c.b, c.p, c.q, c.r, 7, 101, size))).toEqual(Array.from(base));
+    const rowsX = randomArray(rng(9), 101 * 37);
+    const sums = Array.from(await one.sumRows(rowsX, 101, 37));
+    expect(Array.from(await two.sumRows(rowsX, 101, 37))).toEqual(sums);
+    expect(Array.from(await twoAsync.sumRows(rowsX, 101, 37))).toEqual(sums);
     const x = geluInput(10007, 2);
     for (const grad of [false, true]) {
       const want = Array.from(await one.gelu(x, x.length, grad));
@@ -353,6 +380,7 @@ describe('wasm element-wise kernels: threads', () => {
     const k = new WasmKernels({ threads: 1 });
     const x = Float32Array.from([1, -1, 2, NaN, NaN]);
     expect(Array.from(await k.gelu(x, 3, false))).toEqual(Array.from(await k.gelu(x.slice(0, 3), 3, false)));
+    expect(Array.from(await k.sumRows(x, 1, 3))).toEqual([2]);
     const c = affineCase([1, 2, 3], 7, 4);
     const long = (v: Float32Array | null) => (v ? Float32Array.from([...v, NaN, NaN]) : null);
     expect(Array.from(await k.channelAffine(long(c.a)!, long(c.b), long(c.p), long(c.q), long(c.r), 2, 3, 6))).toEqual(
@@ -551,7 +579,7 @@ describe('wasm kernels behind the public ops', () => {
     ['webasm', false],
     ['webasm', true],
     ['cpu', false],
-  ] as const)('%s (async %s): batch norm, conv bias and gelu with the element-wise kernels match gpu.js and the reference', async (mode, isAsync) => {
+  ] as const)('%s (async %s): batch norm, conv bias and gelu with the element-wise kernels and row sums match gpu.js and the reference', async (mode, isAsync) => {
     const be = useBackend(mode, { async: isAsync }) as GpuBackend;
     const saved = be.host;
     try {
@@ -567,10 +595,14 @@ describe('wasm kernels behind the public ops', () => {
           used.add(grad ? 'geluGrad' : 'gelu');
           return super.gelu(x, n, grad);
         }
+        override sumRows(x: Float32Array, rows: number, R: number) {
+          used.add('sumRows');
+          return super.sumRows(x, rows, R);
+        }
       }
       be.setHostKernels(new Counting({ async: isAsync, threads: 2, parallelMinFlop: 0 }));
       const oursNorm = await runNorm();
-      expect([...used].sort()).toEqual(['channelAffine', 'gelu', 'geluGrad']);
+      expect([...used].sort()).toEqual(['channelAffine', 'gelu', 'geluGrad', 'sumRows']);
       useBackend('reference');
       const oracle = await runNorm();
       for (let i = 0; i < oursNorm.length; i++) {

@@ -127,6 +127,8 @@ export interface HostKernels {
   ): Float32Array | Promise<Float32Array>;
   /** geluKernel (grad false) or geluGradKernel (grad true) over the first n values of x. */
   gelu?(x: Float32Array, n: number, grad: boolean): Float32Array | Promise<Float32Array>;
+  /** sumReduceKernel: the sum of each of `rows` rows of R floats of x (float32 tensors only). */
+  sumRows?(x: Float32Array, rows: number, R: number): Float32Array | Promise<Float32Array>;
 }
 
 export class GpuBackend implements Backend, StorageOwner {
@@ -450,6 +452,10 @@ export class GpuBackend implements Backend, StorageOwner {
     if (op === 'argmax' || op === 'argmin') {
       const fn = op === 'argmax' ? R.argmaxReduceKernel : R.argminReduceKernel;
       return this.launch(op, fn, [x, Rlen], outShape, 'int32');
+    }
+    const h = this.host;
+    if (op === 'sum' && x.dtype === 'float32' && this.hostOk && h?.sumRows) {
+      return this.enqueue(op, `${h.name}.sum`, [x], outShape, x.dtype, (v, rows) => h.sumRows!(v[0] as Float32Array, rows, Rlen));
     }
     const fn = op === 'sum' ? R.sumReduceKernel : op === 'max' ? R.maxReduceKernel : op === 'min' ? R.minReduceKernel : assertNever(op, 'reduce op');
     if (Rlen <= ONE_PASS_MAX) return this.launch(op, fn, [x, Rlen, 1, Rlen], outShape, x.dtype);

@@ -1,6 +1,6 @@
 /**
  * Hand-written WebAssembly SIMD kernels for the hot contractions (matmul, conv2d and its two
- * backward passes) and the hot element-wise ops (channelAffine, gelu and its gradient), installed as
+ * backward passes) and the hot element-wise ops (channelAffine, gelu and its gradient, row sums), installed as
  * the gpu.js backend's `HostKernels` on the CPU modes (webasm, cpu).
  * Same contract as the gpu.js kernels they replace: flat row-major Float32Array in and out.
  *
@@ -25,6 +25,7 @@ import {
   buildConv2dBackwardWeight,
   buildGelu,
   buildMatmul,
+  buildSumRows,
   channelAffineFlop,
   conv2dFlop,
   geluFlop,
@@ -147,6 +148,12 @@ export class WasmKernels implements HostKernels {
 
   gelu(x: Float32Array, n: number, grad: boolean): Float32Array | Promise<Float32Array> {
     return this.exec(geluFlop(n), (rt, t) => buildGelu(rt, x, n, grad, t));
+  }
+
+  sumRows(x: Float32Array, rows: number, R: number): Float32Array | Promise<Float32Array> {
+    if (R === 0) return new Float32Array(rows);
+    // NOTE: streaming like channelAffine: threads only from 2²¹ values
+    return this.exec(rows * R, (rt, t) => buildSumRows(rt, x, rows, R, t));
   }
 
   /**

@@ -12,8 +12,8 @@
  *   and padding (k−1)·d − p; other strides run Wᵀ·dy into a column buffer and scatter it (col2im).
  * - conv2dBackwardWeight: per (group, tap chunk), Σ_n dy[n] · im2col(x[n])ᵀ, each task owning its
  *   slice of dW (no reduction); depthwise stride 1 runs direct SIMD loops.
- * - channelAffine, gelu: one streaming pass; tasks are runs of whole rows (one channel each) or of
- *   16 floats, so every thread count gives the same bits.
+ * - channelAffine, gelu, sumRows: one streaming pass; tasks are runs of whole rows or of 16 floats,
+ *   so every thread count gives the same bits.
  */
 import type { Conv2dSpec, MatmulSpec } from '../../backend.js';
 import type { WasmRuntime } from './runtime.js';
@@ -26,6 +26,7 @@ const KIND_DW_FWD = 5;
 const KIND_DW_BWD_WEIGHT = 6;
 const KIND_CHANNEL_AFFINE = 7;
 const KIND_GELU = 8;
+const KIND_SUM_ROWS = 9;
 
 /** Floats per thread in the column buffer of the strided backward-input path (1 MiB). */
 const COL_FLOATS = 1 << 18;
@@ -323,4 +324,13 @@ export function buildGelu(rt: WasmRuntime, x: Float32Array, n: number, grad: boo
   const t = threads > 1 ? split(n, 2 * threads, 16) : { size: roundUp(n, 16), count: 1 };
   const job = header(rt, KIND_GELU, t.count, threads, 0, [n, grad ? 1 : 0, t.size, 0, xPtr, outPtr]);
   return { job, read: () => rt.read(outPtr, n) };
+}
+
+/** Σ of each of the `rows` rows of R floats of x (R >= 1), accumulated in f64. */
+export function buildSumRows(rt: WasmRuntime, x: Float32Array, rows: number, R: number, threads: number): Built {
+  const xPtr = putN(rt, x, rows * R);
+  const outPtr = rt.alloc(rows * 4, 'sum output');
+  const t = threads > 1 ? split(rows, 2 * threads, 16) : { size: rows, count: 1 };
+  const job = header(rt, KIND_SUM_ROWS, t.count, threads, 0, [rows, R, t.size, 0, xPtr, outPtr]);
+  return { job, read: () => rt.read(outPtr, rows) };
 }

@@ -1,6 +1,6 @@
 ;; WebAssembly SIMD kernels behind ssa-seg's host-kernel seam (CPU backends): a packed GEMM with a
 ;; 4×8 register tile, convolutions as GEMMs over implicit im2col panels, direct depthwise loops, and
-;; the element-wise per-channel affine map and exact GELU (with its gradient).
+;; the element-wise per-channel affine map, exact GELU (with its gradient) and row sums.
 ;; Hand-written; `npm run build:wasm` assembles it with wabt into kernels-wasm.ts (committed).
 ;;
 ;; Conventions:
@@ -22,7 +22,7 @@
 ;;   8 N  9 Cin  10 H  11 W  12 Cout  13 kh  14 kw  15 OH  16 OW  17 sH  18 sW  19 pH  20 pW  21 dH  22 dW
 ;;   23 G  24 in0  25 in1  26 out  27 chunks  28 Hp  29 Wp  30 pad  31 row table  32 column table  33 aux
 ;;   (kind 4 also: 34 image chunks  35 images per chunk  36 bytes between per-chunk copies of dW)
-;; kind 7 (channelAffine) and kind 8 (GELU and its gradient): see their task functions.
+;; kind 7 (channelAffine), kind 8 (GELU and its gradient), kind 9 (row sums): see their task functions.
 (module
   (import "env" "memory" (memory 1 32768 shared))
 
@@ -855,6 +855,43 @@
       (v128.store (i32.add (local.get $op) (local.get $i)) (local.get $s))
       (br_if $vecs (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $i1)))))
 
+  ;; kind 9, row sums: out[i] = Σ_k x[i·R + k], accumulated in f64 as gpu.js's cpu mode and the
+  ;; reference do (4 f64 lanes, then a scalar tail), rounded to f32 once; task = a run of rows.
+  ;;   8 rows  9 R  10 rows per task  12 x  13 out
+  (func $task_sum_rows (param $job i32) (param $t i32)
+    (local $R4 i32) (local $nv i32) (local $i i32) (local $i1 i32) (local $x i32) (local $k i32) (local $o i32)
+    (local $v v128) (local $s0 v128) (local $s1 v128) (local $s f64)
+    (local.set $R4 (i32.shl (i32.load offset=36 (local.get $job)) (i32.const 2)))
+    (local.set $nv (i32.and (local.get $R4) (i32.const -16)))
+    (local.set $i (i32.mul (local.get $t) (i32.load offset=40 (local.get $job))))
+    (local.set $i1 (call $min (i32.load offset=32 (local.get $job)) (i32.add (local.get $i) (i32.load offset=40 (local.get $job)))))
+    (local.set $x (i32.add (i32.load offset=48 (local.get $job)) (i32.mul (local.get $i) (local.get $R4))))
+    (local.set $o (i32.add (i32.load offset=52 (local.get $job)) (i32.shl (local.get $i) (i32.const 2))))
+    (loop $rows
+      (local.set $s0 (v128.const i32x4 0 0 0 0))
+      (local.set $s1 (v128.const i32x4 0 0 0 0))
+      (local.set $k (i32.const 0))
+      (if (local.get $nv)
+        (then
+          (loop $vecs
+            (local.set $v (v128.load (i32.add (local.get $x) (local.get $k))))
+            (local.set $s0 (f64x2.add (local.get $s0) (f64x2.promote_low_f32x4 (local.get $v))))
+            (local.set $s1 (f64x2.add (local.get $s1) (f64x2.promote_low_f32x4
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))
+            (br_if $vecs (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 16))) (local.get $nv))))))
+      (local.set $s0 (f64x2.add (local.get $s0) (local.get $s1)))
+      (local.set $s (f64.add (f64x2.extract_lane 0 (local.get $s0)) (f64x2.extract_lane 1 (local.get $s0))))
+      (block $done
+        (loop $tail
+          (br_if $done (i32.ge_u (local.get $k) (local.get $R4)))
+          (local.set $s (f64.add (local.get $s) (f64.promote_f32 (f32.load (i32.add (local.get $x) (local.get $k))))))
+          (local.set $k (i32.add (local.get $k) (i32.const 4)))
+          (br $tail)))
+      (f32.store (local.get $o) (f32.demote_f64 (local.get $s)))
+      (local.set $x (i32.add (local.get $x) (local.get $R4)))
+      (local.set $o (i32.add (local.get $o) (i32.const 4)))
+      (br_if $rows (i32.lt_s (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $i1)))))
+
   ;; ---------------------------------------------------------------------------------------------
   ;; Job runner: the caller's thread and any workers call this with the same job; each takes tasks
   ;; from the shared counter until there are none left.
@@ -868,8 +905,8 @@
         (local.set $t (i32.atomic.rmw.add offset=8 (local.get $job) (i32.const 1)))
         (br_if $done (i32.ge_u (local.get $t) (local.get $n)))
         (block $dispatched
-          (block $k8 (block $k7 (block $k6 (block $k5 (block $k4 (block $k3 (block $k2 (block $k1
-            (br_table $dispatched $k1 $k2 $k3 $k4 $k5 $k6 $k7 $k8 $dispatched (local.get $kind)))
+          (block $k9 (block $k8 (block $k7 (block $k6 (block $k5 (block $k4 (block $k3 (block $k2 (block $k1
+            (br_table $dispatched $k1 $k2 $k3 $k4 $k5 $k6 $k7 $k8 $k9 $dispatched (local.get $kind)))
             (call $task_gemm (local.get $job) (local.get $t) (local.get $scr))
             (br $dispatched))
             (call $task_conv_fwd (local.get $job) (local.get $t) (local.get $scr))
@@ -884,6 +921,8 @@
             (br $dispatched))
             (call $task_channel_affine (local.get $job) (local.get $t))
             (br $dispatched))
-          (call $task_gelu (local.get $job) (local.get $t)))
+            (call $task_gelu (local.get $job) (local.get $t))
+            (br $dispatched))
+          (call $task_sum_rows (local.get $job) (local.get $t)))
         (br $next))))
 )
