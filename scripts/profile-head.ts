@@ -55,4 +55,10 @@ for (let i = 0; i < Number(a.runs); i++) {
 times.sort((x, y) => x - y);
 const med = times[Math.floor(times.length / 2)];
 console.log(`${a.train ? 'train step (forwardTrain + backward)' : 'inference forward'}, batch ${B}, backend ${bk.name}: ${launches} launches, median ${med.toFixed(3)} ms (min ${times[0].toFixed(3)}) over ${times.length} runs`);
-for (const [k, v] of [...prof].sort((x, y) => y[1].calls - x[1].calls)) console.log(`  ${k.padEnd(26)} ${String(v.calls).padStart(4)} ${v.ms.toFixed(3).padStart(8)} ms`);
+// Per kernel: launches in one forward, and mean ms per forward over every timed run.
+const runs = Number(a.runs) + 1;
+const total = bk.profile ? [...bk.profile.values()].reduce((s, v) => s + v.ms, 0) / runs : 0;
+if (bk.profile) console.log(`  in kernels: ${total.toFixed(3)} ms per forward (the rest is JS op overhead)`);
+for (const [k, v] of [...prof].sort((x, y) => y[1].calls - x[1].calls)) {
+  console.log(`  ${k.padEnd(26)} ${String(v.calls).padStart(4)} ${(bk.profile!.get(k)!.ms / runs).toFixed(3).padStart(8)} ms`);
+}

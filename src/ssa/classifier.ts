@@ -3,7 +3,7 @@
  * scaled by a fixed 15 (not learned, no bias). Used by the student and the teacher alike.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { matmul, mul, normalize } from '../tensor/ops.js';
+import { add, div, matmul, mul, norm, normalize } from '../tensor/ops.js';
 
 /** The fixed logit scale of the cosine classifier. */
 export const COSINE_SCALE = 15;
@@ -13,9 +13,11 @@ export const NORM_EPS = 1e-12;
 /**
  * O[b, k, n] = 15 · ⟨F[b, :, n] / (‖F[b, :, n]‖₂ + ε), Q[b, k] / (‖Q[b, k]‖₂ + ε)⟩ (§3 step 7).
  * pixel F: [B, C, N] (S_f + P_f), classes Q: [B, K, C] (W_o(S_p + P_p)) → [B, K, N].
+ * NOTE: the pixel norms divide the product's columns, 15·(q·F)[:, n] / (‖F[:, n]‖ + ε): the same
+ * logits, with one pass over [B, K, N] instead of normalising F [B, C, N] and scaling O.
  */
 export function cosineLogits(pixel: Tensor, classes: Tensor, scale = COSINE_SCALE): Tensor {
-  const f = normalize(pixel, { axis: 1, eps: NORM_EPS });
   const q = normalize(classes, { axis: 2, eps: NORM_EPS });
-  return mul(matmul(q, f), scale);
+  const d = mul(add(norm(pixel, 1, true), NORM_EPS), 1 / scale); // (‖F‖ + ε) / 15: [B, 1, N]
+  return div(matmul(q, pixel), d);
 }

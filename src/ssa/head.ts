@@ -201,7 +201,7 @@ export class SSAHead extends Module implements ClassifierHead {
     const [B, C, h, w] = feat.shape;
     const K = this.numClasses;
     const S = fixedPrototypes(this.conv_seg.weight);
-    const coarse = coarseLogits(drop ? this.dropout.forward(feat) : feat, S, this.conv_seg.bias!);
+    const coarse = coarseLogits(drop ? this.dropout.forward(feat) : feat, this.conv_seg.weight, this.conv_seg.bias!);
     const f3 = reshape(feat, [B, C, h * w]);
     if (!this.center_proj) return { coarse, logits: coarse, pixel: f3, S, Sp: null, Pp: null, pos: null };
     const c3 = reshape(coarse, [B, K, h * w]);

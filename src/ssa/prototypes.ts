@@ -3,7 +3,7 @@
  * read as K prototype vectors. Every other SSA step starts from these.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { add, matmul, reshape } from '../tensor/ops.js';
+import { conv2d, reshape } from '../tensor/ops.js';
 
 /**
  * The fixed prototypes S ∈ R^{K×C}: the 1×1 conv weight squeezed, `conv_seg.weight.squeeze()`.
@@ -16,12 +16,10 @@ export function fixedPrototypes(weight: Tensor): Tensor {
 
 /**
  * The coarse mask M_c = conv_seg(x): M_c[b, k, n] = Σ_c S[k, c]·x[b, c, n] + bias[k], a plain
- * dot product with no temperature (§3 step 1). x: [B, C, h, w] (the dropped-out features in
- * training), S: [K, C], bias: [K] → [B, K, h, w].
+ * dot product with no temperature (§3 step 1), i.e. the 1×1 convolution with the prototypes as its
+ * weight. x: [B, C, h, w] (the dropped-out features in training), weight: conv_seg.weight
+ * [K, C, 1, 1] (S unsqueezed), bias: [K] → [B, K, h, w].
  */
-export function coarseLogits(x: Tensor, S: Tensor, bias: Tensor): Tensor {
-  const [B, C, h, w] = x.shape;
-  const K = S.shape[0];
-  const y = matmul(S, reshape(x, [B, C, h * w])); // [B, K, N]
-  return reshape(add(y, reshape(bias, [K, 1])), [B, K, h, w]);
+export function coarseLogits(x: Tensor, weight: Tensor, bias: Tensor): Tensor {
+  return conv2d(x, weight, bias);
 }

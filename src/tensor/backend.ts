@@ -188,6 +188,8 @@ export interface Backend {
   softmax(x: RawTensor, R: number, inner: number, log: boolean): RawTensor;
   /** The gradient of `softmax` given its output y: dx = y·(dy − Σ_r dy·y), or dx = dy − exp(y)·Σ_r dy (log). */
   softmaxBackward(y: RawTensor, dy: RawTensor, R: number, inner: number, log: boolean): RawTensor;
+  /** ‖x‖₂ along R: sqrt(Σ_r x²) of shape [outer, inner]. */
+  norm(x: RawTensor, R: number, inner: number): RawTensor;
   /**
    * y = x / (‖x‖₂ + eps) along R. Returns [y, n] with n = ‖x‖₂ of shape [outer, inner] (kept for
    * the backward).

@@ -168,11 +168,20 @@ export class Norm extends AutogradFunction {
   }
   forward(x: RawTensor) {
     const b = this.b;
-    const sq = b.unary('square', x);
-    const s = reduceAxes(b, 'sum', sq, this.axes);
-    sq.dispose();
-    const r = b.unary('sqrt', s);
-    s.dispose();
+    let r: RawTensor;
+    if (this.axes.length === 1 && x.size > 0) {
+      // NOTE: one axis: one launch along it in place (no square, permuted copy, sum and sqrt).
+      const { R, inner } = along(x.shape, this.axes[0]);
+      const n = b.norm(x, R, inner);
+      r = view(n, keepdimShape(x.shape, this.axes));
+      n.dispose();
+    } else {
+      const sq = b.unary('square', x);
+      const s = reduceAxes(b, 'sum', sq, this.axes);
+      sq.dispose();
+      r = b.unary('sqrt', s);
+      s.dispose();
+    }
     this.saveForBackward(x, r);
     const y = view(r, outShape(x.shape, this.axes, this.keepdim));
     r.dispose();

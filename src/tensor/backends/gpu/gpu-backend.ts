@@ -574,6 +574,10 @@ export class GpuBackend implements Backend, StorageOwner {
     return dx;
   }
 
+  norm(x: RawTensor, len: number, inner: number): RawTensor {
+    return this.launch('norm', R.dotAlongKernel, [x, x, Float32Array.from([len, inner, 1, 1])], this.rows(x, len, inner), 'float32');
+  }
+
   normalize(x: RawTensor, len: number, inner: number, eps: number): [RawTensor, RawTensor] {
     const n = this.launch('normalize', R.dotAlongKernel, [x, x, Float32Array.from([len, inner, 1, 1])], this.rows(x, len, inner), 'float32');
     const y = this.launch('normalize', R.normalizeAlongKernel, [x, n, Float32Array.from([len, inner, eps])], x.shape, 'float32');

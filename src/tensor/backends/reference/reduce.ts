@@ -115,3 +115,8 @@ export function normalizeBackwardAlong(x: Float64Array, norms: Float64Array, dy:
   });
   return out;
 }
+
+/** ‖x‖₂ along R, [outer, inner]. */
+export function normAlong(x: Float64Array, R: number, inner: number): Float64Array {
+  return normalizeAlong(x, R, inner, 0)[1];
+}

@@ -294,6 +294,12 @@ export class ReferenceBackend implements Backend {
     return this.output(op, y.shape, 'float32', reduction.softmaxBackwardAlong(read(y, op), read(dy, op), R, inner, log));
   }
 
+  norm(x: RawTensor, R: number, inner: number): RawTensor {
+    this.expectRows('norm', x, R, inner);
+    const n = reduction.normAlong(read(x, 'norm'), R, inner);
+    return this.output('norm', [n.length / inner, inner], 'float32', n);
+  }
+
   normalize(x: RawTensor, R: number, inner: number, eps: number): [RawTensor, RawTensor] {
     this.expectRows('normalize', x, R, inner);
     const [y, n] = reduction.normalizeAlong(read(x, 'normalize'), R, inner, eps);
