@@ -227,8 +227,14 @@ export async function warmUpWasmKernels(rounds = 12): Promise<void> {
   const convs = [geo(3, 1, 1, 16), geo(3, 2, 1, 16), geo(3, 1, 16, 16)];
   const a = r(96 * 300);
   const b = r(300 * 100);
+  const c = r(8 * 16 * 37);
   for (let i = 0; i < rounds; i++) {
     k.matmul(a, b, mm);
+    k.channelAffine(c, c, c, c, c, 16, 37, c.length);
+    k.channelAffine(c, null, c, null, c, 16, 37, c.length);
+    k.gelu(c, c.length, false);
+    k.gelu(c, c.length, true);
+    k.sumRows(c, 8 * 16, 37);
     for (const s of convs) {
       const x = r(s.N * s.Cin * s.H * s.W);
       const w = r(s.Cout * (s.Cin / s.groups) * s.kh * s.kw);
