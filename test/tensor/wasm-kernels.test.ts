@@ -2,7 +2,8 @@
 // and against gpu.js's own kernels: random shapes (odd sizes, transposes, batch broadcast, strides,
 // padding, dilation, groups, depthwise, 1×1), one and two threads, synchronous and asynchronous;
 // the element-wise kernels (channelAffine in every flag combination, gelu, geluGrad, row sums) on
-// odd sizes and rows whose length is not a multiple of 4.
+// odd sizes and rows whose length is not a multiple of 4; softmax and log-softmax along an axis
+// (forward and backward) with the axis first, in the middle and last, -Inf, NaN and large entries.
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OUT_PATH, WAT_PATH, generate, watHash } from '../../scripts/build-wasm.js';
@@ -13,7 +14,7 @@ import { ReferenceBackend } from '../../src/tensor/backends/reference/reference-
 import { WasmKernels, installWasmKernels, prepareWasmKernels, shutdownWasmKernels, threadsSupported, wasmKernelsEnabled } from '../../src/tensor/backends/wasm/index.js';
 import { KERNELS_WAT_SHA256 } from '../../src/tensor/backends/wasm/kernels-wasm.js';
 import { useBackend } from '../../src/tensor/engine.js';
-import { batchNorm, conv2d, gelu, matmul, mul, sum, tensor } from '../../src/tensor/ops.js';
+import { add, batchNorm, conv2d, gelu, logSoftmax, matmul, mul, softmax, sum, tensor } from '../../src/tensor/ops.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 
 const ref = new ReferenceBackend();
@@ -389,6 +390,163 @@ describe('wasm element-wise kernels: threads', () => {
   });
 });
 
+// ---- softmax family along an axis: x viewed as [outer, R, inner] ----
+
+/** [outer, R, inner]: axis last (inner 1), first (outer 1) and in the middle; rows of 1; tails of 1–3 columns or cells. */
+const SOFTMAX_SHAPES: [number, number, number][] = [
+  [1, 1, 1], [3, 1, 5], [4, 7, 1], [2, 5, 3], [1, 6, 2], [2, 11, 9], [3, 13, 4], [2, 300, 1], [3, 17, 1], [2, 4, 37], [1, 11, 130], [8, 11, 67],
+];
+
+/** Entries in ±range, a −Inf in some rows (never a whole row), some rows offset by ±1e4. */
+function softmaxInput(outer: number, R: number, inner: number, seed: number): Float32Array {
+  const r = rng(seed);
+  const x = new Float32Array(outer * R * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let n = 0; n < inner; n++) {
+      const off = (o + n) % 5 === 0 ? 1e4 * (n % 2 ? 1 : -1) : 0;
+      for (let q = 0; q < R; q++) x[(o * R + q) * inner + n] = off + 30 * (r() - 0.5);
+      if (R > 1 && (o + 2 * n) % 3 === 0) x[(o * R + ((o + n) % R)) * inner + n] = -Infinity;
+    }
+  }
+  return x;
+}
+
+/** max |x| (finite entries) of the row through cell i: lse's f32 rounding error scales with it. */
+function rowScale(x: Float32Array, R: number, inner: number): Float64Array {
+  const s = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const o = Math.floor(i / (R * inner));
+    const n = i % inner;
+    let m = 0;
+    for (let q = 0; q < R; q++) {
+      const v = Math.abs(x[(o * R + q) * inner + n]);
+      if (Number.isFinite(v)) m = Math.max(m, v);
+    }
+    s[i] = m;
+  }
+  return s;
+}
+
+/** Tolerance of a softmax (log false) or log-softmax output: f32 roundings of lse (relative to the row's scale) and of exp. */
+function softmaxTol(want: number, scale: number, log: boolean): number {
+  const lseErr = 4 * 2 ** -24 * (scale + 1);
+  return log ? lseErr + 1e-6 * Math.abs(want) + 1e-7 : Math.abs(want) * (4e-6 + lseErr) + 1e-7;
+}
+
+function expectSoftmax(label: string, ours: ArrayLike<number>, want: ArrayLike<number>, scale: ArrayLike<number>, log: boolean): void {
+  expect(ours.length, `${label}: length`).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    if (Object.is(ours[i], want[i])) continue;
+    if (!(Math.abs(ours[i] - want[i]) <= softmaxTol(want[i], scale[i], log))) expect.fail(`${label}: element ${i} is ${ours[i]}, expected ${want[i]}`);
+  }
+}
+
+/** A gradient case: y = the reference (log-)softmax of x rounded to f32, dy random; the scale of each dx cell. */
+async function softmaxGradCase(outer: number, R: number, inner: number, log: boolean, seed: number) {
+  const x = softmaxInput(outer, R, inner, seed);
+  const y = Float32Array.from((await ref.download(ref.softmax(ref.upload(x, [outer, R, inner], 'float32'), R, inner, log))) as Float64Array);
+  const dy = randomArray(rng(seed + 1), x.length);
+  const want = (await ref.download(ref.softmaxBackward(ref.upload(y, [outer, R, inner], 'float32'), ref.upload(dy, [outer, R, inner], 'float32'), R, inner, log))) as Float64Array;
+  // |dx| ≤ |dy| + p·Σ|dy|(·p): p = y (softmax) or e^y (log)
+  const scale = new Float64Array(x.length);
+  for (let o = 0; o < outer; o++) {
+    for (let n = 0; n < inner; n++) {
+      let s = 0;
+      for (let q = 0; q < R; q++) {
+        const i = (o * R + q) * inner + n;
+        s += Math.abs(dy[i]) * (log ? 1 : Math.abs(y[i]));
+      }
+      for (let q = 0; q < R; q++) {
+        const i = (o * R + q) * inner + n;
+        scale[i] = Math.abs(dy[i]) * (log ? 1 : Math.abs(y[i])) + (log ? Math.exp(y[i]) : Math.abs(y[i])) * s;
+      }
+    }
+  }
+  return { y, dy, want, scale };
+}
+
+describe.each(VARIANTS)('wasm softmax kernels vs the float64 reference (%s)', (_name, make) => {
+  const k = make();
+  it.each(SOFTMAX_SHAPES)('softmax and logSoftmax of [%i, %i, %i] along the middle axis', async (outer, R, inner) => {
+    const x = softmaxInput(outer, R, inner, outer * 100 + R * 10 + inner);
+    const scale = rowScale(x, R, inner);
+    for (const log of [false, true]) {
+      const want = (await ref.download(ref.softmax(ref.upload(x, [outer, R, inner], 'float32'), R, inner, log))) as Float64Array;
+      expectSoftmax(`${log ? 'logSoftmax' : 'softmax'} [${outer}, ${R}, ${inner}]`, await k.softmax(x, outer, R, inner, log), want, scale, log);
+    }
+  });
+
+  it.each(SOFTMAX_SHAPES)('softmaxBackward and logSoftmaxBackward of [%i, %i, %i]', async (outer, R, inner) => {
+    for (const log of [false, true]) {
+      const c = await softmaxGradCase(outer, R, inner, log, outer * 7 + R * 3 + inner);
+      const ours = await k.softmaxBackward(c.y, c.dy, outer, R, inner, log);
+      expectContraction(`${log ? 'logSoftmax' : 'softmax'} backward [${outer}, ${R}, ${inner}]`, ours, c.want, c.scale, 1e-5);
+    }
+  });
+});
+
+describe('wasm softmax kernels vs gpu.js kernels', () => {
+  const gpu = new GpuBackend('cpu', false);
+  const k = new WasmKernels({ threads: 2, parallelMinFlop: 0 });
+
+  it.each(SOFTMAX_SHAPES)('forward and backward of [%i, %i, %i]', async (outer, R, inner) => {
+    const shape = [outer, R, inner];
+    const x = softmaxInput(outer, R, inner, 3 * outer + R + inner);
+    const scale = rowScale(x, R, inner);
+    for (const log of [false, true]) {
+      const theirs = await gpu.download(gpu.softmax(gpu.upload(x, shape, 'float32'), R, inner, log));
+      expectSoftmax(`${log ? 'logSoftmax' : 'softmax'} ${shape} vs gpu.js`, await k.softmax(x, outer, R, inner, log), theirs, scale, log);
+      const c = await softmaxGradCase(outer, R, inner, log, outer + R + inner);
+      const theirsGrad = await gpu.download(gpu.softmaxBackward(gpu.upload(c.y, shape, 'float32'), gpu.upload(c.dy, shape, 'float32'), R, inner, log));
+      expectContraction(`${log ? 'logSoftmax' : 'softmax'} backward ${shape} vs gpu.js`, await k.softmaxBackward(c.y, c.dy, outer, R, inner, log), theirsGrad, c.scale, 1e-5);
+    }
+  });
+
+  it('rows with −Inf, +Inf, NaN, only −Inf, or huge entries give what the gpu.js kernels give', async () => {
+    // rows of 3: finite with one −Inf; only −Inf (NaN: −Inf − −Inf); NaN; +Inf; ±3e38; a single −Inf... in a row of 1
+    const rows = [[-Infinity, 1, 2], [-Infinity, -Infinity, -Infinity], [NaN, 0, 1], [Infinity, 0, 1], [3e38, -3e38, 0], [-1e30, 5, -Infinity], [0, 0, 0]];
+    const cells = rows.flat();
+    const R = 3;
+    const same = (a: number, b: number) => Object.is(a, b) || Math.abs(a - b) <= 1e-6 * Math.abs(b) + 1e-7;
+    for (const inner of [1, 2, 7]) {
+      // inner > 1: the same rows along the middle axis (column n holds row n mod 7)
+      const outer = inner === 1 ? rows.length : 1;
+      const x = new Float32Array(outer * R * inner);
+      for (let o = 0; o < outer; o++) {
+        for (let n = 0; n < inner; n++) for (let q = 0; q < R; q++) x[(o * R + q) * inner + n] = cells[((inner === 1 ? o : n) % rows.length) * R + q];
+      }
+      for (const log of [false, true]) {
+        const theirs = Array.from(await gpu.download(gpu.softmax(gpu.upload(x, [outer, R, inner], 'float32'), R, inner, log)));
+        const ours = Array.from(await k.softmax(x, outer, R, inner, log));
+        ours.forEach((v, i) => expect(same(v, theirs[i]), `${log ? 'logSoftmax' : 'softmax'} inner ${inner} cell ${i} (x ${x[i]}): ${v} vs gpu.js ${theirs[i]}`).toBe(true));
+        const dy = Float32Array.from(x, (_, i) => ((i * 5) % 7) / 7 - 0.5);
+        const y = Float32Array.from(theirs);
+        const theirsGrad = Array.from(await gpu.download(gpu.softmaxBackward(gpu.upload(y, [outer, R, inner], 'float32'), gpu.upload(dy, [outer, R, inner], 'float32'), R, inner, log)));
+        const oursGrad = Array.from(await k.softmaxBackward(y, dy, outer, R, inner, log));
+        oursGrad.forEach((v, i) => expect(same(v, theirsGrad[i]), `${log ? 'logSoftmax' : 'softmax'} backward inner ${inner} cell ${i}: ${v} vs gpu.js ${theirsGrad[i]}`).toBe(true));
+      }
+    }
+  });
+
+  it('give bit-identical results on 1 and 2 threads, synchronous and asynchronous', async () => {
+    const one = new WasmKernels({ threads: 1 });
+    const twoAsync = new WasmKernels({ threads: 2, parallelMinFlop: 0, async: true });
+    for (const [outer, R, inner] of [[5, 13, 37], [41, 37, 1]] as const) {
+      const x = softmaxInput(outer, R, inner, 5);
+      const dy = randomArray(rng(6), x.length);
+      for (const log of [false, true]) {
+        const want = Array.from(await one.softmax(x, outer, R, inner, log));
+        expect(Array.from(await k.softmax(x, outer, R, inner, log))).toEqual(want);
+        expect(Array.from(await twoAsync.softmax(x, outer, R, inner, log))).toEqual(want);
+        const y = Float32Array.from(want);
+        const g = Array.from(await one.softmaxBackward(y, dy, outer, R, inner, log));
+        expect(Array.from(await k.softmaxBackward(y, dy, outer, R, inner, log))).toEqual(g);
+        expect(Array.from(await twoAsync.softmaxBackward(y, dy, outer, R, inner, log))).toEqual(g);
+      }
+    }
+  });
+});
+
 describe('wasm kernels: random shapes', () => {
   it('matmul and the three conv ops agree with the reference on 40 random problems', async () => {
     const r = rng(2024);
@@ -610,6 +768,65 @@ describe('wasm kernels behind the public ops', () => {
           const tol = 1e-4 * (1 + Math.abs(oracle[i][j]));
           expect(Math.abs(oursNorm[i][j] - oracle[i][j]), `tensor ${i} element ${j} vs reference`).toBeLessThanOrEqual(tol);
           expect(Math.abs(oursNorm[i][j] - gpujsNorm[i][j]), `tensor ${i} element ${j} vs gpu.js`).toBeLessThanOrEqual(tol);
+        }
+      }
+    } finally {
+      be.setHostKernels(saved);
+      useBackend('reference');
+    }
+  });
+
+  /** softmax and logSoftmax along every axis of a [2, 5, 3, 6] tensor, forward and backward. */
+  async function runSoftmax(): Promise<Float32Array[]> {
+    const r = rng(29);
+    const x = tensor(softmaxInput(2, 5, 18, 11), [2, 5, 3, 6], { requiresGrad: true });
+    const outs: Tensor[] = [];
+    let total: Tensor | null = null;
+    for (let axis = 0; axis < 4; axis++) {
+      for (const f of [softmax, logSoftmax]) {
+        const y = f(x, axis);
+        outs.push(y);
+        const t = sum(mul(y, tensor(randomArray(r, 180), [2, 5, 3, 6])));
+        total = total ? add(total, t) : t;
+      }
+    }
+    await total!.backward();
+    return Promise.all([...outs, x.grad as Tensor].map(async (t) => Float32Array.from(await t.data())));
+  }
+
+  it.each([
+    ['webasm', false],
+    ['webasm', true],
+    ['cpu', false],
+  ] as const)('%s (async %s): softmax and logSoftmax along every axis run on the host and match gpu.js and the reference', async (mode, isAsync) => {
+    const be = useBackend(mode, { async: isAsync }) as GpuBackend;
+    const saved = be.host;
+    try {
+      be.setHostKernels(null);
+      const gpujs = await runSoftmax();
+      const used = new Set<string>();
+      class Counting extends WasmKernels {
+        override softmax(...args: Parameters<WasmKernels['softmax']>) {
+          used.add(args[4] ? 'logSoftmax' : 'softmax');
+          return super.softmax(...args);
+        }
+        override softmaxBackward(...args: Parameters<WasmKernels['softmaxBackward']>) {
+          used.add(args[5] ? 'logSoftmaxBackward' : 'softmaxBackward');
+          return super.softmaxBackward(...args);
+        }
+      }
+      be.setHostKernels(new Counting({ async: isAsync, threads: 2, parallelMinFlop: 0 }));
+      const ours = await runSoftmax();
+      expect([...used].sort()).toEqual(['logSoftmax', 'logSoftmaxBackward', 'softmax', 'softmaxBackward']);
+      useBackend('reference');
+      const oracle = await runSoftmax();
+      for (let i = 0; i < ours.length; i++) {
+        for (let j = 0; j < ours[i].length; j++) {
+          if (Object.is(ours[i][j], oracle[i][j])) continue;
+          // the inputs reach 1e4: lse's f32 rounding is ~1e-3 there
+          const tol = 1e-4 * (1 + Math.abs(oracle[i][j])) + 2e-3;
+          expect(Math.abs(ours[i][j] - oracle[i][j]), `tensor ${i} element ${j} vs reference`).toBeLessThanOrEqual(tol);
+          expect(Math.abs(ours[i][j] - gpujs[i][j]), `tensor ${i} element ${j} vs gpu.js`).toBeLessThanOrEqual(tol);
         }
       }
     } finally {

@@ -129,6 +129,10 @@ export interface HostKernels {
   gelu?(x: Float32Array, n: number, grad: boolean): Float32Array | Promise<Float32Array>;
   /** sumReduceKernel: the sum of each of `rows` rows of R floats of x (float32 tensors only). */
   sumRows?(x: Float32Array, rows: number, R: number): Float32Array | Promise<Float32Array>;
+  /** logsumexpAlongKernel then softmaxAlongKernel along R of x viewed as [outer, R, inner] (size >= 1). */
+  softmax?(x: Float32Array, outer: number, R: number, inner: number, log: boolean): Float32Array | Promise<Float32Array>;
+  /** dotAlongKernel then softmaxBackwardAlongKernel along R of y and dy viewed as [outer, R, inner]. */
+  softmaxBackward?(y: Float32Array, dy: Float32Array, outer: number, R: number, inner: number, log: boolean): Float32Array | Promise<Float32Array>;
 }
 
 export class GpuBackend implements Backend, StorageOwner {
@@ -557,6 +561,11 @@ export class GpuBackend implements Backend, StorageOwner {
   softmax(x: RawTensor, len: number, inner: number, log: boolean): RawTensor {
     const meta = Float32Array.from([len, inner, log ? 1 : 0]);
     if (x.size === 0) return this.launch('softmax', R.softmaxAlongKernel, [x, x, meta], x.shape, 'float32');
+    const h = this.host;
+    if (this.hostOk && h?.softmax) {
+      const outer = x.size / (len * inner);
+      return this.enqueue('softmax', `${h.name}.softmax`, [x], x.shape, 'float32', (v) => h.softmax!(v[0] as Float32Array, outer, len, inner, log));
+    }
     const lse = this.launch('softmax', R.logsumexpAlongKernel, [x, meta], this.rows(x, len, inner), 'float32');
     const y = this.launch('softmax', R.softmaxAlongKernel, [x, lse, meta], x.shape, 'float32');
     lse.dispose();
@@ -566,6 +575,12 @@ export class GpuBackend implements Backend, StorageOwner {
   softmaxBackward(y: RawTensor, dy: RawTensor, len: number, inner: number, log: boolean): RawTensor {
     const meta = Float32Array.from([len, inner, log ? 1 : 0]);
     if (y.size === 0) return this.launch('softmaxBackward', R.softmaxBackwardAlongKernel, [y, dy, y, meta], y.shape, 'float32');
+    const h = this.host;
+    if (this.hostOk && h?.softmaxBackward) {
+      const outer = y.size / (len * inner);
+      return this.enqueue('softmaxBackward', `${h.name}.softmaxBackward`, [y, dy], y.shape, 'float32', (v) =>
+        h.softmaxBackward!(v[0] as Float32Array, v[1] as Float32Array, outer, len, inner, log));
+    }
     // NOTE: Σ dy·y for softmax, Σ dy for log-softmax (dotAlong's useB flag).
     const sMeta = Float32Array.from([len, inner, 0, log ? 0 : 1]);
     const s = this.launch('softmaxBackward', R.dotAlongKernel, [dy, y, sMeta], this.rows(y, len, inner), 'float32');

@@ -1,6 +1,7 @@
 /**
  * Hand-written WebAssembly SIMD kernels for the hot contractions (matmul, conv2d and its two
- * backward passes) and the hot element-wise ops (channelAffine, gelu and its gradient, row sums), installed as
+ * backward passes), the hot element-wise ops (channelAffine, gelu and its gradient, row sums) and softmax /
+ * log-softmax along an axis (forward and backward), installed as
  * the gpu.js backend's `HostKernels` on the CPU modes (webasm, cpu).
  * Same contract as the gpu.js kernels they replace: flat row-major Float32Array in and out.
  *
@@ -25,11 +26,14 @@ import {
   buildConv2dBackwardWeight,
   buildGelu,
   buildMatmul,
+  buildSoftmax,
+  buildSoftmaxBackward,
   buildSumRows,
   channelAffineFlop,
   conv2dFlop,
   geluFlop,
   matmulFlop,
+  softmaxFlop,
 } from './jobs.js';
 import { WasmRuntime, hardwareThreads, threadsSupported, wasmSimdSupported } from './runtime.js';
 
@@ -156,6 +160,18 @@ export class WasmKernels implements HostKernels {
     return this.exec(rows * R, (rt, t) => buildSumRows(rt, x, rows, R, t));
   }
 
+  softmax(x: Float32Array, outer: number, R: number, inner: number, log: boolean): Float32Array | Promise<Float32Array> {
+    const size = outer * R * inner;
+    if (size === 0) return new Float32Array(0);
+    return this.exec(softmaxFlop(size), (rt, t) => buildSoftmax(rt, x, outer, R, inner, log, t));
+  }
+
+  softmaxBackward(y: Float32Array, dy: Float32Array, outer: number, R: number, inner: number, log: boolean): Float32Array | Promise<Float32Array> {
+    const size = outer * R * inner;
+    if (size === 0) return new Float32Array(0);
+    return this.exec(softmaxFlop(size), (rt, t) => buildSoftmaxBackward(rt, y, dy, outer, R, inner, log, t));
+  }
+
   /**
    * Runs one job. Small jobs (and every job with one thread) run on the calling thread and return
    * the array; large ones on an asynchronous instance return a Promise.
@@ -235,6 +251,10 @@ export async function warmUpWasmKernels(rounds = 12): Promise<void> {
     k.gelu(c, c.length, false);
     k.gelu(c, c.length, true);
     k.sumRows(c, 8 * 16, 37);
+    k.softmax(c, 8, 16, 37, false);
+    k.softmax(c, 8 * 16, 37, 1, true);
+    k.softmaxBackward(c, c, 8, 16, 37, true);
+    k.softmaxBackward(c, c, 8 * 16, 37, 1, false);
     for (const s of convs) {
       const x = r(s.N * s.Cin * s.H * s.W);
       const w = r(s.Cout * (s.Cin / s.groups) * s.kh * s.kw);

@@ -14,6 +14,9 @@
  *   slice of dW (no reduction); depthwise stride 1 runs direct SIMD loops.
  * - channelAffine, gelu, sumRows: one streaming pass; tasks are runs of whole rows or of 16 floats,
  *   so every thread count gives the same bits.
+ * - softmax, softmaxBackward along an axis ([outer, R, inner]): per-row statistics and the apply in
+ *   one task; tasks are runs of rows (inner = 1) or of 4-column groups, so every thread count gives
+ *   the same bits.
  */
 import type { Conv2dSpec, MatmulSpec } from '../../backend.js';
 import type { WasmRuntime } from './runtime.js';
@@ -27,6 +30,8 @@ const KIND_DW_BWD_WEIGHT = 6;
 const KIND_CHANNEL_AFFINE = 7;
 const KIND_GELU = 8;
 const KIND_SUM_ROWS = 9;
+const KIND_SOFTMAX = 10;
+const KIND_SOFTMAX_BWD = 11;
 
 /** Floats per thread in the column buffer of the strided backward-input path (1 MiB). */
 const COL_FLOATS = 1 << 18;
@@ -333,4 +338,43 @@ export function buildSumRows(rt: WasmRuntime, x: Float32Array, rows: number, R: 
   const t = threads > 1 ? split(rows, 2 * threads, 16) : { size: rows, count: 1 };
   const job = header(rt, KIND_SUM_ROWS, t.count, threads, 0, [rows, R, t.size, 0, xPtr, outPtr]);
   return { job, read: () => rt.read(outPtr, rows) };
+}
+
+// ---- along one axis ----
+
+/** Work of a softmax-family job in the units of PARALLEL_MIN_FLOP: ~3 passes with an exp, as GELU. */
+export function softmaxFlop(size: number): number {
+  return 8 * size;
+}
+
+/** Rows (inner = 1) or 4-column groups of x viewed as [outer, R, inner]: the job's units. */
+function alongUnits(outer: number, inner: number): { units: number; groups: number } {
+  if (inner === 1) return { units: outer, groups: 0 };
+  const groups = ceilDiv(inner, 4);
+  return { units: outer * groups, groups };
+}
+
+/** y = exp(x − lse) (log false) or x − lse (log true) along R of x viewed as [outer, R, inner]. */
+export function buildSoftmax(rt: WasmRuntime, x: Float32Array, outer: number, R: number, inner: number, log: boolean, threads: number): Built {
+  const size = outer * R * inner;
+  const xPtr = putN(rt, x, size);
+  const outPtr = rt.alloc(size * 4, 'softmax output');
+  const { units, groups } = alongUnits(outer, inner);
+  const t = threads > 1 ? split(units, 2 * threads, 1) : { size: units, count: 1 };
+  const job = header(rt, KIND_SOFTMAX, t.count, threads, 0, [outer, R, inner, t.size, xPtr, outPtr, log ? 1 : 0, units, groups]);
+  return { job, read: () => rt.read(outPtr, size) };
+}
+
+/** dx = y·(dy − Σ dy·y) (log false) or dy − exp(y)·Σ dy (log true), the sums along R. */
+export function buildSoftmaxBackward(
+  rt: WasmRuntime, y: Float32Array, dy: Float32Array, outer: number, R: number, inner: number, log: boolean, threads: number,
+): Built {
+  const size = outer * R * inner;
+  const yPtr = putN(rt, y, size);
+  const dyPtr = putN(rt, dy, size);
+  const outPtr = rt.alloc(size * 4, 'softmax gradient');
+  const { units, groups } = alongUnits(outer, inner);
+  const t = threads > 1 ? split(units, 2 * threads, 1) : { size: units, count: 1 };
+  const job = header(rt, KIND_SOFTMAX_BWD, t.count, threads, 0, [outer, R, inner, t.size, yPtr, dyPtr, outPtr, log ? 1 : 0, units, groups]);
+  return { job, read: () => rt.read(outPtr, size) };
 }

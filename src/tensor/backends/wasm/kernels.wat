@@ -1,6 +1,7 @@
 ;; WebAssembly SIMD kernels behind ssa-seg's host-kernel seam (CPU backends): a packed GEMM with a
 ;; 4×8 register tile, convolutions as GEMMs over implicit im2col panels, direct depthwise loops, and
-;; the element-wise per-channel affine map, exact GELU (with its gradient) and row sums.
+;; the element-wise per-channel affine map, exact GELU (with its gradient), row sums, and softmax /
+;; log-softmax along any axis (forward and backward).
 ;; Hand-written; `npm run build:wasm` assembles it with wabt into kernels-wasm.ts (committed).
 ;;
 ;; Conventions:
@@ -22,7 +23,8 @@
 ;;   8 N  9 Cin  10 H  11 W  12 Cout  13 kh  14 kw  15 OH  16 OW  17 sH  18 sW  19 pH  20 pW  21 dH  22 dW
 ;;   23 G  24 in0  25 in1  26 out  27 chunks  28 Hp  29 Wp  30 pad  31 row table  32 column table  33 aux
 ;;   (kind 4 also: 34 image chunks  35 images per chunk  36 bytes between per-chunk copies of dW)
-;; kind 7 (channelAffine), kind 8 (GELU and its gradient), kind 9 (row sums): see their task functions.
+;; kind 7 (channelAffine), kind 8 (GELU and its gradient), kind 9 (row sums), kinds 10 and 11 (softmax
+;; and log-softmax along an axis, forward and backward): see their task functions.
 (module
   (import "env" "memory" (memory 1 32768 shared))
 
@@ -892,6 +894,292 @@
       (local.set $o (i32.add (local.get $o) (i32.const 4)))
       (br_if $rows (i32.lt_s (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $i1)))))
 
+
+  ;; ---------------------------------------------------------------------------------------------
+  ;; Softmax family along one axis of x viewed as [outer, R, inner] (a row: R cells `inner` apart).
+  ;; Forward (kind 10): lse = m + ln Σ_r e^(x − m), m = max_r x, the sum in f64 and lse rounded to
+  ;; f32 as gpu.js's logsumexpAlongKernel stores it; then y = x − lse (log) or e^(x − lse). Backward
+  ;; (kind 11): s = Σ_r dy·y (softmax) or Σ_r dy (log), in f64 and rounded to f32 as dotAlongKernel;
+  ;; then dx = y·(dy − s) or dy − e^y·s. Statistics and apply run in one task, so a row is read while
+  ;; it is in L1. inner = 1: a row is contiguous and vectors run along it; inner > 1: vectors hold 4
+  ;; neighbouring columns (rows) and step `inner` floats per cell. Tasks are runs of whole rows (or
+  ;; column groups), and every row is reduced in one fixed order: results do not depend on threads.
+  ;; NaN and ±Inf behave as in the gpu.js kernels: a NaN or +Inf in a row, or a row of −Inf only,
+  ;; makes the whole row NaN (x − m is NaN somewhere); a −Inf cell of a finite row gives 0 (log: −Inf).
+  ;;   kind 10: 8 outer  9 R  10 inner  11 units per task  12 x  13 out  14 log  15 units  16 groups
+  ;;   kind 11: 8 outer  9 R  10 inner  11 units per task  12 y  13 dy  14 out  15 log  16 units  17 groups
+  ;; A unit is a row (inner = 1) or a group of 4 columns of one outer index (groups = ⌈inner/4⌉).
+
+  ;; e^w per lane (the Cephes expf of $task_gelu): 0 below −87 and for −Inf, e^88.3 up to 88.72, +Inf above,
+  ;; NaN for NaN; max relative error ~2 ulp.
+  (func $vexp (param $w v128) (result v128)
+    (local $k v128) (local $r v128) (local $e v128) (local $c v128)
+    (local.set $c (f32x4.min (f32x4.max (local.get $w) (v128.const f32x4 -87 -87 -87 -87)) (v128.const f32x4 88.3 88.3 88.3 88.3)))
+    (local.set $k (f32x4.nearest (f32x4.mul (local.get $c) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504))))
+    (local.set $r (f32x4.sub (f32x4.sub (local.get $c) (f32x4.mul (local.get $k) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+                             (f32x4.mul (local.get $k) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+    (local.set $e (f32x4.add (f32x4.mul (local.get $r) (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
+                             (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+    (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+    (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+    (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+    (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+    (local.set $e (f32x4.add (f32x4.add (f32x4.mul (local.get $e) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r))
+                             (v128.const f32x4 1 1 1 1)))
+    ;; 2^k through the exponent bits (k in [−126, 127]: a normal number)
+    (local.set $e (f32x4.mul (local.get $e)
+      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $k)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+    (local.set $e (v128.and (f32x4.ge (local.get $w) (v128.const f32x4 -87 -87 -87 -87)) (local.get $e)))
+    (local.set $e (v128.bitselect (v128.const f32x4 inf inf inf inf) (local.get $e) (f32x4.gt (local.get $w) (v128.const f32x4 88.72 88.72 88.72 88.72))))
+    (v128.bitselect (local.get $w) (local.get $e) (f32x4.ne (local.get $w) (local.get $w))))
+
+  ;; ln s in f64 for s >= 1 or NaN (a row's Σ e^(x − m)): s = 2^e·f, f in [√½, √2), ln f = 2·atanh(t),
+  ;; t = (f − 1)/(f + 1), |t| <= 0.172, the series to t¹⁹ (relative error < 1e-15). +Inf gives +Inf.
+  (func $logd (param $s f64) (result f64)
+    (local $b i64) (local $e f64) (local $f f64) (local $t f64) (local $t2 f64) (local $p f64)
+    (if (i32.eqz (f64.lt (local.get $s) (f64.const inf))) (then (return (f64.add (local.get $s) (local.get $s)))))
+    (local.set $b (i64.reinterpret_f64 (local.get $s)))
+    (local.set $e (f64.convert_i64_s (i64.sub (i64.shr_u (local.get $b) (i64.const 52)) (i64.const 1023))))
+    (local.set $f (f64.reinterpret_i64 (i64.or (i64.and (local.get $b) (i64.const 0x000FFFFFFFFFFFFF)) (i64.const 0x3FF0000000000000))))
+    (if (f64.gt (local.get $f) (f64.const 1.4142135623730951))
+      (then
+        (local.set $f (f64.mul (local.get $f) (f64.const 0.5)))
+        (local.set $e (f64.add (local.get $e) (f64.const 1)))))
+    (local.set $t (f64.div (f64.sub (local.get $f) (f64.const 1)) (f64.add (local.get $f) (f64.const 1))))
+    (local.set $t2 (f64.mul (local.get $t) (local.get $t)))
+    (local.set $p (f64.add (f64.const 0.058823529411764705) (f64.mul (local.get $t2) (f64.const 0.05263157894736842))))
+    (local.set $p (f64.add (f64.const 0.06666666666666667) (f64.mul (local.get $t2) (local.get $p))))
+    (local.set $p (f64.add (f64.const 0.07692307692307693) (f64.mul (local.get $t2) (local.get $p))))
+    (local.set $p (f64.add (f64.const 0.09090909090909091) (f64.mul (local.get $t2) (local.get $p))))
+    (local.set $p (f64.add (f64.const 0.1111111111111111) (f64.mul (local.get $t2) (local.get $p))))
+    (local.set $p (f64.add (f64.const 0.14285714285714285) (f64.mul (local.get $t2) (local.get $p))))
+    (local.set $p (f64.add (f64.const 0.2) (f64.mul (local.get $t2) (local.get $p))))
+    (local.set $p (f64.add (f64.const 0.3333333333333333) (f64.mul (local.get $t2) (local.get $p))))
+    (local.set $p (f64.mul (local.get $t2) (local.get $p)))
+    (f64.add (f64.mul (local.get $e) (f64.const 0.6931471805599453))
+             (f64.add (f64.add (local.get $t) (local.get $t)) (f64.mul (f64.add (local.get $t) (local.get $t)) (local.get $p)))))
+
+  ;; the first n (0..4) lanes of v at p
+  (func $store_lanes (param $p i32) (param $v v128) (param $n i32)
+    (if (i32.gt_s (local.get $n) (i32.const 0)) (then (f32.store (local.get $p) (f32x4.extract_lane 0 (local.get $v)))))
+    (if (i32.gt_s (local.get $n) (i32.const 1)) (then (f32.store offset=4 (local.get $p) (f32x4.extract_lane 1 (local.get $v)))))
+    (if (i32.gt_s (local.get $n) (i32.const 2)) (then (f32.store offset=8 (local.get $p) (f32x4.extract_lane 2 (local.get $v)))))
+    (if (i32.gt_s (local.get $n) (i32.const 3)) (then (f32.store offset=12 (local.get $p) (f32x4.extract_lane 3 (local.get $v))))))
+
+  ;; lanes whose index is below n (all ones), the others zero
+  (func $lane_mask (param $n i32) (result v128)
+    (i32x4.gt_s (i32x4.splat (local.get $n)) (v128.const i32x4 0 1 2 3)))
+
+  ;; Σ of the f32 lanes of v into the f64 pairs (lanes 0,1 into a; 2,3 into b): returned as a + b's parts
+  ;; is done by the callers; these add one vector.
+  (func $acc_lo (param $a v128) (param $v v128) (result v128)
+    (f64x2.add (local.get $a) (f64x2.promote_low_f32x4 (local.get $v))))
+  (func $acc_hi (param $a v128) (param $v v128) (result v128)
+    (f64x2.add (local.get $a) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))
+
+  ;; f32 of m + ln s per lane pair: lanes 0,1 from (m, lo), lanes 2,3 from (m, hi)
+  (func $lse4 (param $m v128) (param $lo v128) (param $hi v128) (result v128)
+    (local $r v128)
+    (local.set $r (f32x4.replace_lane 0 (local.get $r) (f32.demote_f64 (f64.add (f64.promote_f32 (f32x4.extract_lane 0 (local.get $m))) (call $logd (f64x2.extract_lane 0 (local.get $lo)))))))
+    (local.set $r (f32x4.replace_lane 1 (local.get $r) (f32.demote_f64 (f64.add (f64.promote_f32 (f32x4.extract_lane 1 (local.get $m))) (call $logd (f64x2.extract_lane 1 (local.get $lo)))))))
+    (local.set $r (f32x4.replace_lane 2 (local.get $r) (f32.demote_f64 (f64.add (f64.promote_f32 (f32x4.extract_lane 2 (local.get $m))) (call $logd (f64x2.extract_lane 0 (local.get $hi)))))))
+    (f32x4.replace_lane 3 (local.get $r) (f32.demote_f64 (f64.add (f64.promote_f32 (f32x4.extract_lane 3 (local.get $m))) (call $logd (f64x2.extract_lane 1 (local.get $hi)))))))
+
+  ;; kind 10 on 4 columns (nv of them real) of one outer index: R cells `stride` bytes apart
+  (func $softmax_cols (param $x i32) (param $o i32) (param $R i32) (param $stride i32) (param $nv i32) (param $log i32)
+    (local $p i32) (local $end i32) (local $m v128) (local $lo v128) (local $hi v128) (local $v v128)
+    (local.set $end (i32.add (local.get $x) (i32.mul (local.get $R) (local.get $stride))))
+    (local.set $m (v128.load (local.get $x)))
+    (local.set $p (i32.add (local.get $x) (local.get $stride)))
+    (block $d1 (loop $l1
+      (br_if $d1 (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $m (f32x4.max (local.get $m) (v128.load (local.get $p))))
+      (local.set $p (i32.add (local.get $p) (local.get $stride)))
+      (br $l1)))
+    (local.set $p (local.get $x))
+    (loop $l2
+      (local.set $v (call $vexp (f32x4.sub (v128.load (local.get $p)) (local.get $m))))
+      (local.set $lo (call $acc_lo (local.get $lo) (local.get $v)))
+      (local.set $hi (call $acc_hi (local.get $hi) (local.get $v)))
+      (br_if $l2 (i32.lt_u (local.tee $p (i32.add (local.get $p) (local.get $stride))) (local.get $end))))
+    (local.set $m (call $lse4 (local.get $m) (local.get $lo) (local.get $hi)))
+    (local.set $p (i32.const 0))
+    (loop $l3
+      (local.set $v (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $p))) (local.get $m)))
+      (if (i32.eqz (local.get $log)) (then (local.set $v (call $vexp (local.get $v)))))
+      (if (i32.eq (local.get $nv) (i32.const 4))
+        (then (v128.store (i32.add (local.get $o) (local.get $p)) (local.get $v)))
+        (else (call $store_lanes (i32.add (local.get $o) (local.get $p)) (local.get $v) (local.get $nv))))
+      (br_if $l3 (i32.lt_u (local.tee $p (i32.add (local.get $p) (local.get $stride))) (i32.sub (local.get $end) (local.get $x))))))
+
+  ;; kind 10 on one contiguous row of R floats
+  (func $softmax_row (param $x i32) (param $o i32) (param $R i32) (param $log i32)
+    (local $R4 i32) (local $nb i32) (local $k i32) (local $m f32) (local $mv v128) (local $lo v128) (local $hi v128) (local $v v128)
+    (local.set $R4 (i32.shl (local.get $R) (i32.const 2)))
+    (local.set $nb (i32.and (local.get $R4) (i32.const -16)))
+    (local.set $m (f32.load (local.get $x)))
+    (if (local.get $nb)
+      (then
+        (local.set $mv (v128.load (local.get $x)))
+        (local.set $k (i32.const 16))
+        (block $d0 (loop $l0
+          (br_if $d0 (i32.ge_u (local.get $k) (local.get $nb)))
+          (local.set $mv (f32x4.max (local.get $mv) (v128.load (i32.add (local.get $x) (local.get $k)))))
+          (local.set $k (i32.add (local.get $k) (i32.const 16)))
+          (br $l0)))
+        (local.set $m (f32.max (f32.max (f32x4.extract_lane 0 (local.get $mv)) (f32x4.extract_lane 1 (local.get $mv)))
+                               (f32.max (f32x4.extract_lane 2 (local.get $mv)) (f32x4.extract_lane 3 (local.get $mv)))))))
+    (block $d1 (loop $l1
+      (br_if $d1 (i32.ge_u (local.get $k) (local.get $R4)))
+      (local.set $m (f32.max (local.get $m) (f32.load (i32.add (local.get $x) (local.get $k)))))
+      (local.set $k (i32.add (local.get $k) (i32.const 4)))
+      (br $l1)))
+    (local.set $mv (f32x4.splat (local.get $m)))
+    (local.set $k (i32.const 0))
+    (block $d2 (loop $l2
+      (br_if $d2 (i32.ge_u (local.get $k) (local.get $nb)))
+      (local.set $v (call $vexp (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $k))) (local.get $mv))))
+      (local.set $lo (call $acc_lo (local.get $lo) (local.get $v)))
+      (local.set $hi (call $acc_hi (local.get $hi) (local.get $v)))
+      (local.set $k (i32.add (local.get $k) (i32.const 16)))
+      (br $l2)))
+    (if (i32.lt_u (local.get $nb) (local.get $R4))
+      (then
+        ;; the tail's vector reads past the row (into the next row or the arena block's padding)
+        (local.set $v (v128.and (call $lane_mask (i32.shr_u (i32.sub (local.get $R4) (local.get $nb)) (i32.const 2)))
+          (call $vexp (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $nb))) (local.get $mv)))))
+        (local.set $lo (call $acc_lo (local.get $lo) (local.get $v)))
+        (local.set $hi (call $acc_hi (local.get $hi) (local.get $v)))))
+    (local.set $lo (f64x2.add (local.get $lo) (local.get $hi)))
+    (local.set $mv (f32x4.splat (f32.demote_f64 (f64.add (f64.promote_f32 (local.get $m))
+      (call $logd (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo))))))))
+    (local.set $k (i32.const 0))
+    (block $d3 (loop $l3
+      (br_if $d3 (i32.ge_u (local.get $k) (local.get $R4)))
+      (local.set $v (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $k))) (local.get $mv)))
+      (if (i32.eqz (local.get $log)) (then (local.set $v (call $vexp (local.get $v)))))
+      (if (i32.le_u (i32.add (local.get $k) (i32.const 16)) (local.get $R4))
+        (then (v128.store (i32.add (local.get $o) (local.get $k)) (local.get $v)))
+        (else (call $store_lanes (i32.add (local.get $o) (local.get $k)) (local.get $v) (i32.shr_u (i32.sub (local.get $R4) (local.get $k)) (i32.const 2)))))
+      (local.set $k (i32.add (local.get $k) (i32.const 16)))
+      (br $l3))))
+
+  (func $task_softmax (param $job i32) (param $t i32)
+    (local $R i32) (local $inner i32) (local $u i32) (local $u1 i32) (local $g i32) (local $G i32) (local $oi i32) (local $col i32) (local $off i32)
+    (local.set $R (i32.load offset=36 (local.get $job)))
+    (local.set $inner (i32.load offset=40 (local.get $job)))
+    (local.set $G (i32.load offset=64 (local.get $job)))
+    (local.set $u (i32.mul (local.get $t) (i32.load offset=44 (local.get $job))))
+    (local.set $u1 (call $min (i32.load offset=60 (local.get $job)) (i32.add (local.get $u) (i32.load offset=44 (local.get $job)))))
+    (loop $units
+      (if (i32.eq (local.get $inner) (i32.const 1))
+        (then
+          (local.set $off (i32.shl (i32.mul (local.get $u) (local.get $R)) (i32.const 2)))
+          (call $softmax_row (i32.add (i32.load offset=48 (local.get $job)) (local.get $off)) (i32.add (i32.load offset=52 (local.get $job)) (local.get $off))
+            (local.get $R) (i32.load offset=56 (local.get $job))))
+        (else
+          (local.set $oi (i32.div_u (local.get $u) (local.get $G)))
+          (local.set $col (i32.shl (i32.sub (local.get $u) (i32.mul (local.get $oi) (local.get $G))) (i32.const 2)))
+          (local.set $off (i32.shl (i32.add (i32.mul (i32.mul (local.get $oi) (local.get $R)) (local.get $inner)) (local.get $col)) (i32.const 2)))
+          (call $softmax_cols (i32.add (i32.load offset=48 (local.get $job)) (local.get $off)) (i32.add (i32.load offset=52 (local.get $job)) (local.get $off))
+            (local.get $R) (i32.shl (local.get $inner) (i32.const 2)) (call $min (i32.const 4) (i32.sub (local.get $inner) (local.get $col)))
+            (i32.load offset=56 (local.get $job)))))
+      (br_if $units (i32.lt_s (local.tee $u (i32.add (local.get $u) (i32.const 1))) (local.get $u1)))))
+
+  ;; Σ over 4 lanes of dy·y (log = 0, products in f64) or of dy (log = 1), into the pair (lo, hi)
+  ;; kind 11 on 4 columns (nv of them real) of one outer index
+  (func $softmax_bwd_cols (param $y i32) (param $dy i32) (param $o i32) (param $R i32) (param $stride i32) (param $nv i32) (param $log i32)
+    (local $p i32) (local $n i32) (local $lo v128) (local $hi v128) (local $a v128) (local $b v128) (local $s v128) (local $v v128)
+    (local.set $n (i32.mul (local.get $R) (local.get $stride)))
+    (local.set $p (i32.const 0))
+    (loop $l1
+      (local.set $b (v128.load (i32.add (local.get $dy) (local.get $p))))
+      (if (local.get $log)
+        (then
+          (local.set $lo (call $acc_lo (local.get $lo) (local.get $b)))
+          (local.set $hi (call $acc_hi (local.get $hi) (local.get $b))))
+        (else
+          (local.set $a (v128.load (i32.add (local.get $y) (local.get $p))))
+          (local.set $lo (f64x2.add (local.get $lo) (f64x2.mul (f64x2.promote_low_f32x4 (local.get $a)) (f64x2.promote_low_f32x4 (local.get $b)))))
+          (local.set $hi (f64x2.add (local.get $hi) (f64x2.mul
+            (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $a) (local.get $a)))
+            (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $b) (local.get $b))))))))
+      (br_if $l1 (i32.lt_u (local.tee $p (i32.add (local.get $p) (local.get $stride))) (local.get $n))))
+    (local.set $s (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+      (f32x4.demote_f64x2_zero (local.get $lo)) (f32x4.demote_f64x2_zero (local.get $hi))))
+    (local.set $p (i32.const 0))
+    (loop $l2
+      (local.set $a (v128.load (i32.add (local.get $y) (local.get $p))))
+      (local.set $b (v128.load (i32.add (local.get $dy) (local.get $p))))
+      (if (local.get $log)
+        (then (local.set $v (f32x4.sub (local.get $b) (f32x4.mul (call $vexp (local.get $a)) (local.get $s)))))
+        (else (local.set $v (f32x4.mul (local.get $a) (f32x4.sub (local.get $b) (local.get $s))))))
+      (if (i32.eq (local.get $nv) (i32.const 4))
+        (then (v128.store (i32.add (local.get $o) (local.get $p)) (local.get $v)))
+        (else (call $store_lanes (i32.add (local.get $o) (local.get $p)) (local.get $v) (local.get $nv))))
+      (br_if $l2 (i32.lt_u (local.tee $p (i32.add (local.get $p) (local.get $stride))) (local.get $n)))))
+
+  ;; kind 11 on one contiguous row of R floats
+  (func $softmax_bwd_row (param $y i32) (param $dy i32) (param $o i32) (param $R i32) (param $log i32)
+    (local $R4 i32) (local $k i32) (local $mask v128) (local $lo v128) (local $hi v128) (local $a v128) (local $b v128) (local $s v128) (local $v v128)
+    (local.set $R4 (i32.shl (local.get $R) (i32.const 2)))
+    (local.set $k (i32.const 0))
+    (block $d1 (loop $l1
+      (br_if $d1 (i32.ge_u (local.get $k) (local.get $R4)))
+      ;; the last vector may read past the row; its extra lanes are masked to 0
+      (local.set $mask (call $lane_mask (i32.shr_u (i32.sub (local.get $R4) (local.get $k)) (i32.const 2))))
+      (local.set $b (v128.and (local.get $mask) (v128.load (i32.add (local.get $dy) (local.get $k)))))
+      (if (local.get $log)
+        (then
+          (local.set $lo (call $acc_lo (local.get $lo) (local.get $b)))
+          (local.set $hi (call $acc_hi (local.get $hi) (local.get $b))))
+        (else
+          (local.set $a (v128.and (local.get $mask) (v128.load (i32.add (local.get $y) (local.get $k)))))
+          (local.set $lo (f64x2.add (local.get $lo) (f64x2.mul (f64x2.promote_low_f32x4 (local.get $a)) (f64x2.promote_low_f32x4 (local.get $b)))))
+          (local.set $hi (f64x2.add (local.get $hi) (f64x2.mul
+            (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $a) (local.get $a)))
+            (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $b) (local.get $b))))))))
+      (local.set $k (i32.add (local.get $k) (i32.const 16)))
+      (br $l1)))
+    (local.set $lo (f64x2.add (local.get $lo) (local.get $hi)))
+    (local.set $s (f32x4.splat (f32.demote_f64 (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo))))))
+    (local.set $k (i32.const 0))
+    (block $d2 (loop $l2
+      (br_if $d2 (i32.ge_u (local.get $k) (local.get $R4)))
+      (local.set $a (v128.load (i32.add (local.get $y) (local.get $k))))
+      (local.set $b (v128.load (i32.add (local.get $dy) (local.get $k))))
+      (if (local.get $log)
+        (then (local.set $v (f32x4.sub (local.get $b) (f32x4.mul (call $vexp (local.get $a)) (local.get $s)))))
+        (else (local.set $v (f32x4.mul (local.get $a) (f32x4.sub (local.get $b) (local.get $s))))))
+      (if (i32.le_u (i32.add (local.get $k) (i32.const 16)) (local.get $R4))
+        (then (v128.store (i32.add (local.get $o) (local.get $k)) (local.get $v)))
+        (else (call $store_lanes (i32.add (local.get $o) (local.get $k)) (local.get $v) (i32.shr_u (i32.sub (local.get $R4) (local.get $k)) (i32.const 2)))))
+      (local.set $k (i32.add (local.get $k) (i32.const 16)))
+      (br $l2))))
+
+  (func $task_softmax_bwd (param $job i32) (param $t i32)
+    (local $R i32) (local $inner i32) (local $u i32) (local $u1 i32) (local $G i32) (local $oi i32) (local $col i32) (local $off i32)
+    (local.set $R (i32.load offset=36 (local.get $job)))
+    (local.set $inner (i32.load offset=40 (local.get $job)))
+    (local.set $G (i32.load offset=68 (local.get $job)))
+    (local.set $u (i32.mul (local.get $t) (i32.load offset=44 (local.get $job))))
+    (local.set $u1 (call $min (i32.load offset=64 (local.get $job)) (i32.add (local.get $u) (i32.load offset=44 (local.get $job)))))
+    (loop $units
+      (if (i32.eq (local.get $inner) (i32.const 1))
+        (then
+          (local.set $off (i32.shl (i32.mul (local.get $u) (local.get $R)) (i32.const 2)))
+          (call $softmax_bwd_row (i32.add (i32.load offset=48 (local.get $job)) (local.get $off)) (i32.add (i32.load offset=52 (local.get $job)) (local.get $off))
+            (i32.add (i32.load offset=56 (local.get $job)) (local.get $off)) (local.get $R) (i32.load offset=60 (local.get $job))))
+        (else
+          (local.set $oi (i32.div_u (local.get $u) (local.get $G)))
+          (local.set $col (i32.shl (i32.sub (local.get $u) (i32.mul (local.get $oi) (local.get $G))) (i32.const 2)))
+          (local.set $off (i32.shl (i32.add (i32.mul (i32.mul (local.get $oi) (local.get $R)) (local.get $inner)) (local.get $col)) (i32.const 2)))
+          (call $softmax_bwd_cols (i32.add (i32.load offset=48 (local.get $job)) (local.get $off)) (i32.add (i32.load offset=52 (local.get $job)) (local.get $off))
+            (i32.add (i32.load offset=56 (local.get $job)) (local.get $off))
+            (local.get $R) (i32.shl (local.get $inner) (i32.const 2)) (call $min (i32.const 4) (i32.sub (local.get $inner) (local.get $col)))
+            (i32.load offset=60 (local.get $job)))))
+      (br_if $units (i32.lt_s (local.tee $u (i32.add (local.get $u) (i32.const 1))) (local.get $u1)))))
+
   ;; ---------------------------------------------------------------------------------------------
   ;; Job runner: the caller's thread and any workers call this with the same job; each takes tasks
   ;; from the shared counter until there are none left.
@@ -905,8 +1193,8 @@
         (local.set $t (i32.atomic.rmw.add offset=8 (local.get $job) (i32.const 1)))
         (br_if $done (i32.ge_u (local.get $t) (local.get $n)))
         (block $dispatched
-          (block $k9 (block $k8 (block $k7 (block $k6 (block $k5 (block $k4 (block $k3 (block $k2 (block $k1
-            (br_table $dispatched $k1 $k2 $k3 $k4 $k5 $k6 $k7 $k8 $k9 $dispatched (local.get $kind)))
+          (block $k11 (block $k10 (block $k9 (block $k8 (block $k7 (block $k6 (block $k5 (block $k4 (block $k3 (block $k2 (block $k1
+            (br_table $dispatched $k1 $k2 $k3 $k4 $k5 $k6 $k7 $k8 $k9 $k10 $k11 $dispatched (local.get $kind)))
             (call $task_gemm (local.get $job) (local.get $t) (local.get $scr))
             (br $dispatched))
             (call $task_conv_fwd (local.get $job) (local.get $t) (local.get $scr))
@@ -923,6 +1211,10 @@
             (br $dispatched))
             (call $task_gelu (local.get $job) (local.get $t))
             (br $dispatched))
-          (call $task_sum_rows (local.get $job) (local.get $t)))
+            (call $task_sum_rows (local.get $job) (local.get $t))
+            (br $dispatched))
+            (call $task_softmax (local.get $job) (local.get $t))
+            (br $dispatched))
+          (call $task_softmax_bwd (local.get $job) (local.get $t)))
         (br $next))))
 )
