@@ -897,8 +897,9 @@
 
   ;; ---------------------------------------------------------------------------------------------
   ;; Softmax family along one axis of x viewed as [outer, R, inner] (a row: R cells `inner` apart).
-  ;; Forward (kind 10): lse = m + ln Σ_r e^(x − m), m = max_r x, the sum in f64 and lse rounded to
-  ;; f32 as gpu.js's logsumexpAlongKernel stores it; then y = x − lse (log) or e^(x − lse). Backward
+  ;; Forward (kind 10): m = max_r x, s = Σ_r e^(x − m) in f64; log-softmax: y = x − lse, lse = m + ln s
+  ;; rounded to f32 as gpu.js's logsumexpAlongKernel stores it; softmax: y = e^(x − m)·(1/s), the
+  ;; exponentials kept in the output from the sum pass (one exp per cell instead of gpu.js's two). Backward
   ;; (kind 11): s = Σ_r dy·y (softmax) or Σ_r dy (log), in f64 and rounded to f32 as dotAlongKernel;
   ;; then dx = y·(dy − s) or dy − e^y·s. Statistics and apply run in one task, so a row is read while
   ;; it is in L1. inner = 1: a row is contiguous and vectors run along it; inner > 1: vectors hold 4
@@ -959,6 +960,33 @@
     (f64.add (f64.mul (local.get $e) (f64.const 0.6931471805599453))
              (f64.add (f64.add (local.get $t) (local.get $t)) (f64.mul (f64.add (local.get $t) (local.get $t)) (local.get $p)))))
 
+  ;; $logd on both f64 lanes of s.
+  (func $logd2 (param $s v128) (result v128)
+    (local $e v128) (local $f v128) (local $big v128) (local $t v128) (local $t2 v128) (local $p v128)
+    (local.set $e (f64x2.convert_low_i32x4_s (i8x16.shuffle 0 1 2 3 8 9 10 11 0 1 2 3 8 9 10 11
+      (local.tee $e (i64x2.sub (i64x2.shr_u (local.get $s) (i32.const 52)) (v128.const i64x2 1023 1023))) (local.get $e))))
+    (local.set $f (v128.or (v128.and (local.get $s) (v128.const i64x2 0x000FFFFFFFFFFFFF 0x000FFFFFFFFFFFFF))
+                           (v128.const i64x2 0x3FF0000000000000 0x3FF0000000000000)))
+    (local.set $big (f64x2.gt (local.get $f) (v128.const f64x2 1.4142135623730951 1.4142135623730951)))
+    (local.set $f (v128.bitselect (f64x2.mul (local.get $f) (v128.const f64x2 0.5 0.5)) (local.get $f) (local.get $big)))
+    (local.set $e (f64x2.add (local.get $e) (v128.and (local.get $big) (v128.const f64x2 1 1))))
+    (local.set $t (f64x2.div (f64x2.sub (local.get $f) (v128.const f64x2 1 1)) (f64x2.add (local.get $f) (v128.const f64x2 1 1))))
+    (local.set $t2 (f64x2.mul (local.get $t) (local.get $t)))
+    (local.set $p (f64x2.add (v128.const f64x2 0.058823529411764705 0.058823529411764705) (f64x2.mul (local.get $t2) (v128.const f64x2 0.05263157894736842 0.05263157894736842))))
+    (local.set $p (f64x2.add (v128.const f64x2 0.06666666666666667 0.06666666666666667) (f64x2.mul (local.get $t2) (local.get $p))))
+    (local.set $p (f64x2.add (v128.const f64x2 0.07692307692307693 0.07692307692307693) (f64x2.mul (local.get $t2) (local.get $p))))
+    (local.set $p (f64x2.add (v128.const f64x2 0.09090909090909091 0.09090909090909091) (f64x2.mul (local.get $t2) (local.get $p))))
+    (local.set $p (f64x2.add (v128.const f64x2 0.1111111111111111 0.1111111111111111) (f64x2.mul (local.get $t2) (local.get $p))))
+    (local.set $p (f64x2.add (v128.const f64x2 0.14285714285714285 0.14285714285714285) (f64x2.mul (local.get $t2) (local.get $p))))
+    (local.set $p (f64x2.add (v128.const f64x2 0.2 0.2) (f64x2.mul (local.get $t2) (local.get $p))))
+    (local.set $p (f64x2.add (v128.const f64x2 0.3333333333333333 0.3333333333333333) (f64x2.mul (local.get $t2) (local.get $p))))
+    (local.set $p (f64x2.mul (local.get $t2) (local.get $p)))
+    (local.set $t (f64x2.add (local.get $t) (local.get $t)))
+    (local.set $p (f64x2.add (f64x2.mul (local.get $e) (v128.const f64x2 0.6931471805599453 0.6931471805599453))
+                             (f64x2.add (local.get $t) (f64x2.mul (local.get $t) (local.get $p)))))
+    ;; +Inf and NaN: s + s
+    (v128.bitselect (local.get $p) (f64x2.add (local.get $s) (local.get $s)) (f64x2.lt (local.get $s) (v128.const f64x2 inf inf))))
+
   ;; the first n (0..4) lanes of v at p
   (func $store_lanes (param $p i32) (param $v v128) (param $n i32)
     (if (i32.gt_s (local.get $n) (i32.const 0)) (then (f32.store (local.get $p) (f32x4.extract_lane 0 (local.get $v)))))
@@ -977,18 +1005,24 @@
   (func $acc_hi (param $a v128) (param $v v128) (result v128)
     (f64x2.add (local.get $a) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))
 
-  ;; f32 of m + ln s per lane pair: lanes 0,1 from (m, lo), lanes 2,3 from (m, hi)
+  ;; f32 of m + ln s per lane: lanes 0,1 from (m, lo), lanes 2,3 from (m, hi)
   (func $lse4 (param $m v128) (param $lo v128) (param $hi v128) (result v128)
-    (local $r v128)
-    (local.set $r (f32x4.replace_lane 0 (local.get $r) (f32.demote_f64 (f64.add (f64.promote_f32 (f32x4.extract_lane 0 (local.get $m))) (call $logd (f64x2.extract_lane 0 (local.get $lo)))))))
-    (local.set $r (f32x4.replace_lane 1 (local.get $r) (f32.demote_f64 (f64.add (f64.promote_f32 (f32x4.extract_lane 1 (local.get $m))) (call $logd (f64x2.extract_lane 1 (local.get $lo)))))))
-    (local.set $r (f32x4.replace_lane 2 (local.get $r) (f32.demote_f64 (f64.add (f64.promote_f32 (f32x4.extract_lane 2 (local.get $m))) (call $logd (f64x2.extract_lane 0 (local.get $hi)))))))
-    (f32x4.replace_lane 3 (local.get $r) (f32.demote_f64 (f64.add (f64.promote_f32 (f32x4.extract_lane 3 (local.get $m))) (call $logd (f64x2.extract_lane 1 (local.get $hi)))))))
+    (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+      (f32x4.demote_f64x2_zero (f64x2.add (f64x2.promote_low_f32x4 (local.get $m)) (call $logd2 (local.get $lo))))
+      (f32x4.demote_f64x2_zero (f64x2.add (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $m) (local.get $m)))
+                                          (call $logd2 (local.get $hi))))))
+
+  ;; 1/s per lane, rounded to f32 (softmax: y = e^(x − m)·(1/s))
+  (func $inv4 (param $lo v128) (param $hi v128) (result v128)
+    (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+      (f32x4.demote_f64x2_zero (f64x2.div (v128.const f64x2 1 1) (local.get $lo)))
+      (f32x4.demote_f64x2_zero (f64x2.div (v128.const f64x2 1 1) (local.get $hi)))))
 
   ;; kind 10 on 4 columns (nv of them real) of one outer index: R cells `stride` bytes apart
   (func $softmax_cols (param $x i32) (param $o i32) (param $R i32) (param $stride i32) (param $nv i32) (param $log i32)
-    (local $p i32) (local $end i32) (local $m v128) (local $lo v128) (local $hi v128) (local $v v128)
-    (local.set $end (i32.add (local.get $x) (i32.mul (local.get $R) (local.get $stride))))
+    (local $p i32) (local $n i32) (local $end i32) (local $m v128) (local $lo v128) (local $hi v128) (local $v v128)
+    (local.set $n (i32.mul (local.get $R) (local.get $stride)))
+    (local.set $end (i32.add (local.get $x) (local.get $n)))
     (local.set $m (v128.load (local.get $x)))
     (local.set $p (i32.add (local.get $x) (local.get $stride)))
     (block $d1 (loop $l1
@@ -996,25 +1030,41 @@
       (local.set $m (f32x4.max (local.get $m) (v128.load (local.get $p))))
       (local.set $p (i32.add (local.get $p) (local.get $stride)))
       (br $l1)))
-    (local.set $p (local.get $x))
+    (local.set $p (i32.const 0))
     (loop $l2
-      (local.set $v (call $vexp (f32x4.sub (v128.load (local.get $p)) (local.get $m))))
+      (local.set $v (call $vexp (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $p))) (local.get $m))))
       (local.set $lo (call $acc_lo (local.get $lo) (local.get $v)))
       (local.set $hi (call $acc_hi (local.get $hi) (local.get $v)))
-      (br_if $l2 (i32.lt_u (local.tee $p (i32.add (local.get $p) (local.get $stride))) (local.get $end))))
-    (local.set $m (call $lse4 (local.get $m) (local.get $lo) (local.get $hi)))
+      ;; softmax keeps e^(x − m) in the output for the last pass
+      (if (i32.eqz (local.get $log))
+        (then
+          (if (i32.eq (local.get $nv) (i32.const 4))
+            (then (v128.store (i32.add (local.get $o) (local.get $p)) (local.get $v)))
+            (else (call $store_lanes (i32.add (local.get $o) (local.get $p)) (local.get $v) (local.get $nv))))))
+      (br_if $l2 (i32.lt_u (local.tee $p (i32.add (local.get $p) (local.get $stride))) (local.get $n))))
     (local.set $p (i32.const 0))
-    (loop $l3
-      (local.set $v (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $p))) (local.get $m)))
-      (if (i32.eqz (local.get $log)) (then (local.set $v (call $vexp (local.get $v)))))
-      (if (i32.eq (local.get $nv) (i32.const 4))
-        (then (v128.store (i32.add (local.get $o) (local.get $p)) (local.get $v)))
-        (else (call $store_lanes (i32.add (local.get $o) (local.get $p)) (local.get $v) (local.get $nv))))
-      (br_if $l3 (i32.lt_u (local.tee $p (i32.add (local.get $p) (local.get $stride))) (i32.sub (local.get $end) (local.get $x))))))
+    (if (local.get $log)
+      (then
+        (local.set $m (call $lse4 (local.get $m) (local.get $lo) (local.get $hi)))
+        (loop $l3
+          (local.set $v (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $p))) (local.get $m)))
+          (if (i32.eq (local.get $nv) (i32.const 4))
+            (then (v128.store (i32.add (local.get $o) (local.get $p)) (local.get $v)))
+            (else (call $store_lanes (i32.add (local.get $o) (local.get $p)) (local.get $v) (local.get $nv))))
+          (br_if $l3 (i32.lt_u (local.tee $p (i32.add (local.get $p) (local.get $stride))) (local.get $n)))))
+      (else
+        ;; y = e^(x − m)·(1/s); the extra lanes read (never written) are other columns' cells
+        (local.set $m (call $inv4 (local.get $lo) (local.get $hi)))
+        (loop $l4
+          (local.set $v (f32x4.mul (v128.load (i32.add (local.get $o) (local.get $p))) (local.get $m)))
+          (if (i32.eq (local.get $nv) (i32.const 4))
+            (then (v128.store (i32.add (local.get $o) (local.get $p)) (local.get $v)))
+            (else (call $store_lanes (i32.add (local.get $o) (local.get $p)) (local.get $v) (local.get $nv))))
+          (br_if $l4 (i32.lt_u (local.tee $p (i32.add (local.get $p) (local.get $stride))) (local.get $n)))))))
 
   ;; kind 10 on one contiguous row of R floats
   (func $softmax_row (param $x i32) (param $o i32) (param $R i32) (param $log i32)
-    (local $R4 i32) (local $nb i32) (local $k i32) (local $m f32) (local $mv v128) (local $lo v128) (local $hi v128) (local $v v128)
+    (local $R4 i32) (local $nb i32) (local $k i32) (local $m f32) (local $s f64) (local $mv v128) (local $lo v128) (local $hi v128) (local $v v128)
     (local.set $R4 (i32.shl (local.get $R) (i32.const 2)))
     (local.set $nb (i32.and (local.get $R4) (i32.const -16)))
     (local.set $m (f32.load (local.get $x)))
@@ -1041,6 +1091,8 @@
       (local.set $v (call $vexp (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $k))) (local.get $mv))))
       (local.set $lo (call $acc_lo (local.get $lo) (local.get $v)))
       (local.set $hi (call $acc_hi (local.get $hi) (local.get $v)))
+      ;; softmax keeps e^(x − m) in the output for the last pass
+      (if (i32.eqz (local.get $log)) (then (v128.store (i32.add (local.get $o) (local.get $k)) (local.get $v))))
       (local.set $k (i32.add (local.get $k) (i32.const 16)))
       (br $l2)))
     (if (i32.lt_u (local.get $nb) (local.get $R4))
@@ -1049,15 +1101,21 @@
         (local.set $v (v128.and (call $lane_mask (i32.shr_u (i32.sub (local.get $R4) (local.get $nb)) (i32.const 2)))
           (call $vexp (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $nb))) (local.get $mv)))))
         (local.set $lo (call $acc_lo (local.get $lo) (local.get $v)))
-        (local.set $hi (call $acc_hi (local.get $hi) (local.get $v)))))
+        (local.set $hi (call $acc_hi (local.get $hi) (local.get $v)))
+        (if (i32.eqz (local.get $log))
+          (then (call $store_lanes (i32.add (local.get $o) (local.get $nb)) (local.get $v) (i32.shr_u (i32.sub (local.get $R4) (local.get $nb)) (i32.const 2)))))))
     (local.set $lo (f64x2.add (local.get $lo) (local.get $hi)))
-    (local.set $mv (f32x4.splat (f32.demote_f64 (f64.add (f64.promote_f32 (local.get $m))
-      (call $logd (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo))))))))
+    (local.set $s (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo))))
+    (if (local.get $log)
+      (then (local.set $mv (f32x4.splat (f32.demote_f64 (f64.add (f64.promote_f32 (local.get $m)) (call $logd (local.get $s)))))))
+      (else (local.set $mv (f32x4.splat (f32.demote_f64 (f64.div (f64.const 1) (local.get $s)))))))
     (local.set $k (i32.const 0))
     (block $d3 (loop $l3
       (br_if $d3 (i32.ge_u (local.get $k) (local.get $R4)))
-      (local.set $v (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $k))) (local.get $mv)))
-      (if (i32.eqz (local.get $log)) (then (local.set $v (call $vexp (local.get $v)))))
+      (if (local.get $log)
+        (then (local.set $v (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $k))) (local.get $mv))))
+        ;; y = e^(x − m)·(1/s); a tail vector reads past the row (never written)
+        (else (local.set $v (f32x4.mul (v128.load (i32.add (local.get $o) (local.get $k))) (local.get $mv)))))
       (if (i32.le_u (i32.add (local.get $k) (i32.const 16)) (local.get $R4))
         (then (v128.store (i32.add (local.get $o) (local.get $k)) (local.get $v)))
         (else (call $store_lanes (i32.add (local.get $o) (local.get $k)) (local.get $v) (i32.shr_u (i32.sub (local.get $R4) (local.get $k)) (i32.const 2)))))
