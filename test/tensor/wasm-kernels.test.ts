@@ -169,6 +169,31 @@ function expectNearBoth(ours: Float32Array[], oracle: Float32Array[], gpujs: Flo
   }
 }
 
+/**
+ * Runs `run` on `mode` three ways: with gpu.js's kernels only, with `kernels(be)` as the backend's host
+ * kernels, and on the float64 reference. Restores the backend's own host kernels afterwards.
+ */
+async function runThreeWays(
+  mode: 'webasm' | 'cpu',
+  isAsync: boolean,
+  run: () => Promise<Float32Array[]>,
+  kernels: (be: GpuBackend) => WasmKernels,
+): Promise<{ gpujs: Float32Array[]; ours: Float32Array[]; oracle: Float32Array[] }> {
+  const be = useBackend(mode, { async: isAsync }) as GpuBackend;
+  const saved = be.host;
+  try {
+    be.setHostKernels(null);
+    const gpujs = await run();
+    be.setHostKernels(kernels(be));
+    const ours = await run();
+    useBackend('reference');
+    return { gpujs, ours, oracle: await run() };
+  } finally {
+    be.setHostKernels(saved);
+    useBackend('reference');
+  }
+}
+
 describe('wasm kernels: build', () => {
   it('kernels-wasm.ts was assembled from the committed kernels.wat', () => {
     expect(KERNELS_WAT_SHA256).toBe(watHash(readFileSync(WAT_PATH, 'utf8')));
@@ -707,24 +732,14 @@ describe('wasm kernels behind the public ops', () => {
     ['webasm', true],
     ['cpu', false],
   ] as const)('%s (async %s) with the kernels installed matches gpu.js kernels and the reference', async (mode, isAsync) => {
-    const be = useBackend(mode, { async: isAsync }) as GpuBackend;
-    const saved = be.host;
-    try {
-      be.setHostKernels(null);
-      const gpujs = await run();
+    const { gpujs, ours, oracle } = await runThreeWays(mode, isAsync, run, (be) => {
       expect(installWasmKernels(be)).toBe(true);
       expect(be.host?.name).toBe('wasm');
       expect((be.host as WasmKernels).async).toBe(isAsync);
       // every job threaded, so the asynchronous backend's queue awaits the kernels' Promises
-      be.setHostKernels(new WasmKernels({ async: isAsync, threads: 2, parallelMinFlop: 0 }));
-      const ours = await run();
-      useBackend('reference');
-      const oracle = await run();
-      expectNearBoth(ours, oracle, gpujs, (ref) => 1e-4 * (1 + Math.abs(ref)));
-    } finally {
-      be.setHostKernels(saved);
-      useBackend('reference');
-    }
+      return new WasmKernels({ async: isAsync, threads: 2, parallelMinFlop: 0 });
+    });
+    expectNearBoth(ours, oracle, gpujs, (ref) => 1e-4 * (1 + Math.abs(ref)));
   });
 
   /** conv2d with bias, batch norm (training) and gelu forward and backward: channelAffine and gelu on the host. */
@@ -747,36 +762,24 @@ describe('wasm kernels behind the public ops', () => {
     ['webasm', true],
     ['cpu', false],
   ] as const)('%s (async %s): batch norm, conv bias and gelu with the element-wise kernels and row sums match gpu.js and the reference', async (mode, isAsync) => {
-    const be = useBackend(mode, { async: isAsync }) as GpuBackend;
-    const saved = be.host;
-    try {
-      be.setHostKernels(null);
-      const gpujsNorm = await runNorm();
-      const used = new Set<string>();
-      class Counting extends WasmKernels {
-        override channelAffine(...args: Parameters<WasmKernels['channelAffine']>) {
-          used.add('channelAffine');
-          return super.channelAffine(...args);
-        }
-        override gelu(x: Float32Array, n: number, grad: boolean) {
-          used.add(grad ? 'geluGrad' : 'gelu');
-          return super.gelu(x, n, grad);
-        }
-        override sumRows(x: Float32Array, rows: number, R: number) {
-          used.add('sumRows');
-          return super.sumRows(x, rows, R);
-        }
+    const used = new Set<string>();
+    class Counting extends WasmKernels {
+      override channelAffine(...args: Parameters<WasmKernels['channelAffine']>) {
+        used.add('channelAffine');
+        return super.channelAffine(...args);
       }
-      be.setHostKernels(new Counting({ async: isAsync, threads: 2, parallelMinFlop: 0 }));
-      const oursNorm = await runNorm();
-      expect([...used].sort()).toEqual(['channelAffine', 'gelu', 'geluGrad', 'sumRows']);
-      useBackend('reference');
-      const oracle = await runNorm();
-      expectNearBoth(oursNorm, oracle, gpujsNorm, (ref) => 1e-4 * (1 + Math.abs(ref)));
-    } finally {
-      be.setHostKernels(saved);
-      useBackend('reference');
+      override gelu(x: Float32Array, n: number, grad: boolean) {
+        used.add(grad ? 'geluGrad' : 'gelu');
+        return super.gelu(x, n, grad);
+      }
+      override sumRows(x: Float32Array, rows: number, R: number) {
+        used.add('sumRows');
+        return super.sumRows(x, rows, R);
+      }
     }
+    const { gpujs, ours, oracle } = await runThreeWays(mode, isAsync, runNorm, () => new Counting({ async: isAsync, threads: 2, parallelMinFlop: 0 }));
+    expect([...used].sort()).toEqual(['channelAffine', 'gelu', 'geluGrad', 'sumRows']);
+    expectNearBoth(ours, oracle, gpujs, (ref) => 1e-4 * (1 + Math.abs(ref)));
   });
 
   /** softmax and logSoftmax along every axis of a [2, 5, 3, 6] tensor, forward and backward. */
@@ -802,33 +805,21 @@ describe('wasm kernels behind the public ops', () => {
     ['webasm', true],
     ['cpu', false],
   ] as const)('%s (async %s): softmax and logSoftmax along every axis run on the host and match gpu.js and the reference', async (mode, isAsync) => {
-    const be = useBackend(mode, { async: isAsync }) as GpuBackend;
-    const saved = be.host;
-    try {
-      be.setHostKernels(null);
-      const gpujs = await runSoftmax();
-      const used = new Set<string>();
-      class Counting extends WasmKernels {
-        override softmax(...args: Parameters<WasmKernels['softmax']>) {
-          used.add(args[4] ? 'logSoftmax' : 'softmax');
-          return super.softmax(...args);
-        }
-        override softmaxBackward(...args: Parameters<WasmKernels['softmaxBackward']>) {
-          used.add(args[5] ? 'logSoftmaxBackward' : 'softmaxBackward');
-          return super.softmaxBackward(...args);
-        }
+    const used = new Set<string>();
+    class Counting extends WasmKernels {
+      override softmax(...args: Parameters<WasmKernels['softmax']>) {
+        used.add(args[4] ? 'logSoftmax' : 'softmax');
+        return super.softmax(...args);
       }
-      be.setHostKernels(new Counting({ async: isAsync, threads: 2, parallelMinFlop: 0 }));
-      const ours = await runSoftmax();
-      expect([...used].sort()).toEqual(['logSoftmax', 'logSoftmaxBackward', 'softmax', 'softmaxBackward']);
-      useBackend('reference');
-      const oracle = await runSoftmax();
-      // the inputs reach 1e4: lse's f32 rounding is ~1e-3 there; values equal to the reference's (±Inf, NaN) pass
-      expectNearBoth(ours, oracle, gpujs, (ref) => 1e-4 * (1 + Math.abs(ref)) + 2e-3, { skipWhereExact: true });
-    } finally {
-      be.setHostKernels(saved);
-      useBackend('reference');
+      override softmaxBackward(...args: Parameters<WasmKernels['softmaxBackward']>) {
+        used.add(args[5] ? 'logSoftmaxBackward' : 'softmaxBackward');
+        return super.softmaxBackward(...args);
+      }
     }
+    const { gpujs, ours, oracle } = await runThreeWays(mode, isAsync, runSoftmax, () => new Counting({ async: isAsync, threads: 2, parallelMinFlop: 0 }));
+    expect([...used].sort()).toEqual(['logSoftmax', 'logSoftmaxBackward', 'softmax', 'softmaxBackward']);
+    // the inputs reach 1e4: lse's f32 rounding is ~1e-3 there; values equal to the reference's (±Inf, NaN) pass
+    expectNearBoth(ours, oracle, gpujs, (ref) => 1e-4 * (1 + Math.abs(ref)) + 2e-3, { skipWhereExact: true });
   });
 
   it('installWasmKernels leaves GPU modes alone and honours SSA_SEG_WASM_KERNELS=0', () => {
