@@ -15,7 +15,7 @@ import { backend, withBackend } from './engine.js';
 import { expand as rawExpand, reduceAxes, view } from './raw-ops.js';
 import { rngFor } from './random.js';
 import {
-  assertValidShape, broadcastShapes, fmt, inferReshape, keepdimShape, normalizeAxes, normalizeAxis, shapesEqual, sizeOf, squeezeAxes, type Shape,
+  assertValidShape, broadcastShapes, fmt, inferReshape, normalizeAxes, normalizeAxis, shapesEqual, sizeOf, squeezeAxes, type Shape,
 } from './shape.js';
 import { Tensor, type TensorOrScalar } from './tensor.js';
 

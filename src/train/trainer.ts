@@ -19,7 +19,6 @@ import { dispose, tidy } from '../tensor/memory.js';
 import { tensor } from '../tensor/ops.js';
 import { getGlobalRngState, manualSeed, setGlobalRngState } from '../tensor/random.js';
 import type { BackendName } from '../tensor/backend.js';
-import type { SegModel } from '../models/segmentor.js';
 import { buildModel } from './build.js';
 import { latestCheckpoint, loadModelCheckpoint, loadTrainState, saveCheckpoint, type CheckpointMeta } from './checkpoint.js';
 import { validateConfig, type TrainConfig } from './config.js';

@@ -3,7 +3,7 @@ import { Module } from '../module.js';
 import { noGrad } from '../../autograd/grad-mode.js';
 import { fmt } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { add, batchNorm, full, mean, mul, ones, reshape, rsqrt, square, sub, variance, zeros } from '../../tensor/ops.js';
+import { add, batchNorm, full, mean, mul, ones, reshape, rsqrt, sub, variance, zeros } from '../../tensor/ops.js';
 
 /**
  * Batch normalisation over [N, C, H, W]: y = (x − μ)/√(σ² + eps)·γ + β per channel.
