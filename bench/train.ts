@@ -2,7 +2,10 @@
  * Part `train`: end-to-end training-step throughput of the compact segmentation model, ours (on
  * our two CPU backends, cpu and webasm, the engine's default first; or those --backends lists)
  * against the same architecture written in TensorFlow.js (bench/peers/tfjs-compact.ts) on
- * tfjs-wasm and tfjs-cpu, in one process.
+ * tfjs-wasm and tfjs-cpu, in one process, and on tfjs-wasm's threaded SIMD build in headless
+ * Chromium (2 threads, and 1 for comparison with Node's), the one place it runs: a
+ * cross-origin-isolated page (bench/peers/browser-tfjs.ts). The step is the same code in both
+ * (bench/peers/browser-tfjs-train.ts); a browser row that cannot run says why and the part goes on.
  *
  * Workload: SegModel(11) with DEFAULT_COMPACT and the vanilla head (dropout off on both sides, as
  * the peer has none), batch 8 of 3×64×84 (M2NIST's canvas size), random N(0, 1) images and int32
@@ -20,7 +23,7 @@
  * = batch / step time. The ratio columns are THROUGHPUT ratios ours/peer (images/s): < 1 means
  * ours is slower — the inverse of the kernels part's time ratio.
  */
-import type * as TF from '@tensorflow/tfjs';
+import { fileURLToPath } from 'node:url';
 import * as ss from '../src/index.js';
 import type { SegModel } from '../src/models/segmentor.js';
 import { paramGroups } from '../src/nn/optim/optimizer.js';
@@ -31,8 +34,10 @@ import {
   ourTrainStep, peerWanted, permuteHost, randomBatch, renderTable, timeOnce,
   type BenchRecord, type Column, type HostBatch, type MeasureOptions, type ModelSpec, type Part, type PartContext, type PartResult,
 } from './harness.js';
+import { startBrowserTfjs, type BrowserTfjsSession, type PageEnv } from './peers/browser-tfjs.js';
+import { compactTrainer, type BrowserTrainArg, type BrowserTrainResult, type CheckResult, type CompactStepSetup, type CompactTrainer } from './peers/browser-tfjs-train.js';
 import { describeTfjs, loadTfjs, useTfjs, type TfjsBackend, type TfjsEnv } from './peers/tfjs.js';
-import { TfAdamW, TfCompactModel, type HostWeights } from './peers/tfjs-compact.js';
+import type { GradientPaths, HostWeights } from './peers/tfjs-compact.js';
 
 const PART = 'train';
 const B = 8;
@@ -91,13 +96,6 @@ const ips = (ms: number | null) => (ms !== null && ms > 0 ? (B * 1000) / ms : nu
 /** NCHW host images → NHWC (the peer's layout; done once, outside the timing, like a data loader). */
 function nhwc(batch: HostBatch): Float32Array {
   return permuteHost(batch.images, batch.shape, [0, 2, 3, 1]);
-}
-
-/** The check step's outputs in our layout: loss, logits [B, K, h, w] and every parameter's gradient. */
-interface CheckResult {
-  loss: number;
-  logits: Float32Array;
-  grads: Record<string, Float32Array>;
 }
 
 /** Our first step without the optimizer: the loss, the logits and every gradient, on the host. */
@@ -190,63 +188,38 @@ function compare(got: CheckResult, ref: CheckResult): { lossErr: number; logitsE
 /** Learning-rate and weight-decay multipliers by parameter name (the trainer's groups). */
 type Groups = { name: string; lrMult: number; decayMult: number }[];
 
+/** The peer's step, as both the Node and the browser rows run it (bench/peers/browser-tfjs-train.ts). */
+function stepSetup(batch: HostBatch, weights: HostWeights, groups: Groups): CompactStepSetup {
+  const cfg = modelConfig(SPEC);
+  return { cfg: cfg.model, classes: K, batch: B, height: H, width: W, imagesNhwc: nhwc(batch), labels: batch.labels, weights, groups, lr: cfg.lr, weightDecay: cfg.weightDecay };
+}
+
+/** Logs a peer's check-step errors against ours (loss, logits, the three worst gradients). */
+function logCompare(ctx: PartContext, cmp: ReturnType<typeof compare>): void {
+  const worst = Object.entries(cmp.gradErrs).sort((a, b) => (Number.isNaN(b[1]) ? Infinity : b[1]) - (Number.isNaN(a[1]) ? Infinity : a[1])).slice(0, 3);
+  ctx.log(`[train]   rel err against ours: loss ${cmp.lossErr.toExponential(1)}, logits ${cmp.logitsErr.toExponential(1)}, worst gradients ${worst.map(([n, e]) => `${n} ${e.toExponential(1)}`).join(', ')}`);
+}
+
 /** The tfjs model on one tfjs backend: build, load our weights, check step, timed steps. */
 async function runPeer(
-  ctx: PartContext, env: TfjsEnv, backend: TfjsBackend, batch: HostBatch, weights: HostWeights, groups: Groups, ref: CheckResult | null,
-): Promise<{ row: Row; paths: TfCompactModel['gradientPaths'] }> {
-  const tf = env.tf;
+  ctx: PartContext, env: TfjsEnv, backend: TfjsBackend, setup: CompactStepSetup, ref: CheckResult | null,
+): Promise<{ row: Row; paths: GradientPaths | null }> {
   const id = `tfjs-${backend}`;
   const label = env.labels[backend] ?? id;
   await useTfjs(env, backend);
   ctx.log(`[train] ${label}: building the tfjs model and checking the first step…`);
-  const cfg = modelConfig(SPEC);
-  const model = new TfCompactModel(tf, cfg.model, K);
-  const byName = new Map(groups.map((g) => [g.name, g]));
-  const opt = new TfAdamW(
-    tf,
-    [...model.params.values()].map((p) => ({ name: p.name, variable: p.variable, lrMult: byName.get(p.name)?.lrMult ?? 1, decayMult: byName.get(p.name)?.decayMult ?? 1 })),
-    { lr: cfg.lr, weightDecay: cfg.weightDecay },
-  );
-  const params = model.numParameters();
-  const xs = nhwc(batch);
-  const vars = model.variables();
-  const lossFn = (x: TF.Tensor4D, y: TF.Tensor1D) => () => model.loss(x, y);
-  const step = async (): Promise<number> => {
-    const x = tf.tensor4d(xs, [B, H, W, 3]);
-    const y = tf.tensor1d(batch.labels, 'int32');
-    const { value, grads } = tf.variableGrads(lossFn(x, y), vars);
-    opt.apply(grads);
-    tf.dispose([x, y, ...Object.values(grads)]);
-    const loss = (await value.data())[0];
-    value.dispose();
-    return loss;
-  };
-  const check = async (): Promise<CheckResult> => {
-    const x = tf.tensor4d(xs, [B, H, W, 3]);
-    const y = tf.tensor1d(batch.labels, 'int32');
-    // the logits of the same forward (its BN running-stat update runs twice here: untimed, harmless)
-    const logits = tf.tidy(() => model.forward(x));
-    const [, h, w] = logits.shape;
-    const logitsData = permuteHost(await logits.data(), [B, h, w, K], [0, 3, 1, 2]);
-    logits.dispose();
-    const { value, grads } = tf.variableGrads(lossFn(x, y), vars);
-    const out: Record<string, Float32Array> = {};
-    for (const p of model.params.values()) out[p.name] = model.toOurLayout(p.name, Float32Array.from(await grads[p.variable.name].data()));
-    const loss = (await value.data())[0];
-    tf.dispose([x, y, value, ...Object.values(grads)]);
-    return { loss, logits: logitsData, grads: out };
-  };
-  const row = newRow(id, 'tfjs', label, params);
+  const row = newRow(id, 'tfjs', label, null);
+  let t: CompactTrainer | null = null;
   try {
-    model.load(weights);
-    const c = await timeOnce(check);
+    t = compactTrainer(env.tf, setup);
+    row.params = t.params;
+    const c = await timeOnce(() => t!.check());
     ctx.log(`[train]   check step ${fmtMs(c.ms)} ms, loss ${c.value.loss.toFixed(6)}`);
     row.firstLoss = c.value.loss;
     if (ref) {
       const cmp = compare(c.value, ref);
       Object.assign(row, cmp);
-      const worst = Object.entries(cmp.gradErrs).sort((a, b) => (Number.isNaN(b[1]) ? Infinity : b[1]) - (Number.isNaN(a[1]) ? Infinity : a[1])).slice(0, 3);
-      ctx.log(`[train]   rel err against ours: loss ${cmp.lossErr.toExponential(1)}, logits ${cmp.logitsErr.toExponential(1)}, worst gradients ${worst.map(([n, e]) => `${n} ${e.toExponential(1)}`).join(', ')}`);
+      logCompare(ctx, cmp);
     }
     const losses: number[] = [];
     if (backend === 'cpu' && ctx.quick) {
@@ -257,7 +230,7 @@ async function runPeer(
       const slow = backend === 'cpu' && c.ms > SLOW_STEP_MS && !ctx.slow;
       // tfjs-cpu: the check step was the warm-up; then 3 steps, or 1 when a step takes over SLOW_STEP_MS (unless --slow)
       const policy: MeasureOptions = backend !== 'cpu' ? stepPolicy(ctx.quick) : { warmup: 0, minRuns: slow ? 1 : 3, maxRuns: slow ? 1 : 3, budgetMs: 0, capMs: 300_000 };
-      const m = await measure(async () => losses.push(await step()), policy);
+      const m = await measure(async () => losses.push(await t!.step()), policy);
       Object.assign(row, { ms: m.medianMs, runs: m.runs, samples: m.samplesMs, lastLoss: losses.at(-1) ?? null });
       if (slow) row.note = `tfjs-cpu: one timed step after the check step (a step takes over ${SLOW_STEP_MS / 1000} s here; --slow times more)`;
     }
@@ -266,10 +239,70 @@ async function runPeer(
     row.note = `error: ${errorMessage(e)}`;
     ctx.log(`[train]   ${row.note}`);
   }
-  const paths = model.gradientPaths;
-  model.dispose();
-  opt.dispose();
+  const paths = t?.gradientPaths ?? null;
+  t?.dispose();
   return { row, paths };
+}
+
+/** Threads of the browser rows: the issue's 2 first, then 1 (Chromium's wasm against Node's on equal terms). */
+const BROWSER_THREADS = [2, 1] as const;
+
+/** What the browser rows found, for the notes and the JSON. */
+interface BrowserInfo {
+  chromium: string | null;
+  /** Why no browser row ran at all (Chromium missing, bundling or launch failed). */
+  error: string | null;
+  runs: { threads: number; env: PageEnv | null; wasmServed: string[]; console: string[]; error: string | null; gradientPaths: GradientPaths | null }[];
+}
+
+/**
+ * The same step on tfjs-wasm in headless Chromium (bench/peers/browser-tfjs.ts), on a
+ * cross-origin-isolated page so the threaded SIMD build runs: one page per thread count, the check
+ * step compared with ours, then timed in the page under the same policy as the Node rows.
+ */
+async function runBrowserPeers(ctx: PartContext, setup: CompactStepSetup, ref: CheckResult | null): Promise<{ rows: Row[]; info: BrowserInfo }> {
+  const info: BrowserInfo = { chromium: null, error: null, runs: [] };
+  const rows: Row[] = [];
+  const label = (threads: number, simd: boolean | null = true) => `tfjs-wasm (browser, ${simd === false ? 'no SIMD' : 'SIMD'}, ${threads} thread${threads === 1 ? '' : 's'})`;
+  let session: BrowserTfjsSession;
+  try {
+    session = await startBrowserTfjs({ entry: fileURLToPath(new URL('./peers/browser-tfjs-train.ts', import.meta.url)), log: (l) => ctx.log(`[train] ${l}`) });
+  } catch (e) {
+    info.error = errorMessage(e);
+    ctx.log(`[train] ${info.error}`);
+    for (const n of BROWSER_THREADS) rows.push({ ...newRow(`tfjs-wasm-browser-${n}t`, 'tfjs', label(n), null), note: `unavailable: ${info.error}` });
+    return { rows, info };
+  }
+  info.chromium = session.browser;
+  try {
+    for (const n of BROWSER_THREADS) {
+      ctx.log(`[train] ${label(n)}: starting a cross-origin-isolated page, checking the first step, timing…`);
+      const r = await session.run<BrowserTrainResult>({ ...setup, policy: stepPolicy(ctx.quick) } satisfies BrowserTrainArg, { threads: n });
+      info.runs.push({ threads: n, env: r.env, wasmServed: r.wasmServed, console: r.console, error: r.error, gradientPaths: r.result?.gradientPaths ?? null });
+      const env = r.env;
+      const row = newRow(`tfjs-wasm-browser-${n}t`, 'tfjs', env?.threads ? label(env.threads, env.simd) : label(n), r.result?.params ?? null);
+      if (env) ctx.log(`[train]   page: crossOriginIsolated ${env.crossOriginIsolated}, getThreadsCount() ${env.threads}, SIMD ${env.simd}, binary ${r.wasmServed.join(', ') || 'none'}`);
+      if (r.error || !r.result) {
+        row.note = `error: ${r.error ?? 'no result'}`;
+        ctx.log(`[train]   ${row.note}`);
+      } else {
+        const res = r.result;
+        ctx.log(`[train]   check step ${fmtMs(res.checkMs)} ms, loss ${res.check.loss.toFixed(6)}`);
+        row.firstLoss = res.check.loss;
+        if (ref) {
+          const cmp = compare(res.check, ref);
+          Object.assign(row, cmp);
+          logCompare(ctx, cmp);
+        }
+        Object.assign(row, { ms: res.medianMs, runs: res.runs, samples: res.samplesMs, lastLoss: res.losses.at(-1) ?? null });
+        ctx.log(`[train]   ${fmtMs(row.ms)} ms/step × ${row.runs} (timed in the page)`);
+      }
+      rows.push(row);
+    }
+  } finally {
+    await session.close();
+  }
+  return { rows, info };
 }
 
 const COLS: Column[] = [
@@ -278,6 +311,7 @@ const COLS: Column[] = [
   { header: 'runs', align: 'right' },
   { header: 'images/s', align: 'right' },
   { header: 'ours/tfjs-wasm img/s', align: 'right' },
+  { header: 'ours/tfjs-wasm browser 2t img/s', align: 'right' },
   { header: 'ours/tfjs-cpu img/s', align: 'right' },
   { header: 'loss: check → last step' },
   { header: 'rel err loss / logits / grads', align: 'right' },
@@ -285,7 +319,7 @@ const COLS: Column[] = [
 
 export const part: Part = {
   name: PART,
-  summary: 'end-to-end training step (SegModel(11), batch 8×3×64×84, AdamW): ours vs the same architecture in TensorFlow.js (wasm, cpu)',
+  summary: 'end-to-end training step (SegModel(11), batch 8×3×64×84, AdamW): ours vs the same architecture in TensorFlow.js (wasm, cpu; wasm on 2 threads in headless Chromium)',
   async run(ctx: PartContext): Promise<PartResult> {
     const records: BenchRecord[] = [];
     const tables: string[] = [];
@@ -297,23 +331,35 @@ export const part: Part = {
     const ours = await runOurs(ctx, batch);
     const rows: Row[] = [...ours.rows];
 
-    // ---- the peer ----
+    // ---- the peer: tfjs-wasm and tfjs-cpu in this process, tfjs-wasm in headless Chromium ----
     const peerIds = (['wasm', 'cpu'] as const).filter((b) => peerWanted(ctx, `tfjs-${b}`));
+    const browserWanted = peerWanted(ctx, 'tfjs-wasm-browser');
     let env: TfjsEnv | null = null;
-    const paths: Record<string, TfCompactModel['gradientPaths']> = {};
-    if (peerIds.length > 0 && ours.weights) {
-      env = await loadTfjs(ctx.log);
-      for (const l of describeTfjs(env)) ctx.out(l);
-      ctx.out('');
+    let browser: BrowserInfo | null = null;
+    const paths: Record<string, GradientPaths> = {};
+    if ((peerIds.length > 0 || browserWanted) && ours.weights) {
       ss.manualSeed(0);
       const probe = buildOurModel(SPEC);
       const groups: Groups = paramGroups(probe.namedParameters(), trainerParamRules(defaultConfig(), probe)).map((e) => ({ name: e.name, lrMult: e.lrMult, decayMult: e.decayMult }));
       probe.dispose();
-      for (const b of peerIds) {
-        if (!env.backends.includes(b)) continue;
-        const r = await runPeer(ctx, env, b, batch, ours.weights, groups, ours.ref);
+      const setup = stepSetup(batch, ours.weights, groups);
+      if (peerIds.length > 0) {
+        env = await loadTfjs(ctx.log);
+        for (const l of describeTfjs(env)) ctx.out(l);
+        ctx.out('');
+      }
+      // order: tfjs-wasm in Node, the browser rows, then tfjs-cpu (minutes; the wasm rows stay close in time)
+      for (const b of [...peerIds.filter((p) => p === 'wasm'), ...(browserWanted ? ['browser' as const] : []), ...peerIds.filter((p) => p === 'cpu')]) {
+        if (b === 'browser') {
+          const r = await runBrowserPeers(ctx, setup, ours.ref);
+          rows.push(...r.rows);
+          browser = r.info;
+          continue;
+        }
+        if (!env || !env.backends.includes(b)) continue;
+        const r = await runPeer(ctx, env, b, setup, ours.ref);
         rows.push(r.row);
-        paths[b] = r.paths;
+        if (r.paths) paths[b] = r.paths;
       }
     }
 
@@ -321,12 +367,14 @@ export const part: Part = {
     const peerMs = (id: string) => rows.find((r) => r.id === id)?.ms ?? null;
     const wasmMs = peerMs('tfjs-wasm');
     const cpuMs = peerMs('tfjs-cpu');
+    const browser2Ms = peerMs('tfjs-wasm-browser-2t');
     const table = rows.map((r) => [
       r.label,
       r.ms === null ? (r.note?.startsWith('error') ? 'error' : '—') : fmtMs(r.ms),
       r.cold ? '1 (cold)' : String(r.runs),
       ips(r.ms) === null ? '—' : ips(r.ms)!.toFixed(2),
       r.impl === 'ours' ? fmtRatio(ips(r.ms), ips(wasmMs)) : '',
+      r.impl === 'ours' ? fmtRatio(ips(r.ms), ips(browser2Ms)) : '',
       r.impl === 'ours' ? fmtRatio(ips(r.ms), ips(cpuMs)) : '',
       r.firstLoss === null ? '—' : `${r.firstLoss.toFixed(4)} → ${r.lastLoss === null ? '—' : r.lastLoss.toFixed(4)}`,
       r.lossErr === null ? '—' : `${fmtErr(r.lossErr, TOL)} / ${fmtErr(r.logitsErr, TOL)} / ${fmtErr(r.gradErr, GRAD_TOL)}`,
@@ -363,9 +411,10 @@ export const part: Part = {
           tnotes.push(`tfjs-${b}: tfjs's own gradient kernels for every conv`);
         }
       }
-    } else if (peerIds.length === 0) {
+    } else if (peerIds.length === 0 && !browserWanted) {
       tnotes.push('peer: not run (--backends lists no tfjs backend)');
     }
+    if (browser) tnotes.push(...describeBrowser(browser));
     for (const r of rows) if (r.note) tnotes.push(`${r.label}: ${r.note}`);
     for (const r of rows) {
       const bad = [r.lossErr, r.logitsErr].some((e) => e !== null && !(e <= TOL)) || (r.gradErr !== null && !(r.gradErr <= GRAD_TOL));
@@ -380,15 +429,45 @@ export const part: Part = {
         part: PART, workload: 'train-step', label: `SegModel(${K}) vanilla, batch ${B}×3×${H}×${W}, AdamW`, impl: r.impl, backend: r.id,
         medianMs: r.ms, runs: r.runs, samplesMs: r.samples, flop: null, gflops: null,
         relErr: r.gradErr, relErrRef: r.gradErr === null ? null : `ours ${rows[0]?.id ?? ''} (first step's gradients)`, note: r.note,
-        extra: { imagesPerSec: ips(r.ms), params: r.params, lossErr: r.lossErr, logitsErr: r.logitsErr, worstGrad: r.worstGrad, gradErrs: r.gradErrs, firstLoss: r.firstLoss, lastLoss: r.lastLoss, cold: r.cold, throughputRatioTfjsWasm: r.impl === 'ours' ? ratio(ips(r.ms), ips(wasmMs)) : null, throughputRatioTfjsCpu: r.impl === 'ours' ? ratio(ips(r.ms), ips(cpuMs)) : null },
+        extra: { imagesPerSec: ips(r.ms), params: r.params, lossErr: r.lossErr, logitsErr: r.logitsErr, worstGrad: r.worstGrad, gradErrs: r.gradErrs, firstLoss: r.firstLoss, lastLoss: r.lastLoss, cold: r.cold, throughputRatioTfjsWasm: r.impl === 'ours' ? ratio(ips(r.ms), ips(wasmMs)) : null, throughputRatioTfjsCpu: r.impl === 'ours' ? ratio(ips(r.ms), ips(cpuMs)) : null, throughputRatioTfjsWasmBrowser2t: r.impl === 'ours' ? ratio(ips(r.ms), ips(browser2Ms)) : null },
       });
     }
     info.params = { ours: ourParams, tfjs: peerParams };
     if (env) info.tfjs = { version: env.version, labels: env.labels, wasm: env.wasm, gradientPaths: paths };
+    if (browser) info.browser = browser;
     notes.push(...tnotes.slice(1));
     return { part: PART, records, tables, notes, info };
   },
 };
+
+/** The browser rows' setting, as note lines: Chromium, isolation, threads, binary; or why they did not run. */
+function describeBrowser(b: BrowserInfo): string[] {
+  if (b.error) return [`tfjs-wasm (browser): not run — ${b.error}`];
+  const lines = [
+    `tfjs-wasm (browser): the same tfjs model, step and timing policy in ${b.chromium} headless (playwright-core), on a loopback page served with COOP same-origin + COEP require-corp; ` +
+      'setThreadsCount(n) before tf.setBackend(\'wasm\'), steps timed inside the page (performance.now()), loss on the host (await data()) at the end of each step; batch and weights passed in from this process (bench/peers/browser-tfjs.ts)',
+  ];
+  for (const r of b.runs) {
+    const e = r.env;
+    const parts = e
+      ? [
+          `crossOriginIsolated ${e.crossOriginIsolated}`,
+          `SharedArrayBuffer ${e.sharedArrayBuffer}`,
+          `getThreadsCount() ${e.threads ?? '—'}`,
+          `SIMD ${e.simd}`,
+          `binary ${r.wasmServed.join(', ') || 'none'}`,
+          `navigator.hardwareConcurrency ${e.hardwareConcurrency}${e.reportedConcurrency !== null ? `, reported to tfjs as ${e.reportedConcurrency}` : ''}`,
+        ]
+      : ['the page did not start'];
+    lines.push(`tfjs-wasm (browser) asked for ${r.threads} thread${r.threads === 1 ? '' : 's'}: ${parts.join(', ')}${r.error ? `; error: ${r.error}` : ''}${r.console.length ? `; console: ${r.console.slice(0, 3).join(' | ')}` : ''}`);
+  }
+  if (b.runs.some((r) => r.env?.reportedConcurrency !== null && r.env?.reportedConcurrency !== undefined)) {
+    lines.push(
+      'tfjs-wasm (browser): tfjs-backend-wasm 4.22 caps XNNPACK\'s thread pool at navigator.hardwareConcurrency / 2 (its backend.cc assumes two hardware threads per core), so on this 2-vCPU machine setThreadsCount(2) alone gives getThreadsCount() = 1; the 2-thread page reports 4 logical cores to tfjs (the threads still share the 2 real ones). Node\'s threaded build reads os.cpus().length for the same cap',
+    );
+  }
+  return lines;
+}
 
 function ratio(a: number | null, b: number | null): number | null {
   return a !== null && b !== null && b > 0 ? a / b : null;
