@@ -10,6 +10,7 @@
 import type { GPU, IKernelRunShortcut } from 'gpu.js';
 import type { AdamWStep, Backend, BinaryOp, Conv2dSpec, MatmulSpec, Pool2dSpec, PoolOp, ReduceOp, UnaryOp } from '../../backend.js';
 import type { DType, HostArray } from '../../dtype.js';
+import { hostPool } from '../../buffer-pool.js';
 import { RawTensor } from '../../raw-tensor.js';
 import { MAX_RANK, assertValidShape, collapseAxes, shapesEqual, sizeOf, type Shape } from '../../shape.js';
 import { Storage, type StorageOwner } from '../../storage.js';
@@ -166,6 +167,8 @@ export class GpuBackend implements Backend, StorageOwner {
   // ---- storage owner ----
 
   releaseValue(value: unknown): void {
+    // NOTE: host-kernel outputs go back to the pool for the next kernel of that size (buffer-pool.ts).
+    if (value instanceof Float32Array) return hostPool.give(value);
     const v = value as { delete?: () => void };
     if (v && typeof v.delete === 'function') v.delete();
   }

@@ -8,6 +8,7 @@
  * worker that is not ready yet simply takes no tasks.
  */
 import { KERNELS_WASM_PLAIN, KERNELS_WASM_SHARED } from './kernels-wasm.js';
+import { hostPool } from '../../buffer-pool.js';
 
 /** Byte layout of the first page: the control block (i32 words) shared with the workers. */
 const PENDING = 0; // workers still running the current job
@@ -254,9 +255,9 @@ export class WasmRuntime {
     return p;
   }
 
-  /** A copy of `n` floats at byte address `p`. */
+  /** A copy of `n` floats at byte address `p`, in an array from the host buffer pool. */
   read(p: number, n: number): Float32Array {
-    const out = new Float32Array(n);
+    const out = hostPool.take(n);
     out.set(this.f32.subarray(p >> 2, (p >> 2) + n));
     return out;
   }
