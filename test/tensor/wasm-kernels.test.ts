@@ -3,7 +3,8 @@
 // padding, dilation, groups, depthwise, 1×1), one and two threads, synchronous and asynchronous;
 // the element-wise kernels (channelAffine in every flag combination, gelu, geluGrad, row sums) on
 // odd sizes and rows whose length is not a multiple of 4; softmax and log-softmax along an axis
-// (forward and backward) with the axis first, in the middle and last, -Inf, NaN and large entries.
+// (forward and backward) with the axis first, in the middle and last, -Inf, NaN and large entries;
+// add/sub/mul/div with broadcasting along each axis and relu/step/square/neg, bit for bit.
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OUT_PATH, WAT_PATH, generate, watHash } from '../../scripts/build-wasm.js';
@@ -14,7 +15,7 @@ import { ReferenceBackend } from '../../src/tensor/backends/reference/reference-
 import { WasmKernels, installWasmKernels, prepareWasmKernels, shutdownWasmKernels, threadsSupported, wasmKernelsEnabled } from '../../src/tensor/backends/wasm/index.js';
 import { KERNELS_WAT_SHA256 } from '../../src/tensor/backends/wasm/kernels-wasm.js';
 import { useBackend } from '../../src/tensor/engine.js';
-import { add, batchNorm, conv2d, gelu, logSoftmax, matmul, mul, softmax, sum, tensor } from '../../src/tensor/ops.js';
+import { add, batchNorm, conv2d, div, gelu, logSoftmax, matmul, mul, neg, relu, softmax, square, sub, sum, tensor } from '../../src/tensor/ops.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 
 const ref = new ReferenceBackend();
@@ -587,6 +588,153 @@ describe('wasm softmax kernels vs gpu.js kernels', () => {
   });
 });
 
+// ---- plain element-wise arithmetic: add/sub/mul/div with broadcasting, relu/step/square/neg ----
+
+type Dims3 = [number, number, number];
+
+/** Row-major strides of a rank-3 shape, 0 along its size-1 axes (how the backend reads a broadcast operand). */
+function strides3(shape: Dims3): Dims3 {
+  return [shape[0] === 1 ? 0 : shape[1] * shape[2], shape[1] === 1 ? 0 : shape[2], shape[2] === 1 ? 0 : 1];
+}
+
+/** [label, a shape, b shape] (rank 3; out is their broadcast): broadcast along each axis, splats, size-1 dims, tails of 1–3. */
+const BINARY_SHAPES: [string, Dims3, Dims3][] = [
+  ['same shape, 1 cell', [1, 1, 1], [1, 1, 1]],
+  ['same shape, 7 cells', [1, 1, 7], [1, 1, 7]],
+  ['same shape [3, 5, 9]', [3, 5, 9], [3, 5, 9]],
+  ['same shape, 4099 cells', [1, 1, 4099], [1, 1, 4099]],
+  ['b broadcast along d0', [3, 5, 7], [1, 5, 7]],
+  ['b broadcast along d1', [3, 5, 7], [3, 1, 7]],
+  ['b broadcast along d2 (a splat per row)', [3, 5, 7], [3, 5, 1]],
+  ['a broadcast along d2', [4, 6, 1], [4, 6, 9]],
+  ['a broadcast along d0 and d1', [1, 1, 21], [4, 3, 21]],
+  ['b scalar-like [1]', [2, 3, 37], [1, 1, 1]],
+  ['a scalar-like [1]', [1, 1, 1], [1, 1, 38]],
+  ['per channel [N, C, HW] ∘ [1, C, 1]', [2, 16, 84], [1, 16, 1]],
+  ['outer product [1, 13, 1] ∘ [1, 1, 11]', [1, 13, 1], [1, 1, 11]],
+  ['size-1 middle dim', [5, 1, 6], [5, 1, 1]],
+  ['long rows, b broadcast along d1', [2, 3, 1030], [2, 1, 1030]],
+];
+
+/** Operands in [−1, 1) with ±0, ±Inf, NaN, subnormals and values whose products or quotients overflow or underflow. */
+function arithInput(n: number, seed: number): Float32Array {
+  const special = [0, -0, Infinity, -Infinity, NaN, 1e-40, -3e-39, 3e38, -3e38, 1e-30, 7e-46, 1];
+  const r = rng(seed);
+  const x = randomArray(r, n);
+  for (let i = 3; i < n; i += 5) x[i] = special[Math.floor(r() * special.length)];
+  return x;
+}
+
+const BINARY_OPS = ['add', 'sub', 'mul', 'div'] as const;
+const UNARY_OPS = ['relu', 'step', 'square', 'neg'] as const;
+const UNARY_SIZES = [1, 2, 3, 4, 5, 7, 16, 17, 63, 1001, 4099];
+
+/** The float64 reference's result rounded to f32: for these exactly rounded ops, the f32 arithmetic's bits. */
+async function refRounded(t: RawTensor): Promise<number[]> {
+  return Array.from((await ref.download(t)) as Float64Array, Math.fround);
+}
+
+describe.each(VARIANTS)('wasm binary and unary kernels: bits of f32 arithmetic (%s)', (_name, make) => {
+  const k = make();
+
+  describe.each(BINARY_OPS)('%s', (op) => {
+    it.each(BINARY_SHAPES)('%s', async (_label, aShape, bShape) => {
+      const a = arithInput(aShape[0] * aShape[1] * aShape[2], aShape.join('').length + op.length);
+      const b = arithInput(bShape[0] * bShape[1] * bShape[2], bShape[2] * 7 + op.length);
+      const out = aShape.map((d, i) => Math.max(d, bShape[i])) as Dims3;
+      const want = await refRounded(ref.binary(op, ref.upload(a, aShape, 'float32'), ref.upload(b, bShape, 'float32')));
+      const ours = Array.from(await k.binary(op, a, b, out, strides3(aShape), strides3(bShape)));
+      // toEqual compares numbers with Object.is: −0 ≠ 0, NaN = NaN
+      expect(ours).toEqual(want);
+    });
+  });
+
+  it('reads through any strides: a transposed operand, strides over d0 only', async () => {
+    // out [2, 5, 6] = a viewed transposed (a is [2, 6, 5]) ∘ b [2, 5, 6]; then out [4, 1, 3] with gaps in a
+    const a = arithInput(60, 1);
+    const b = arithInput(60, 2);
+    for (const [dims, sa, sb] of [[[2, 5, 6], [30, 1, 5], [30, 6, 1]], [[4, 1, 3], [15, 0, 2], [3, 0, 1]], [[3, 4, 5], [0, 0, 0], [0, 5, 1]]] as [Dims3, Dims3, Dims3][]) {
+      for (const op of BINARY_OPS) {
+        const f = { add: (x: number, y: number) => x + y, sub: (x: number, y: number) => x - y, mul: (x: number, y: number) => x * y, div: (x: number, y: number) => x / y }[op];
+        const want: number[] = [];
+        for (let i0 = 0; i0 < dims[0]; i0++) {
+          for (let i1 = 0; i1 < dims[1]; i1++) {
+            for (let i2 = 0; i2 < dims[2]; i2++) want.push(Math.fround(f(a[i0 * sa[0] + i1 * sa[1] + i2 * sa[2]], b[i0 * sb[0] + i1 * sb[1] + i2 * sb[2]])));
+          }
+        }
+        expect(Array.from(await k.binary(op, a, b, dims, sa, sb)), `${op} [${dims}] a strides [${sa}] b strides [${sb}]`).toEqual(want);
+      }
+    }
+  });
+
+  describe.each(UNARY_OPS)('%s', (op) => {
+    it.each(UNARY_SIZES)('of %i values', async (n) => {
+      const x = arithInput(n, 11 * n + op.length);
+      const want = await refRounded(ref.unary(op, ref.upload(x, [n], 'float32')));
+      expect(Array.from(await k.unary(op, x, n))).toEqual(want);
+    });
+  });
+});
+
+describe('wasm binary and unary kernels vs gpu.js kernels', () => {
+  const gpu = new GpuBackend('cpu', false);
+  const k = new WasmKernels({ threads: 2, parallelMinFlop: 0 });
+
+  it.each(BINARY_OPS)('%s: broadcastBinaryKernel and the same-shape kernel give the same bits', async (op) => {
+    for (const [label, aShape, bShape] of BINARY_SHAPES) {
+      const a = arithInput(aShape[0] * aShape[1] * aShape[2], 3 + aShape[1]);
+      const b = arithInput(bShape[0] * bShape[1] * bShape[2], 5 + bShape[2]);
+      const out = aShape.map((d, i) => Math.max(d, bShape[i])) as Dims3;
+      const theirs = Array.from(await gpu.download(gpu.binary(op, gpu.upload(a, aShape, 'float32'), gpu.upload(b, bShape, 'float32'))));
+      expect(Array.from(await k.binary(op, a, b, out, strides3(aShape), strides3(bShape))), `${op} ${label}`).toEqual(theirs);
+    }
+  });
+
+  it.each(UNARY_OPS)('%s gives the same bits (−0, NaN, ±Inf, subnormals included)', async (op) => {
+    for (const n of UNARY_SIZES) {
+      const x = arithInput(n, n + 1);
+      const theirs = Array.from(await gpu.download(gpu.unary(op, gpu.upload(x, [n], 'float32'))));
+      expect(Array.from(await k.unary(op, x, n)), `${op} of ${n} values`).toEqual(theirs);
+    }
+  });
+});
+
+describe('wasm binary and unary kernels: threads and arguments', () => {
+  it('give bit-identical results on 1 and 2 threads, synchronous and asynchronous, rows or columns split', async () => {
+    const one = new WasmKernels({ threads: 1 });
+    const two = new WasmKernels({ threads: 2, parallelMinFlop: 0 });
+    const twoAsync = new WasmKernels({ threads: 2, parallelMinFlop: 0, async: true });
+    // [1, 1, n]: one row, split into column runs; [6, 7, 45]: rows split; [1, 2, 999]: fewer rows than tasks
+    for (const [aShape, bShape] of [[[1, 1, 10007], [1, 1, 10007]], [[6, 7, 45], [1, 7, 1]], [[1, 2, 999], [1, 1, 999]]] as [Dims3, Dims3][]) {
+      const a = arithInput(aShape[0] * aShape[1] * aShape[2], 8);
+      const b = arithInput(bShape[0] * bShape[1] * bShape[2], 9);
+      const out = aShape.map((d, i) => Math.max(d, bShape[i])) as Dims3;
+      for (const op of BINARY_OPS) {
+        const want = Array.from(await one.binary(op, a, b, out, strides3(aShape), strides3(bShape)));
+        expect(Array.from(await two.binary(op, a, b, out, strides3(aShape), strides3(bShape)))).toEqual(want);
+        expect(Array.from(await twoAsync.binary(op, a, b, out, strides3(aShape), strides3(bShape)))).toEqual(want);
+      }
+    }
+    const x = arithInput(10007, 10);
+    for (const op of UNARY_OPS) {
+      const want = Array.from(await one.unary(op, x, x.length));
+      expect(Array.from(await two.unary(op, x, x.length))).toEqual(want);
+      expect(Array.from(await twoAsync.unary(op, x, x.length))).toEqual(want);
+    }
+  });
+
+  it('read only the cells their strides reach of longer arrays, and name the op and shapes in errors', async () => {
+    const k = new WasmKernels({ threads: 1 });
+    const a = Float32Array.from([1, 2, 3, 4, NaN, NaN]);
+    const b = Float32Array.from([10, 20, NaN]);
+    expect(Array.from(await k.binary('add', a, b, [1, 2, 2], [0, 2, 1], [0, 0, 1]))).toEqual([11, 22, 13, 24]);
+    expect(Array.from(await k.unary('neg', a, 3))).toEqual([-1, -2, -3]);
+    expect(Array.from(await k.binary('mul', a, b, [0, 2, 2], [0, 2, 1], [0, 0, 1]))).toEqual([]);
+    expect(() => k.binary('div', a, b, [1, 3, 3], [0, 3, 1], [0, 0, 1])).toThrow(/wasm binary div: .*a needs 9.*dims \[1,3,3\]/);
+    expect(() => k.unary('relu', a, 7)).toThrow(/wasm unary relu: 7 values/);
+  });
+});
+
 describe('wasm kernels: random shapes', () => {
   it('matmul and the three conv ops agree with the reference on 40 random problems', async () => {
     const r = rng(2024);
@@ -820,6 +968,87 @@ describe('wasm kernels behind the public ops', () => {
     expect([...used].sort()).toEqual(['logSoftmax', 'logSoftmaxBackward', 'softmax', 'softmaxBackward']);
     // the inputs reach 1e4: lse's f32 rounding is ~1e-3 there; values equal to the reference's (±Inf, NaN) pass
     expectNearBoth(ours, oracle, gpujs, (ref) => 1e-4 * (1 + Math.abs(ref)) + 2e-3, { skipWhereExact: true });
+  });
+
+  /**
+   * add/sub/mul/div (same shapes, a per-channel [1, 8, 1] operand, a scalar-like [1]) and relu/square/neg
+   * forward and backward (relu's backward is step): every output large enough for the host kernels.
+   */
+  async function runArith(): Promise<Float32Array[]> {
+    const r = rng(41);
+    const x = tensor(randomArray(r, 4 * 8 * 40), [4, 8, 40], { requiresGrad: true });
+    const y = tensor(randomArray(r, 4 * 8 * 40), [4, 8, 40], { requiresGrad: true });
+    const c = tensor(randomArray(r, 8), [1, 8, 1], { requiresGrad: true });
+    const s = tensor([0.5], [1], { requiresGrad: true });
+    const z = neg(div(relu(sub(mul(x, c), y)), add(square(y), s)));
+    await sum(mul(z, tensor(randomArray(r, 4 * 8 * 40), [4, 8, 40]))).backward();
+    const grads = [x.grad, y.grad, c.grad, s.grad] as Tensor[];
+    return Promise.all([z, ...grads].map(async (t) => Float32Array.from(await t.data())));
+  }
+
+  it.each([
+    ['webasm', false],
+    ['webasm', true],
+    ['cpu', false],
+  ] as const)('%s (async %s): add/sub/mul/div with broadcasting and relu/step/square/neg run on the host with the bits of gpu.js', async (mode, isAsync) => {
+    const used = new Set<string>();
+    class Counting extends WasmKernels {
+      override binary(...args: Parameters<WasmKernels['binary']>) {
+        used.add(args[0]);
+        return super.binary(...args);
+      }
+      override unary(...args: Parameters<WasmKernels['unary']>) {
+        used.add(args[0]);
+        return super.unary(...args);
+      }
+    }
+    const { gpujs, ours, oracle } = await runThreeWays(mode, isAsync, runArith, () => new Counting({ async: isAsync, threads: 2, parallelMinFlop: 0 }));
+    expect([...used].sort()).toEqual(['add', 'div', 'mul', 'neg', 'relu', 'square', 'step', 'sub']);
+    // the forward pass is element-wise ops only: the same bits as gpu.js's kernels
+    expect(Array.from(ours[0])).toEqual(Array.from(gpujs[0]));
+    // the gradients also sum over broadcast axes (host row sums vs gpu.js's sum: f32 rounding apart)
+    expectNearBoth(ours, oracle, gpujs, (ref) => 1e-5 * (1 + Math.abs(ref)));
+  });
+
+  it('int32 operands and outputs below the size thresholds stay on gpu.js', async () => {
+    const be = useBackend('cpu') as GpuBackend;
+    const saved = be.host;
+    const used: string[] = [];
+    class Counting extends WasmKernels {
+      override binary(...args: Parameters<WasmKernels['binary']>) {
+        used.push(`binary ${args[0]}`);
+        return super.binary(...args);
+      }
+      override unary(...args: Parameters<WasmKernels['unary']>) {
+        used.push(`unary ${args[0]}`);
+        return super.unary(...args);
+      }
+    }
+    try {
+      be.setHostKernels(new Counting({ threads: 1 }));
+      const n = 2048;
+      const ints = tensor(Int32Array.from({ length: n }, (_, i) => i - 1000), [n]);
+      expect(ints.dtype).toBe('int32');
+      const sumInts = add(ints, ints);
+      expect(sumInts.dtype).toBe('int32');
+      expect(Array.from(await sumInts.data()).slice(0, 3)).toEqual([-2000, -1998, -1996]);
+      await mul(ints, tensor(Int32Array.from([3]), [1])).data();
+      await neg(ints).data();
+      expect(used).toEqual([]);
+      // float32: 1000 same-shape cells and 200 broadcast cells stay on gpu.js, 1024 and 256 do not
+      const f = (m: number, shape: number[]) => tensor(randomArray(rng(m), m), shape);
+      await add(f(1000, [1000]), f(1000, [1000])).data();
+      await mul(f(200, [25, 8]), f(8, [1, 8])).data();
+      await relu(f(1000, [1000])).data();
+      expect(used).toEqual([]);
+      await add(f(1024, [1024]), f(1024, [1024])).data();
+      await mul(f(256, [32, 8]), f(8, [1, 8])).data();
+      await relu(f(1024, [1024])).data();
+      expect(used).toEqual(['binary add', 'binary mul', 'unary relu']);
+    } finally {
+      be.setHostKernels(saved);
+      useBackend('reference');
+    }
   });
 
   it('installWasmKernels leaves GPU modes alone and honours SSA_SEG_WASM_KERNELS=0', () => {

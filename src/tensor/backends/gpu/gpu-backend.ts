@@ -134,7 +134,40 @@ export interface HostKernels {
   softmax?(x: Float32Array, outer: number, R: number, inner: number, log: boolean): Float32Array | Promise<Float32Array>;
   /** dotAlongKernel then softmaxBackwardAlongKernel along R of y and dy viewed as [outer, R, inner]. */
   softmaxBackward?(y: Float32Array, dy: Float32Array, outer: number, R: number, inner: number, log: boolean): Float32Array | Promise<Float32Array>;
+  /**
+   * broadcastBinaryKernel (and add/sub/mul/div on equal shapes) over float32: out = a ∘ b over out
+   * viewed as [d0, d1, d2] (`dims`), each operand read through its own strides in floats (0 along
+   * its broadcast axes). Must give the bits of f32 arithmetic.
+   */
+  binary?(
+    op: HostBinaryOp, a: Float32Array, b: Float32Array,
+    dims: readonly [number, number, number], aStrides: readonly [number, number, number], bStrides: readonly [number, number, number],
+  ): Float32Array | Promise<Float32Array>;
+  /** reluKernel, stepKernel, squareKernel or negKernel over the first n values of x (float32). */
+  unary?(op: HostUnaryOp, x: Float32Array, n: number): Float32Array | Promise<Float32Array>;
 }
+
+/** The binary ops host kernels may run (broadcastBinaryKernel's op codes 0-3). */
+export type HostBinaryOp = 'add' | 'sub' | 'mul' | 'div';
+/** The unary ops host kernels may run. */
+export type HostUnaryOp = 'relu' | 'step' | 'square' | 'neg';
+const HOST_UNARY: readonly UnaryOp[] = ['relu', 'step', 'square', 'neg'];
+
+/**
+ * Outputs smaller than this stay on gpu.js for the plain element-wise ops (host `binary` of equal
+ * shapes, `unary`). A host call costs ~2 µs more than a gpu.js launch whatever its size (the job
+ * header, copies in and out of WebAssembly memory, a fresh output array), and gpu.js's cpu mode
+ * runs these one-operation kernels at ~1–4 ns per cell. Through GpuBackend on `cpu` (min of 12 runs,
+ * 2 threads installed, load average ~5 on 2 cores), gpu.js / wasm µs: add 5.6 / 5.0 at 1024 cells
+ * (2.8 / 4.3 at 128, 10.8 / 6.9 at 2048), relu 4.6 / 4.1 at 1024 (3.3 / 3.3 at 512).
+ */
+const HOST_ELEMENTWISE_MIN_CELLS = 1024;
+/**
+ * The same for broadcast operands: broadcastBinaryKernel's two index divisions per cell make gpu.js
+ * ~3× slower there (mul [n/8, 8]·[1, 8], same runs: 5.2 / 5.3 µs at 128 cells, 6.8 / 5.4 at 256,
+ * 16.2 / 6.2 at 1024).
+ */
+const HOST_BROADCAST_MIN_CELLS = 256;
 
 export class GpuBackend implements Backend, StorageOwner {
   readonly float64 = false;
@@ -362,6 +395,9 @@ export class GpuBackend implements Backend, StorageOwner {
     if ((op === 'gelu' || op === 'geluGrad') && this.hostOk && h?.gelu) {
       return this.enqueue(op, `${h.name}.${op}`, [x], x.shape, dtype, (v, n) => h.gelu!(v[0] as Float32Array, n, op === 'geluGrad'));
     }
+    if (HOST_UNARY.includes(op) && x.dtype === 'float32' && x.size >= HOST_ELEMENTWISE_MIN_CELLS && this.hostOk && h?.unary) {
+      return this.enqueue(op, `${h.name}.${op}`, [x], x.shape, dtype, (v, n) => h.unary!(op as HostUnaryOp, v[0] as Float32Array, n));
+    }
     const takesScalar = op.endsWith('Scalar') || op === 'clampMin' || op === 'clampMax';
     return this.launch(op, fn, takesScalar ? [x, scalar] : [x], x.shape, dtype);
   }
@@ -369,13 +405,25 @@ export class GpuBackend implements Backend, StorageOwner {
   binary(op: BinaryOp, a: RawTensor, b: RawTensor): RawTensor {
     const fn = BINARY[op] ?? assertNever(op as never, 'binary op');
     const dtype = binaryDType(op, a.dtype, b.dtype);
-    if (shapesEqual(a.shape, b.shape)) return this.launch(op, fn, [a, b], a.shape, dtype);
-    const shape = a.shape.map((d, i) => (d === 1 ? b.shape[i] : d));
     const code = BROADCAST_OPS.indexOf(op);
+    const shape = a.shape.map((d, i) => (d === 1 ? b.shape[i] : d));
+    // add/sub/mul/div of two float32 tensors run as host kernels on the CPU modes (int32 stays on gpu.js)
+    const h = this.host;
+    const same = shapesEqual(a.shape, b.shape);
+    const minCells = same ? HOST_ELEMENTWISE_MIN_CELLS : HOST_BROADCAST_MIN_CELLS;
+    const onHost = code >= 0 && a.dtype === 'float32' && b.dtype === 'float32' && sizeOf(shape) >= minCells && this.hostOk && !!h?.binary;
+    const hostRun = (d: readonly number[], sa: readonly number[], sb: readonly number[]) =>
+      this.enqueue(op, `${h!.name}.${op}`, [a, b], shape, dtype, (v) =>
+        h!.binary!(op as HostBinaryOp, v[0] as Float32Array, v[1] as Float32Array, d as [number, number, number], sa as [number, number, number], sb as [number, number, number]));
+    if (same) {
+      if (onHost) return hostRun([1, 1, sizeOf(shape)], [0, 0, 1], [0, 0, 1]);
+      return this.launch(op, fn, [a, b], a.shape, dtype);
+    }
     const [dims, sa, sb] = collapse2(shape, broadcastStrides(a.shape), broadcastStrides(b.shape));
     if (code >= 0 && dims.length <= 3) {
       const pad3 = (v: number[], fill: number) => [...new Array<number>(3 - v.length).fill(fill), ...v];
       const d = pad3(dims, 1);
+      if (onHost) return hostRun(d, pad3(sa, 0), pad3(sb, 0));
       const meta = Float32Array.from([code, d[1], d[2], ...pad3(sa, 0), ...pad3(sb, 0)]);
       return this.launch(op, E.broadcastBinaryKernel, [a, b, meta], shape, dtype);
     }

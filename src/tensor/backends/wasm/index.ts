@@ -1,6 +1,7 @@
 /**
  * Hand-written WebAssembly SIMD kernels for the hot contractions (matmul, conv2d and its two
- * backward passes), the hot element-wise ops (channelAffine, gelu and its gradient, row sums) and softmax /
+ * backward passes), the hot element-wise ops (channelAffine, gelu and its gradient, row sums,
+ * add/sub/mul/div with broadcasting, relu/step/square/neg) and softmax /
  * log-softmax along an axis (forward and backward), installed as
  * the gpu.js backend's `HostKernels` on the CPU modes (webasm, cpu).
  * Same contract as the gpu.js kernels they replace: flat row-major Float32Array in and out.
@@ -16,10 +17,11 @@
  * before first use (main threads may not compile synchronously).
  */
 import type { Conv2dSpec, MatmulSpec } from '../../backend.js';
-import type { HostKernels } from '../gpu/gpu-backend.js';
+import type { HostBinaryOp, HostKernels, HostUnaryOp } from '../gpu/gpu-backend.js';
 import {
   type Built,
   type ChannelAffineArgs,
+  buildBinary,
   buildChannelAffine,
   buildConv2d,
   buildConv2dBackwardInput,
@@ -29,8 +31,10 @@ import {
   buildSoftmax,
   buildSoftmaxBackward,
   buildSumRows,
+  buildUnary,
   channelAffineFlop,
   conv2dFlop,
+  elementwiseFlop,
   geluFlop,
   matmulFlop,
   softmaxFlop,
@@ -173,6 +177,26 @@ export class WasmKernels implements HostKernels {
   }
 
   /**
+   * out = a ∘ b (op add, sub, mul or div) over out viewed as [d0, d1, d2] (`dims`), each operand read
+   * through its own strides in floats (0 along its broadcast axes); same-shape operands are
+   * dims [1, 1, n] with strides [0, 0, 1]. Bit-identical to f32 arithmetic.
+   */
+  binary(
+    op: HostBinaryOp, a: Float32Array, b: Float32Array,
+    dims: readonly [number, number, number], aStrides: readonly [number, number, number], bStrides: readonly [number, number, number],
+  ): Float32Array | Promise<Float32Array> {
+    const size = dims[0] * dims[1] * dims[2];
+    if (size === 0) return new Float32Array(0);
+    return this.exec(elementwiseFlop(size), (rt, t) => buildBinary(rt, op, a, b, dims, aStrides, bStrides, t));
+  }
+
+  /** relu, step (x > 0 ? 1 : 0), square or neg of the first n values of x. */
+  unary(op: HostUnaryOp, x: Float32Array, n: number): Float32Array | Promise<Float32Array> {
+    if (n === 0) return new Float32Array(0);
+    return this.exec(elementwiseFlop(n), (rt, t) => buildUnary(rt, op, x, n, t));
+  }
+
+  /**
    * Runs one job. Small jobs (and every job with one thread) run on the calling thread and return
    * the array; large ones on an asynchronous instance return a Promise.
    */
@@ -255,6 +279,11 @@ export async function warmUpWasmKernels(rounds = 12): Promise<void> {
     k.softmax(c, 8 * 16, 37, 1, true);
     k.softmaxBackward(c, c, 8, 16, 37, true);
     k.softmaxBackward(c, c, 8 * 16, 37, 1, false);
+    for (const op of ['add', 'sub', 'mul', 'div'] as const) {
+      k.binary(op, c, c, [1, 1, c.length], [0, 0, 1], [0, 0, 1]);
+      k.binary(op, c, c, [8, 16, 37], [592, 37, 1], [0, 1, 0]);
+    }
+    for (const op of ['relu', 'step', 'square', 'neg'] as const) k.unary(op, c, c.length);
     for (const s of convs) {
       const x = r(s.N * s.Cin * s.H * s.W);
       const w = r(s.Cout * (s.Cin / s.groups) * s.kh * s.kw);

@@ -17,8 +17,12 @@
  * - softmax, softmaxBackward along an axis ([outer, R, inner]): per-row statistics and the apply in
  *   one task; tasks are runs of rows (inner = 1) or of 4-column groups, so every thread count gives
  *   the same bits.
+ * - binary (add, sub, mul, div) over out viewed as [d0, d1, d2] with per-operand strides, and unary
+ *   (relu, step, square, neg): one streaming pass, each cell on its own; tasks are runs of rows and
+ *   columns (binary) or of 16 floats (unary).
  */
 import type { Conv2dSpec, MatmulSpec } from '../../backend.js';
+import type { HostBinaryOp, HostUnaryOp } from '../gpu/gpu-backend.js';
 import type { WasmRuntime } from './runtime.js';
 
 const KIND_GEMM = 1;
@@ -32,6 +36,8 @@ const KIND_GELU = 8;
 const KIND_SUM_ROWS = 9;
 const KIND_SOFTMAX = 10;
 const KIND_SOFTMAX_BWD = 11;
+const KIND_BINARY = 12;
+const KIND_UNARY = 13;
 
 /** Floats per thread in the column buffer of the strided backward-input path (1 MiB). */
 const COL_FLOATS = 1 << 18;
@@ -377,4 +383,82 @@ export function buildSoftmaxBackward(
   const t = threads > 1 ? split(units, 2 * threads, 1) : { size: units, count: 1 };
   const job = header(rt, KIND_SOFTMAX_BWD, t.count, threads, 0, [outer, R, inner, t.size, yPtr, dyPtr, outPtr, log ? 1 : 0, units, groups]);
   return { job, read: () => rt.read(outPtr, size) };
+}
+
+// ---- plain element-wise arithmetic ----
+
+/** Op codes of the binary kind (broadcastBinaryKernel's order). */
+const BINARY_OPS: readonly HostBinaryOp[] = ['add', 'sub', 'mul', 'div'];
+
+/** Op codes of the unary kind. */
+const UNARY_OPS: readonly HostUnaryOp[] = ['relu', 'step', 'square', 'neg'];
+
+/**
+ * Work of a binary or unary job in the units of PARALLEL_MIN_FLOP: one streaming pass with one
+ * operation per cell, as channelAffine, so threads only from 2²¹ cells (below that the copies into
+ * and out of the arena, on the calling thread, cost more than a second thread saves).
+ */
+export function elementwiseFlop(cells: number): number {
+  return cells;
+}
+
+/** Floats an operand read through `strides` over `dims` spans: 1 + Σ (d − 1)·stride. */
+function extent(dims: readonly number[], strides: readonly number[]): number {
+  let e = 1;
+  for (let i = 0; i < dims.length; i++) e += (dims[i] - 1) * strides[i];
+  return e;
+}
+
+/**
+ * out = a ∘ b over out viewed as [d0, d1, d2] (`dims`), each operand read at
+ * i0·s0 + i1·s1 + i2·s2 of its own `strides` (in floats; 0 along its broadcast axes). Every cell of
+ * out >= 1.
+ */
+export function buildBinary(
+  rt: WasmRuntime, op: HostBinaryOp, a: Float32Array, b: Float32Array,
+  dims: readonly [number, number, number], aStrides: readonly [number, number, number], bStrides: readonly [number, number, number], threads: number,
+): Built {
+  const code = BINARY_OPS.indexOf(op);
+  const [d0, d1, d2] = dims;
+  const describe = () => `dims [${dims}], a strides [${aStrides}] (${a.length} floats), b strides [${bStrides}] (${b.length} floats)`;
+  if (code < 0) throw new Error(`wasm binary: unknown op '${op}' (${describe()})`);
+  if (![...dims, ...aStrides, ...bStrides].every((v) => Number.isInteger(v) && v >= 0) || d0 * d1 * d2 === 0) {
+    throw new Error(`wasm binary ${op}: dims must be positive and strides non-negative integers (${describe()})`);
+  }
+  const na = extent(dims, aStrides);
+  const nb = extent(dims, bStrides);
+  if (a.length < na || b.length < nb) throw new Error(`wasm binary ${op}: an operand is shorter than its strides reach (a needs ${na}, b needs ${nb}; ${describe()})`);
+  const rows = d0 * d1;
+  const size = rows * d2;
+  const aPtr = putN(rt, a, na);
+  const bPtr = putN(rt, b, nb);
+  const outPtr = rt.alloc(size * 4, 'binary output');
+  // NOTE: rows first; a job with fewer rows than tasks wanted (a same-shape op is one row) splits
+  // each row's columns too, in runs of 16 floats.
+  let r = { size: rows, count: 1 };
+  let c = { size: d2, count: 1 };
+  if (threads > 1) {
+    if (rows >= 2 * threads) r = split(rows, 2 * threads, 1);
+    else {
+      r = { size: 1, count: rows };
+      c = split(d2, ceilDiv(2 * threads, rows), 16);
+    }
+  }
+  const job = header(rt, KIND_BINARY, r.count * c.count, threads, 0, [
+    code, d1, d2, rows, aPtr, bPtr, outPtr, r.size, c.size, c.count,
+    ...aStrides.map((s) => s * 4), ...bStrides.map((s) => s * 4),
+  ]);
+  return { job, read: () => rt.read(outPtr, size) };
+}
+
+/** relu, step (x > 0 ? 1 : 0), square or neg of the first `n` values of x (n >= 1). */
+export function buildUnary(rt: WasmRuntime, op: HostUnaryOp, x: Float32Array, n: number, threads: number): Built {
+  const code = UNARY_OPS.indexOf(op);
+  if (code < 0) throw new Error(`wasm unary: unknown op '${op}' (${n} values)`);
+  if (x.length < n) throw new Error(`wasm unary ${op}: ${n} values asked of an array of ${x.length}`);
+  const xPtr = putN(rt, x, n);
+  const outPtr = rt.alloc(n * 4, 'unary output');
+  const t = threads > 1 ? split(n, 2 * threads, 16) : { size: roundUp(n, 16), count: 1 };
+  const job = header(rt, KIND_UNARY, t.count, threads, 0, [n, code, t.size, 0, xPtr, outPtr]);
+  return { job, read: () => rt.read(outPtr, n) };
 }

@@ -1,7 +1,8 @@
 ;; WebAssembly SIMD kernels behind ssa-seg's host-kernel seam (CPU backends): a packed GEMM with a
 ;; 4×8 register tile, convolutions as GEMMs over implicit im2col panels, direct depthwise loops, and
-;; the element-wise per-channel affine map, exact GELU (with its gradient), row sums, and softmax /
-;; log-softmax along any axis (forward and backward).
+;; the element-wise per-channel affine map, exact GELU (with its gradient), row sums, softmax /
+;; log-softmax along any axis (forward and backward), and plain element-wise arithmetic (binary ops
+;; with broadcasting, a few unary ops).
 ;; Hand-written; `npm run build:wasm` assembles it with wabt into kernels-wasm.ts (committed).
 ;;
 ;; Conventions:
@@ -24,7 +25,8 @@
 ;;   23 G  24 in0  25 in1  26 out  27 chunks  28 Hp  29 Wp  30 pad  31 row table  32 column table  33 aux
 ;;   (kind 4 also: 34 image chunks  35 images per chunk  36 bytes between per-chunk copies of dW)
 ;; kind 7 (channelAffine), kind 8 (GELU and its gradient), kind 9 (row sums), kinds 10 and 11 (softmax
-;; and log-softmax along an axis, forward and backward): see their task functions.
+;; and log-softmax along an axis, forward and backward), kind 12 (add/sub/mul/div with broadcasting),
+;; kind 13 (relu, step, square, neg): see their task functions.
 (module
   (import "env" "memory" (memory 1 32768 shared))
 
@@ -1239,6 +1241,135 @@
       (br_if $units (i32.lt_s (local.tee $u (i32.add (local.get $u) (i32.const 1))) (local.get $u1)))))
 
   ;; ---------------------------------------------------------------------------------------------
+  ;; Plain element-wise ops over float32 (gpu.js's add/sub/mul/div kernels, broadcastBinaryKernel,
+  ;; and the unary relu, step, square, neg). IEEE f32 arithmetic is exactly rounded, and gpu.js's
+  ;; cpu mode rounds its f64 result of two f32 operands to f32, which gives the same bits for
+  ;; + − × ÷ (f64 carries more than 2·24 + 2 bits), so these match the gpu.js kernels bit for bit.
+  ;; Each output cell is computed on its own: every thread count and split gives the same bits.
+
+  ;; kind 12, binary op: out = a ∘ b over out viewed as [d0, d1, d2], each operand read through its
+  ;; own byte strides (0 along its broadcast axes), out contiguous. Per row (i0, i1): 4 cells per
+  ;; step when both operands are contiguous along d2, or one contiguous and the other broadcast
+  ;; (a splat); any other strides, and the last 0–3 cells, run one cell at a time. A task is a run
+  ;; of rows and, within them, a run of columns (so a same-shape op, [1, 1, n], still splits).
+  ;; Ops: 0 add, 1 sub, 2 mul, 3 div (broadcastBinaryKernel's codes). NOTE: the op is the same for
+  ;; every cell, so the two branches that pick it per vector are always predicted.
+  ;;   8 op  9 d1  10 d2  11 rows (d0·d1)  12 a  13 b  14 out  15 rows per task  16 columns per task
+  ;;   17 column tasks  18-20 a strides  21-23 b strides (bytes, along d0, d1, d2)
+  (func $task_binary (param $job i32) (param $t i32)
+    (local $op i32) (local $d1 i32) (local $r i32) (local $r1 i32) (local $c0 i32) (local $n4 i32) (local $nv i32)
+    (local $i0 i32) (local $i1 i32) (local $as2 i32) (local $bs2 i32) (local $a i32) (local $b i32) (local $o i32)
+    (local $i i32) (local $e i32) (local $x v128) (local $y v128) (local $u f32) (local $w f32)
+    (local.set $op (i32.load offset=32 (local.get $job)))
+    (local.set $d1 (i32.load offset=36 (local.get $job)))
+    (local.set $as2 (i32.load offset=80 (local.get $job)))
+    (local.set $bs2 (i32.load offset=92 (local.get $job)))
+    ;; task t = (row run t / column tasks, column run t mod column tasks)
+    (local.set $r (i32.div_u (local.get $t) (i32.load offset=68 (local.get $job))))
+    (local.set $c0 (i32.mul (i32.sub (local.get $t) (i32.mul (local.get $r) (i32.load offset=68 (local.get $job))))
+                            (i32.load offset=64 (local.get $job))))
+    (local.set $r (i32.mul (local.get $r) (i32.load offset=60 (local.get $job))))
+    (local.set $r1 (call $min (i32.load offset=44 (local.get $job)) (i32.add (local.get $r) (i32.load offset=60 (local.get $job)))))
+    ;; bytes of output per row segment, and the part whole vectors cover
+    (local.set $n4 (i32.shl (i32.sub (call $min (i32.load offset=40 (local.get $job)) (i32.add (local.get $c0) (i32.load offset=64 (local.get $job))))
+                                     (local.get $c0)) (i32.const 2)))
+    (local.set $nv (i32.and (local.get $n4) (i32.const -16)))
+    (local.set $i0 (i32.div_u (local.get $r) (local.get $d1)))
+    (local.set $i1 (i32.sub (local.get $r) (i32.mul (local.get $i0) (local.get $d1))))
+    (loop $rows
+      (local.set $a (i32.add (i32.add (i32.load offset=48 (local.get $job)) (i32.mul (local.get $c0) (local.get $as2)))
+        (i32.add (i32.mul (local.get $i0) (i32.load offset=72 (local.get $job))) (i32.mul (local.get $i1) (i32.load offset=76 (local.get $job))))))
+      (local.set $b (i32.add (i32.add (i32.load offset=52 (local.get $job)) (i32.mul (local.get $c0) (local.get $bs2)))
+        (i32.add (i32.mul (local.get $i0) (i32.load offset=84 (local.get $job))) (i32.mul (local.get $i1) (i32.load offset=88 (local.get $job))))))
+      (local.set $o (i32.add (i32.load offset=56 (local.get $job))
+        (i32.shl (i32.add (i32.mul (local.get $r) (i32.load offset=40 (local.get $job))) (local.get $c0)) (i32.const 2))))
+      (local.set $i (i32.const 0))
+      (if (local.get $nv)
+        (then
+          (if (i32.and (i32.eq (local.get $as2) (i32.const 4)) (i32.eq (local.get $bs2) (i32.const 4)))
+            (then
+              (loop $vv
+                (local.set $x (v128.load (i32.add (local.get $a) (local.get $i))))
+                (local.set $y (v128.load (i32.add (local.get $b) (local.get $i))))
+                (v128.store (i32.add (local.get $o) (local.get $i))
+                  (if (result v128) (i32.lt_u (local.get $op) (i32.const 2))
+                    (then (if (result v128) (local.get $op)
+                      (then (f32x4.sub (local.get $x) (local.get $y))) (else (f32x4.add (local.get $x) (local.get $y)))))
+                    (else (if (result v128) (i32.eq (local.get $op) (i32.const 2))
+                      (then (f32x4.mul (local.get $x) (local.get $y))) (else (f32x4.div (local.get $x) (local.get $y)))))))
+                (br_if $vv (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $nv))))))
+          (if (i32.and (i32.eq (local.get $as2) (i32.const 4)) (i32.eqz (local.get $bs2)))
+            (then
+              (local.set $y (v128.load32_splat (local.get $b)))
+              (loop $vs
+                (local.set $x (v128.load (i32.add (local.get $a) (local.get $i))))
+                (v128.store (i32.add (local.get $o) (local.get $i))
+                  (if (result v128) (i32.lt_u (local.get $op) (i32.const 2))
+                    (then (if (result v128) (local.get $op)
+                      (then (f32x4.sub (local.get $x) (local.get $y))) (else (f32x4.add (local.get $x) (local.get $y)))))
+                    (else (if (result v128) (i32.eq (local.get $op) (i32.const 2))
+                      (then (f32x4.mul (local.get $x) (local.get $y))) (else (f32x4.div (local.get $x) (local.get $y)))))))
+                (br_if $vs (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $nv))))))
+          (if (i32.and (i32.eqz (local.get $as2)) (i32.eq (local.get $bs2) (i32.const 4)))
+            (then
+              (local.set $x (v128.load32_splat (local.get $a)))
+              (loop $sv
+                (local.set $y (v128.load (i32.add (local.get $b) (local.get $i))))
+                (v128.store (i32.add (local.get $o) (local.get $i))
+                  (if (result v128) (i32.lt_u (local.get $op) (i32.const 2))
+                    (then (if (result v128) (local.get $op)
+                      (then (f32x4.sub (local.get $x) (local.get $y))) (else (f32x4.add (local.get $x) (local.get $y)))))
+                    (else (if (result v128) (i32.eq (local.get $op) (i32.const 2))
+                      (then (f32x4.mul (local.get $x) (local.get $y))) (else (f32x4.div (local.get $x) (local.get $y)))))))
+                (br_if $sv (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $nv))))))))
+      ;; the rest of the row one cell at a time (all of it for other strides: $i is still 0 then)
+      (block $done
+        (loop $cells
+          (br_if $done (i32.ge_u (local.get $i) (local.get $n4)))
+          (local.set $e (i32.shr_u (local.get $i) (i32.const 2)))
+          (local.set $u (f32.load (i32.add (local.get $a) (i32.mul (local.get $e) (local.get $as2)))))
+          (local.set $w (f32.load (i32.add (local.get $b) (i32.mul (local.get $e) (local.get $bs2)))))
+          (f32.store (i32.add (local.get $o) (local.get $i))
+            (if (result f32) (i32.lt_u (local.get $op) (i32.const 2))
+              (then (if (result f32) (local.get $op)
+                (then (f32.sub (local.get $u) (local.get $w))) (else (f32.add (local.get $u) (local.get $w)))))
+              (else (if (result f32) (i32.eq (local.get $op) (i32.const 2))
+                (then (f32.mul (local.get $u) (local.get $w))) (else (f32.div (local.get $u) (local.get $w)))))))
+          (local.set $i (i32.add (local.get $i) (i32.const 4)))
+          (br $cells)))
+      ;; next row: (i0, i1) advances like an odometer over [d0, d1]
+      (if (i32.eq (local.tee $i1 (i32.add (local.get $i1) (i32.const 1))) (local.get $d1))
+        (then
+          (local.set $i1 (i32.const 0))
+          (local.set $i0 (i32.add (local.get $i0) (i32.const 1)))))
+      (br_if $rows (i32.lt_s (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $r1)))))
+
+  ;; kind 13, unary op over n contiguous floats: op 0 relu max(x, 0) (relu(−0) = +0, NaN stays NaN,
+  ;; as Math.max), 1 step x > 0 ? 1 : 0 (NaN → 0), 2 square x·x, 3 neg −x. Vectors may run past n
+  ;; to the next multiple of 4, as GELU's (arena blocks are padded to 64 bytes; the extra lanes are
+  ;; never read back).
+  ;;   8 n  9 op  10 floats per task (a multiple of 16)  12 x  13 out
+  (func $task_unary (param $job i32) (param $t i32)
+    (local $op i32) (local $i i32) (local $i1 i32) (local $xp i32) (local $out i32) (local $x v128)
+    (local.set $op (i32.load offset=36 (local.get $job)))
+    (local.set $i (i32.mul (local.get $t) (i32.load offset=40 (local.get $job))))
+    (local.set $i1 (i32.shl (call $min (i32.load offset=32 (local.get $job)) (i32.add (local.get $i) (i32.load offset=40 (local.get $job)))) (i32.const 2)))
+    (local.set $i (i32.shl (local.get $i) (i32.const 2)))
+    (local.set $xp (i32.load offset=48 (local.get $job)))
+    (local.set $out (i32.load offset=52 (local.get $job)))
+    (loop $vecs
+      (local.set $x (v128.load (i32.add (local.get $xp) (local.get $i))))
+      (v128.store (i32.add (local.get $out) (local.get $i))
+        (if (result v128) (i32.lt_u (local.get $op) (i32.const 2))
+          (then (if (result v128) (local.get $op)
+            (then (v128.and (f32x4.gt (local.get $x) (v128.const f32x4 0 0 0 0)) (v128.const f32x4 1 1 1 1)))
+            (else (f32x4.max (local.get $x) (v128.const f32x4 0 0 0 0)))))
+          (else (if (result v128) (i32.eq (local.get $op) (i32.const 2))
+            (then (f32x4.mul (local.get $x) (local.get $x)))
+            (else (f32x4.neg (local.get $x)))))))
+      (br_if $vecs (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $i1)))))
+
+  ;; ---------------------------------------------------------------------------------------------
   ;; Job runner: the caller's thread and any workers call this with the same job; each takes tasks
   ;; from the shared counter until there are none left.
   (func (export "run") (param $job i32) (param $tid i32)
@@ -1251,8 +1382,8 @@
         (local.set $t (i32.atomic.rmw.add offset=8 (local.get $job) (i32.const 1)))
         (br_if $done (i32.ge_u (local.get $t) (local.get $n)))
         (block $dispatched
-          (block $k11 (block $k10 (block $k9 (block $k8 (block $k7 (block $k6 (block $k5 (block $k4 (block $k3 (block $k2 (block $k1
-            (br_table $dispatched $k1 $k2 $k3 $k4 $k5 $k6 $k7 $k8 $k9 $k10 $k11 $dispatched (local.get $kind)))
+          (block $k13 (block $k12 (block $k11 (block $k10 (block $k9 (block $k8 (block $k7 (block $k6 (block $k5 (block $k4 (block $k3 (block $k2 (block $k1
+            (br_table $dispatched $k1 $k2 $k3 $k4 $k5 $k6 $k7 $k8 $k9 $k10 $k11 $k12 $k13 $dispatched (local.get $kind)))
             (call $task_gemm (local.get $job) (local.get $t) (local.get $scr))
             (br $dispatched))
             (call $task_conv_fwd (local.get $job) (local.get $t) (local.get $scr))
@@ -1273,6 +1404,10 @@
             (br $dispatched))
             (call $task_softmax (local.get $job) (local.get $t))
             (br $dispatched))
-          (call $task_softmax_bwd (local.get $job) (local.get $t)))
+            (call $task_softmax_bwd (local.get $job) (local.get $t))
+            (br $dispatched))
+            (call $task_binary (local.get $job) (local.get $t))
+            (br $dispatched))
+          (call $task_unary (local.get $job) (local.get $t)))
         (br $next))))
 )
