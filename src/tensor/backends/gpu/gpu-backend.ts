@@ -344,14 +344,16 @@ export class GpuBackend implements Backend, StorageOwner {
 
   upload(data: ArrayLike<number>, shape: Shape, dtype: DType): RawTensor {
     assertValidShape('tensor', shape);
-    const arr = Float32Array.from(data as ArrayLike<number>);
     if (this.name === 'webasm' || this.name === 'cpu') {
+      // NOTE: the copy goes into a pooled array, given back when the tensor is released (buffer-pool.ts).
+      const arr = hostPool.take(data.length);
+      arr.set(data);
       const storage = new Storage(this, arr.length, dtype);
       storage.value = arr;
       return new RawTensor(shape, dtype, storage);
     }
     // NOTE: on GL and WebGPU a copy kernel moves the data into device memory once.
-    return this.launch('upload', E.uploadKernel, [arr], shape, dtype);
+    return this.launch('upload', E.uploadKernel, [Float32Array.from(data)], shape, dtype);
   }
 
   async download(x: RawTensor): Promise<HostArray> {
