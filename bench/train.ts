@@ -280,7 +280,8 @@ async function runBrowserPeers(ctx: PartContext, setup: CompactStepSetup, ref: C
       const r = await session.run<BrowserTrainResult>({ ...setup, policy: stepPolicy(ctx.quick) } satisfies BrowserTrainArg, { threads: n });
       info.runs.push({ threads: n, env: r.env, wasmServed: r.wasmServed, console: r.console, error: r.error, gradientPaths: r.result?.gradientPaths ?? null });
       const env = r.env;
-      const row = newRow(`tfjs-wasm-browser-${n}t`, 'tfjs', env?.threads ? label(env.threads, env.simd) : label(n), r.result?.params ?? null);
+      // the requested count: a run that got another one is an error row (the runner checks getThreadsCount())
+      const row = newRow(`tfjs-wasm-browser-${n}t`, 'tfjs', label(n, env?.simd ?? null), r.result?.params ?? null);
       if (env) ctx.log(`[train]   page: crossOriginIsolated ${env.crossOriginIsolated}, getThreadsCount() ${env.threads}, SIMD ${env.simd}, binary ${r.wasmServed.join(', ') || 'none'}`);
       if (r.error || !r.result) {
         row.note = `error: ${r.error ?? 'no result'}`;
@@ -442,7 +443,7 @@ export const part: Part = {
 
 /** The browser rows' setting, as note lines: Chromium, isolation, threads, binary; or why they did not run. */
 function describeBrowser(b: BrowserInfo): string[] {
-  if (b.error) return [`tfjs-wasm (browser): not run — ${b.error}`];
+  if (b.error) return []; // each browser row's note says why it did not run
   const lines = [
     `tfjs-wasm (browser): the same tfjs model, step and timing policy in ${b.chromium} headless (playwright-core), on a loopback page served with COOP same-origin + COEP require-corp; ` +
       'setThreadsCount(n) before tf.setBackend(\'wasm\'), steps timed inside the page (performance.now()), loss on the host (await data()) at the end of each step; batch and weights passed in from this process (bench/peers/browser-tfjs.ts)',
