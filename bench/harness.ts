@@ -182,6 +182,46 @@ export function maxRelErrAll(a: readonly ArrayLike<number>[], ref: readonly Arra
   return worst;
 }
 
+/** A training step's check outputs on the host: the loss and every parameter's gradient, by our name, in our layout. */
+export interface StepCheck {
+  loss: number;
+  grads: Record<string, Float32Array>;
+}
+
+/** How a step's check outputs compare with a reference step's. */
+export interface StepCheckErrors {
+  /** |loss − ref| / |ref|. */
+  lossErr: number;
+  /** The worst maxRelErr over the reference's gradients (NaN if any is NaN or missing). */
+  gradErr: number;
+  /** The parameter whose gradient is worst (the first NaN/missing one, if any). */
+  worstGrad: string | null;
+  /** maxRelErr per parameter gradient (NaN: missing or NaN). */
+  gradErrs: Record<string, number>;
+}
+
+/** Compares a step's loss and gradients with a reference step's (every reference gradient must be there). */
+export function compareStepCheck(got: StepCheck, ref: StepCheck): StepCheckErrors {
+  const gradErrs: Record<string, number> = {};
+  let gradErr = 0;
+  let worstGrad: string | null = null;
+  for (const [name, g] of Object.entries(ref.grads)) {
+    const e = got.grads[name] ? maxRelErr(got.grads[name], g) : NaN;
+    gradErrs[name] = e;
+    if (Number.isNaN(gradErr)) continue;
+    if (Number.isNaN(e) || e > gradErr) {
+      gradErr = e;
+      worstGrad = name;
+    }
+  }
+  return { lossErr: Math.abs(got.loss - ref.loss) / Math.abs(ref.loss), gradErr, worstGrad, gradErrs };
+}
+
+/** a / b, or null when either is missing or b is not a positive number (e.g. a throughput ratio ours/peer). */
+export function ratioOrNull(a: number | null | undefined, b: number | null | undefined): number | null {
+  return a !== null && a !== undefined && b !== null && b !== undefined && Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a / b : null;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Deterministic host data
 

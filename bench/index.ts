@@ -28,6 +28,7 @@ const PARTS: Record<string, PartEntry> = {
     summary: 'end-to-end training step of the compact model (batch 8, AdamW), ours vs the same architecture in TensorFlow.js (wasm, cpu)',
     load: async () => (await import('./train.js')).part,
   },
+  'reference-step': { summary: "issue #6's reference training step (batch 8×3×64×64, 4×conv3×3(32)+ReLU, 1×1→11, CE, SGD), ours vs the same network in TensorFlow.js (wasm, cpu)", load: async () => (await import('./reference-step.js')).part },
   inference: {
     summary: 'inference ms/image, vanilla head vs SSA head (batch 1 and 8), and the SSA overhead',
     load: async () => (await import('./inference.js')).part,
