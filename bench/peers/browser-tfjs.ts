@@ -27,7 +27,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { defaultMeasureOptions, errorMessage, maxRelErr, measure, median, permuteHost, timeOnce } from '../harness.js';
 import { decode, encode } from './browser-tfjs-codec.js';
 import type { PageEnv, PeerApi } from './browser-tfjs-page.js';
@@ -212,15 +212,16 @@ export async function startBrowserTfjs(opts: StartOptions): Promise<BrowserTfjsS
     async run<R>(arg: unknown, ro: RunOptions): Promise<BrowserRun<R>> {
       const out: BrowserRun<R> = { result: null, error: null, env: null, wasmServed: [], console: [] };
       wasmServed = out.wasmServed;
-      const context = await browser.newContext();
-      const page = await context.newPage();
-      page.on('console', (m) => {
-        if (m.type() === 'error' || m.type() === 'warning') out.console.push(`${m.type()}: ${m.text()}`);
-      });
-      page.on('pageerror', (e) => out.console.push(`page error: ${e.message}`));
+      let context: BrowserContext | null = null;
       const work = async () => {
+        context = await browser.newContext();
+        const page = await context.newPage();
+        page.on('console', (m) => {
+          if (m.type() === 'error' || m.type() === 'warning') out.console.push(`${m.type()}: ${m.text()}`);
+        });
+        page.on('pageerror', (e) => out.console.push(`page error: ${e.message}`));
         await page.goto(`${base}/`);
-        await page.waitForFunction(() => '__tfjsPeer' in globalThis, null, { timeout: 60_000 });
+        await page.waitForFunction(() => '__tfjsPeer' in globalThis, null, { timeout: 30_000 });
         const real = await page.evaluate(() => navigator.hardwareConcurrency);
         const report = ro.reportCores !== undefined ? ro.reportCores : 2 * ro.threads > real ? 2 * ro.threads : null;
         const env = await page.evaluate(([n, c]) => (globalThis as unknown as { __tfjsPeer: PeerApi }).__tfjsPeer.start(n, c), [ro.threads, report] as const);
@@ -238,9 +239,11 @@ export async function startBrowserTfjs(opts: StartOptions): Promise<BrowserTfjsS
       try {
         await withTimeout(work(), ro.timeoutMs ?? 600_000, `the run on ${ro.threads} thread(s)`);
       } catch (e) {
-        out.error = errorMessage(e).split('\n')[0];
+        // a bundle that throws while loading shows up as a page error and a wait that timed out
+        const pageErrors = out.console.filter((l) => l.startsWith('page error:'));
+        out.error = errorMessage(e).split('\n')[0] + (pageErrors.length ? ` (${pageErrors.join(' | ')})` : '');
       } finally {
-        await context.close().catch(() => {});
+        await (context as BrowserContext | null)?.close().catch(() => {});
       }
       return out;
     },
