@@ -462,6 +462,9 @@ function describeBrowser(b: BrowserInfo): string[] {
       : ['the page did not start'];
     lines.push(`tfjs-wasm (browser) asked for ${r.threads} thread${r.threads === 1 ? '' : 's'}: ${parts.join(', ')}${r.error ? `; error: ${r.error}` : ''}${r.console.length ? `; console: ${r.console.slice(0, 3).join(' | ')}` : ''}`);
   }
+  if (b.runs.filter((r) => !r.error).length > 1) {
+    lines.push('tfjs-wasm (browser): the 2-thread row is the one most sensitive to other load on the machine (both pool threads need a core; seen here: within ±20 % of the 1-thread row at load ≤ 2, 2.5–3× slower at load 3.5–7); read it with the load average and the 1-thread row');
+  }
   if (b.runs.some((r) => r.env?.reportedConcurrency !== null && r.env?.reportedConcurrency !== undefined)) {
     lines.push(
       'tfjs-wasm (browser): tfjs-backend-wasm 4.22 caps XNNPACK\'s thread pool at navigator.hardwareConcurrency / 2 (its backend.cc assumes two hardware threads per core), so on this 2-vCPU machine setThreadsCount(2) alone gives getThreadsCount() = 1; the 2-thread page reports 4 logical cores to tfjs (the threads still share the 2 real ones). Node\'s threaded build reads os.cpus().length for the same cap',
