@@ -4,18 +4,20 @@
 // the element-wise kernels (channelAffine in every flag combination, gelu, geluGrad, row sums) on
 // odd sizes and rows whose length is not a multiple of 4; softmax and log-softmax along an axis
 // (forward and backward) with the axis first, in the middle and last, -Inf, NaN and large entries;
-// add/sub/mul/div with broadcasting along each axis and relu/step/square/neg, bit for bit.
+// add/sub/mul/div with broadcasting along each axis and relu/step/square/neg, bit for bit; dot products
+// and normalisation along an axis, gather and scatterAdd, bit for bit with gpu.js's cpu mode.
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OUT_PATH, WAT_PATH, generate, watHash } from '../../scripts/build-wasm.js';
 import type { Conv2dSpec, MatmulSpec } from '../../src/tensor/backend.js';
 import type { RawTensor } from '../../src/tensor/raw-tensor.js';
 import { GpuBackend } from '../../src/tensor/backends/gpu/gpu-backend.js';
+import { dotAlongKernel } from '../../src/tensor/backends/gpu/kernels/reduce.js';
 import { ReferenceBackend } from '../../src/tensor/backends/reference/reference-backend.js';
 import { WasmKernels, installWasmKernels, prepareWasmKernels, shutdownWasmKernels, threadsSupported, wasmKernelsEnabled } from '../../src/tensor/backends/wasm/index.js';
 import { KERNELS_WAT_SHA256 } from '../../src/tensor/backends/wasm/kernels-wasm.js';
 import { useBackend } from '../../src/tensor/engine.js';
-import { add, batchNorm, conv2d, div, gelu, logSoftmax, matmul, mul, neg, relu, softmax, square, sub, sum, tensor } from '../../src/tensor/ops.js';
+import { add, batchNorm, conv2d, div, gather, gelu, logSoftmax, matmul, mul, neg, norm, normalize, relu, softmax, square, sub, sum, tensor } from '../../src/tensor/ops.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 
 const ref = new ReferenceBackend();
@@ -732,6 +734,260 @@ describe('wasm binary and unary kernels: threads and arguments', () => {
     expect(Array.from(await k.binary('mul', a, b, [0, 2, 2], [0, 2, 1], [0, 0, 1]))).toEqual([]);
     expect(() => k.binary('div', a, b, [1, 3, 3], [0, 3, 1], [0, 0, 1])).toThrow(/wasm binary div: .*a needs 9.*dims \[1,3,3\]/);
     expect(() => k.unary('relu', a, 7)).toThrow(/wasm unary relu: 7 values/);
+  });
+});
+
+// ---- dot products and normalisation along an axis, gather and scatterAdd (kinds 14-17) ----
+
+/** [outer, R, inner]: rows (inner = 1), R = 1, inner = 1..17 not a multiple of 8 or 4, 8-column groups exactly, the head's [1, 64, 84]. */
+const ALONG_SHAPES: Dims3[] = [
+  [1, 1, 1], [3, 1, 1], [4, 1, 7], [5, 7, 1], [2, 37, 1], [1, 300, 1], [3, 5, 3], [2, 6, 8], [2, 9, 13], [3, 4, 17], [1, 64, 84],
+];
+
+/** Values in [−1, 1) with a few ±0, ±Inf, NaN, subnormals and huge values (whose squares overflow f32 but not f64). */
+function alongInput(n: number, seed: number, specials = true): Float32Array {
+  const special = [0, -0, Infinity, -Infinity, NaN, 1e-40, -3e-39, 3e38, -3e30, 1e-30];
+  const r = rng(seed);
+  const x = randomArray(r, n);
+  if (specials) for (let i = 7; i < n; i += 23) x[i] = special[Math.floor(r() * special.length)];
+  return x;
+}
+
+/**
+ * gpu.js's dotAlongKernel itself (cpu mode, no host kernels): the backend only launches it through
+ * norm / normalize / normalizeBackward, so the test reaches its private launcher.
+ */
+function gpuDotAlong(gpu: GpuBackend, a: Float32Array, b: Float32Array | null, [outer, R, inner]: Dims3, sqrt: boolean): Promise<Float32Array> {
+  const A = gpu.upload(a, [outer, R, inner], 'float32');
+  const B = b === null ? A : gpu.upload(b, [outer, R, inner], 'float32');
+  const launch = (gpu as unknown as { launch(op: string, fn: unknown, args: unknown[], shape: number[], dtype: string): RawTensor }).launch.bind(gpu);
+  return gpu.download(launch('dotAlong', dotAlongKernel, [A, B, Float32Array.from([R, inner, sqrt ? 1 : 0, b === null ? 0 : 1])], [outer, inner], 'float32')) as Promise<Float32Array>;
+}
+
+/** dotAlongKernel in JavaScript numbers (what gpu.js's cpu mode runs): f64 sums r = 0..R−1 from +0, rounded to f32. */
+function jsDotAlong(a: Float32Array, b: Float32Array | null, [outer, R, inner]: Dims3, sqrt: boolean): number[] {
+  const out: number[] = [];
+  for (let o = 0; o < outer; o++) {
+    for (let n = 0; n < inner; n++) {
+      let s = 0;
+      for (let r = 0; r < R; r++) {
+        const i = (o * R + r) * inner + n;
+        s += b === null ? a[i] : a[i] * b[i];
+      }
+      out.push(Math.fround(sqrt ? Math.sqrt(s) : s));
+    }
+  }
+  return out;
+}
+
+/** Index values for [outer, L, inner] into an axis of Lx: mostly in range, some repeated, some negative or ≥ Lx. */
+function indexInput(n: number, Lx: number, seed: number, outOfRange = true): Float32Array {
+  const r = rng(seed);
+  return Float32Array.from({ length: n }, () => (outOfRange ? Math.floor(r() * (Lx + 4)) - 2 : Math.floor(r() * Lx)));
+}
+
+/** [outer, L, inner, Lx]: L = 1 (f32 sums), 2, 3 and more (f64 sums), inner = 1, Lx = 1, inner not a multiple of 4. */
+const INDEXED_SHAPES: [number, number, number, number][] = [
+  [1, 1, 1, 1], [2, 1, 7, 5], [3, 2, 5, 4], [2, 3, 9, 6], [1, 12, 1, 3], [4, 5, 3, 11], [2, 1, 37, 1], [3, 7, 13, 2], [2, 1, 84, 11],
+];
+
+describe.each(VARIANTS)('wasm dotAlong, normalizeAlong, gather and scatterAdd: the bits of gpu.js\'s cpu mode (%s)', (_name, make) => {
+  const k = make();
+  const gpu = new GpuBackend('cpu', false);
+
+  it.each(ALONG_SHAPES)('dotAlong [%i, %i, %i]: Σ a·b, Σ a, Σ a·a and its √ (norm)', async (outer, R, inner) => {
+    const dims: Dims3 = [outer, R, inner];
+    const a = alongInput(outer * R * inner, outer * 31 + R * 7 + inner);
+    const b = alongInput(outer * R * inner, outer + R * 5 + inner * 3);
+    for (const [bv, sqrt] of [[b, false], [null, false], [a, false], [a, true], [b, true]] as [Float32Array | null, boolean][]) {
+      const label = `${bv === null ? 'Σ a' : bv === a ? 'Σ a·a' : 'Σ a·b'}${sqrt ? ', √' : ''} of [${dims}]`;
+      const ours = Array.from(await k.dotAlong(a, bv, outer, R, inner, sqrt));
+      // toEqual compares with Object.is: −0 ≠ 0, NaN = NaN
+      expect(ours, `${label} vs gpu.js`).toEqual(Array.from(await gpuDotAlong(gpu, a, bv, dims, sqrt)));
+      expect(ours, `${label} vs JavaScript numbers`).toEqual(jsDotAlong(a, bv, dims, sqrt));
+    }
+    // norm through the backend's gpu.js path (dotAlongKernel with x twice)
+    const X = gpu.upload(a, dims, 'float32');
+    expect(Array.from(await k.dotAlong(a, a, outer, R, inner, true))).toEqual(Array.from(await gpu.download(gpu.norm(X, R, inner))));
+  });
+
+  it.each(ALONG_SHAPES)('normalizeAlong [%i, %i, %i]: x / (n + eps) as normalizeAlongKernel (eps 1e-12, 0.1, 0)', async (outer, R, inner) => {
+    const dims: Dims3 = [outer, R, inner];
+    const x = alongInput(outer * R * inner, outer * 3 + R + inner * 11);
+    const X = gpu.upload(x, dims, 'float32');
+    for (const eps of [1e-12, 0.1, 0]) {
+      const [y, n] = gpu.normalize(X, R, inner, eps);
+      const nv = (await gpu.download(n)) as Float32Array;
+      const ours = Array.from(await k.normalizeAlong(x, nv, outer, R, inner, eps));
+      expect(ours, `[${dims}] eps ${eps}`).toEqual(Array.from(await gpu.download(y)));
+      // JavaScript numbers: eps is read from a Float32Array, n + eps and the quotient in f64
+      const e = Math.fround(eps);
+      expect(ours).toEqual(Array.from(x, (v, i) => Math.fround(v / (nv[Math.floor(i / (R * inner)) * inner + (i % inner)] + e))));
+    }
+  });
+
+  it.each(INDEXED_SHAPES)('gather and scatterAdd [outer %i, L %i, inner %i, Lx %i]: out-of-range, negative and repeated indices, NaN/Inf, −0', async (outer, L, inner, Lx) => {
+    const x = alongInput(outer * Lx * inner, Lx * 13 + inner);
+    const src = alongInput(outer * L * inner, L * 17 + inner);
+    const index = indexInput(outer * L * inner, Lx, outer + L + inner + Lx);
+    const X = gpu.upload(x, [outer, Lx, inner], 'float32');
+    const S = gpu.upload(src, [outer, L, inner], 'float32');
+    const I = gpu.upload(index, [outer, L, inner], 'int32');
+    const label = `[${outer}, ${L}, ${inner}] into Lx ${Lx}`;
+    expect(Array.from(await k.gather(x, index, outer, L, inner, Lx)), `gather ${label}`).toEqual(Array.from(await gpu.download(gpu.gather(X, I, 1))));
+    const theirs = Array.from(await gpu.download(gpu.scatterAdd(S, I, 1, [outer, Lx, inner])));
+    const ours = Array.from(await k.scatterAdd(src, index, outer, L, inner, Lx));
+    expect(ours, `scatterAdd ${label}`).toEqual(theirs);
+    // JavaScript numbers: each cell's terms j ascending from +0, rounded once
+    const want = new Array<number>(outer * Lx * inner).fill(0);
+    for (let o = 0; o < outer; o++) {
+      for (let t = 0; t < Lx; t++) {
+        for (let n = 0; n < inner; n++) {
+          let s = 0;
+          for (let j = 0; j < L; j++) if (index[(o * L + j) * inner + n] === t) s += src[(o * L + j) * inner + n];
+          want[(o * Lx + t) * inner + n] = Math.fround(s);
+        }
+      }
+    }
+    expect(ours).toEqual(want);
+  });
+
+  it('scatterAdd sums many repeated terms in f64 (L = 40 into Lx = 2), where f32 sums would differ', async () => {
+    // 1 + 40 terms of ±2⁻²⁴ and 1: f32 accumulation loses the small terms, f64 keeps them
+    const [outer, L, inner, Lx] = [2, 40, 5, 2];
+    const src = Float32Array.from({ length: outer * L * inner }, (_, i) => (i % 7 === 0 ? 1 : (i % 2 ? 1 : -1) * 2 ** -24 * (1 + (i % 5))));
+    const index = indexInput(outer * L * inner, Lx, 5, false);
+    const S = gpu.upload(src, [outer, L, inner], 'float32');
+    const I = gpu.upload(index, [outer, L, inner], 'int32');
+    expect(Array.from(await k.scatterAdd(src, index, outer, L, inner, Lx))).toEqual(Array.from(await gpu.download(gpu.scatterAdd(S, I, 1, [outer, Lx, inner]))));
+  });
+});
+
+describe('wasm dotAlong, normalizeAlong, gather and scatterAdd: threads and arguments', () => {
+  it('give bit-identical results on 1 and 2 threads, synchronous and asynchronous, on larger shapes', async () => {
+    const one = new WasmKernels({ threads: 1 });
+    const two = new WasmKernels({ threads: 2, parallelMinFlop: 0 });
+    const twoAsync = new WasmKernels({ threads: 2, parallelMinFlop: 0, async: true });
+    const x = alongInput(8 * 11 * 333, 1);
+    const y = alongInput(8 * 11 * 333, 2);
+    const nrm = absArray(alongInput(8 * 333, 3));
+    for (const k of [two, twoAsync]) {
+      for (const [outer, R, inner] of [[8, 11, 333], [8 * 11 * 3, 111, 1], [1, 11, 8 * 333]] as Dims3[]) {
+        expect(Array.from(await k.dotAlong(x, y, outer, R, inner, false))).toEqual(Array.from(await one.dotAlong(x, y, outer, R, inner, false)));
+        expect(Array.from(await k.dotAlong(x, x, outer, R, inner, true))).toEqual(Array.from(await one.dotAlong(x, x, outer, R, inner, true)));
+      }
+      expect(Array.from(await k.normalizeAlong(x, nrm, 8, 11, 333, 1e-6))).toEqual(Array.from(await one.normalizeAlong(x, nrm, 8, 11, 333, 1e-6)));
+      expect(Array.from(await k.normalizeAlong(x, nrm, 8 * 333, 11, 1, 1e-6))).toEqual(Array.from(await one.normalizeAlong(x, nrm, 8 * 333, 11, 1, 1e-6)));
+      // gather: runs of cells; scatterAdd: one outer index split into column runs, and 8 whole ones
+      for (const [outer, L, inner, Lx] of [[8, 1, 333, 11], [1, 3, 2000, 11], [8, 4, 333, 11]]) {
+        const index = indexInput(outer * L * inner, Lx, L);
+        expect(Array.from(await k.gather(x, index, outer, L, inner, Lx))).toEqual(Array.from(await one.gather(x, index, outer, L, inner, Lx)));
+        expect(Array.from(await k.scatterAdd(y, index, outer, L, inner, Lx))).toEqual(Array.from(await one.scatterAdd(y, index, outer, L, inner, Lx)));
+      }
+    }
+  });
+
+  it('read only the cells they need of longer arrays, handle empty axes, and name the op and shapes in errors', async () => {
+    const k = new WasmKernels({ threads: 1 });
+    const a = Float32Array.from([3, 4, 1, 2, NaN, NaN]);
+    expect(Array.from(await k.dotAlong(a, a, 1, 2, 2, true))).toEqual([Math.fround(Math.sqrt(10)), Math.fround(Math.sqrt(20))]);
+    expect(Array.from(await k.dotAlong(a, null, 2, 2, 1, false))).toEqual([7, 3]);
+    expect(Array.from(await k.dotAlong(a, a, 2, 0, 3, true))).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(Array.from(await k.normalizeAlong(a, Float32Array.from([4, 1, NaN]), 2, 2, 1, 0))).toEqual([0.75, 1, 1, 2]);
+    const index = Float32Array.from([1, 0, -1, 2, 7, 7]);
+    expect(Array.from(await k.gather(a, index, 1, 1, 4, 1))).toEqual([0, 4, 0, 0]);
+    expect(Array.from(await k.gather(a, index, 1, 2, 2, 2))).toEqual([1, 4, 0, 0]);
+    expect(Array.from(await k.scatterAdd(a, index, 1, 2, 2, 2))).toEqual([0, 4, 3, 0]);
+    expect(Array.from(await k.scatterAdd(a, Float32Array.from([1, 1, 1, 0]), 1, 2, 2, 2))).toEqual([0, 2, 4, 4]);
+    expect(Array.from(await k.scatterAdd(a, index, 1, 0, 2, 2))).toEqual([0, 0, 0, 0]);
+    expect(() => k.dotAlong(a, a, 2, 2, 2, false)).toThrow(/wasm dotAlong: .*\[2, 2, 2\] \(a 6 floats, b 6\)/);
+    expect(() => k.normalizeAlong(a, a, 1, 3, 3, 0)).toThrow(/wasm normalizeAlong: .*\[1, 3, 3\] \(x 6, nrm 6 floats\)/);
+    expect(() => k.gather(a, index, 1, 2, 3, 3)).toThrow(/wasm gather: .*outer 1, L 2, inner 3, Lx 3 \(x 6, index 6 floats\)/);
+    expect(() => k.scatterAdd(a, index, 2, 2, 2, 2)).toThrow(/wasm scatterAdd: .*outer 2, L 2, inner 2, Lx 2 \(src 6, index 6 floats\)/);
+  });
+});
+
+describe('wasm dotAlong, normalizeAlong, gather and scatterAdd behind the public ops', () => {
+  /**
+   * norm along the channel axis and normalize along the last and the middle axis, forward and backward
+   * (normalizeBackward's Σ dy·x on the host), and gather along axis 1 with repeated indices, whose
+   * backward is scatterAdd (3 terms per output cell at most: f64 sums).
+   */
+  async function runIndexed(): Promise<Float32Array[]> {
+    const r = rng(57);
+    const x = tensor(randomArray(r, 2 * 11 * 16 * 16), [2, 11, 16, 16], { requiresGrad: true });
+    const index = tensor(Int32Array.from(indexInput(2 * 3 * 16 * 16, 11, 4, false)), [2, 3, 16, 16]);
+    const p = tensor(randomArray(r, 2 * 9 * 37), [2, 9, 37], { requiresGrad: true });
+    const g = gather(x, 1, index);
+    const nrm = norm(p, 1, true);
+    const q = normalize(p, { axis: 2, eps: 1e-12 });
+    const q1 = normalize(p, { axis: 1, eps: 0.01 });
+    const t = add(add(sum(mul(g, tensor(randomArray(r, g.size), g.shape))), sum(mul(nrm, tensor(randomArray(r, nrm.size), nrm.shape)))),
+      add(sum(mul(q, tensor(randomArray(r, q.size), q.shape))), sum(mul(q1, tensor(randomArray(r, q1.size), q1.shape)))));
+    await t.backward();
+    return Promise.all([g, nrm, q, q1, x.grad as Tensor, p.grad as Tensor].map(async (v) => Float32Array.from(await v.data())));
+  }
+
+  it.each([
+    ['webasm', false],
+    ['webasm', true],
+    ['cpu', false],
+  ] as const)('%s (async %s): norm, normalize, gather and scatterAdd run on the host and match gpu.js and the reference', async (mode, isAsync) => {
+    const used = new Set<string>();
+    class Counting extends WasmKernels {
+      override dotAlong(...args: Parameters<WasmKernels['dotAlong']>) {
+        used.add(args[1] === null ? 'dotAlong Σ a' : args[1] === args[0] ? `dotAlong Σ a·a${args[5] ? ' √' : ''}` : 'dotAlong Σ a·b');
+        return super.dotAlong(...args);
+      }
+      override normalizeAlong(...args: Parameters<WasmKernels['normalizeAlong']>) {
+        used.add(`normalizeAlong inner ${args[4] === 1 ? '1' : '> 1'}`);
+        return super.normalizeAlong(...args);
+      }
+      override gather(...args: Parameters<WasmKernels['gather']>) {
+        used.add('gather');
+        return super.gather(...args);
+      }
+      override scatterAdd(...args: Parameters<WasmKernels['scatterAdd']>) {
+        used.add('scatterAdd');
+        return super.scatterAdd(...args);
+      }
+    }
+    const { gpujs, ours, oracle } = await runThreeWays(mode, isAsync, runIndexed, () => new Counting({ async: isAsync, threads: 2, parallelMinFlop: 0 }));
+    expect([...used].sort()).toEqual(['dotAlong Σ a·a √', 'dotAlong Σ a·b', 'gather', 'normalizeAlong inner 1', 'normalizeAlong inner > 1', 'scatterAdd']);
+    // the forward values (gather, norm, normalize) and x's gradient (scatterAdd alone) are the bits of gpu.js's cpu mode
+    if (mode === 'cpu') for (const i of [0, 1, 2, 3, 4]) expect(Array.from(ours[i]), `output ${i}`).toEqual(Array.from(gpujs[i]));
+    expectNearBoth(ours, oracle, gpujs, (ref) => 1e-5 * (1 + Math.abs(ref)));
+  });
+
+  it('gather with a small index or a much larger x, and scatterAdd below 256 output cells, stay on gpu.js', async () => {
+    const be = useBackend('cpu') as GpuBackend;
+    const saved = be.host;
+    const used: string[] = [];
+    class Counting extends WasmKernels {
+      override gather(...args: Parameters<WasmKernels['gather']>) {
+        used.push(`gather ${args[2] * args[3] * args[4]}`);
+        return super.gather(...args);
+      }
+      override scatterAdd(...args: Parameters<WasmKernels['scatterAdd']>) {
+        used.push(`scatterAdd ${args[2] * args[5] * args[4]}`);
+        return super.scatterAdd(...args);
+      }
+    }
+    try {
+      be.setHostKernels(new Counting({ threads: 1 }));
+      const x = (n: number, L: number) => tensor(randomArray(rng(n), n * L), [1, L, n], { requiresGrad: true });
+      const idx = (n: number, L: number) => tensor(Int32Array.from({ length: n }, (_, i) => i % L), [1, 1, n]);
+      // 1000 index cells; 1024 cells from x 17× as large: gpu.js (their backward scatterAdds: 17000 and 17408 cells, host)
+      await sum(gather(x(1000, 2), 1, idx(1000, 2))).backward();
+      await sum(gather(x(1024, 17), 1, idx(1024, 17))).backward();
+      // 1024 cells from x 16× as large: host; 200 cells into 200: gpu.js both ways
+      await sum(gather(x(1024, 16), 1, idx(1024, 16))).backward();
+      await sum(gather(x(200, 1), 1, idx(200, 1))).backward();
+      expect(used).toEqual(['scatterAdd 2000', 'scatterAdd 17408', 'gather 1024', 'scatterAdd 16384']);
+    } finally {
+      be.setHostKernels(saved);
+      useBackend('reference');
+    }
   });
 });
 

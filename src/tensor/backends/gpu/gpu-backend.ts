@@ -145,6 +145,17 @@ export interface HostKernels {
   ): Float32Array | Promise<Float32Array>;
   /** reluKernel, stepKernel, squareKernel or negKernel over the first n values of x (float32). */
   unary?(op: HostUnaryOp, x: Float32Array, n: number): Float32Array | Promise<Float32Array>;
+  /**
+   * dotAlongKernel over float32: out[o, n] = Σ_r a·b (b given; b may be a) or Σ_r a (b null) along R
+   * of [outer, R, inner], √ of it when `sqrt`. Must give the cpu mode's bits (f64 sums, r ascending).
+   */
+  dotAlong?(a: Float32Array, b: Float32Array | null, outer: number, R: number, inner: number, sqrt: boolean): Float32Array | Promise<Float32Array>;
+  /** normalizeAlongKernel: y = x / (nrm[o, n] + eps) over [outer, R, inner], in f64 then f32. */
+  normalizeAlong?(x: Float32Array, nrm: Float32Array, outer: number, R: number, inner: number, eps: number): Float32Array | Promise<Float32Array>;
+  /** gatherKernel: out[o, j, n] = x[o, index[o, j, n], n], 0 out of [0, Lx) (index [outer, L, inner] of integers). */
+  gather?(x: Float32Array, index: Float32Array, outer: number, L: number, inner: number, Lx: number): Float32Array | Promise<Float32Array>;
+  /** scatterAddKernel: out [outer, Lx, inner], out[o, t, n] = Σ_j [index[o, j, n] = t]·src[o, j, n] (j ascending, f64). */
+  scatterAdd?(src: Float32Array, index: Float32Array, outer: number, L: number, inner: number, Lx: number): Float32Array | Promise<Float32Array>;
 }
 
 /** The binary ops host kernels may run (broadcastBinaryKernel's op codes 0-3). */
@@ -168,6 +179,24 @@ const HOST_ELEMENTWISE_MIN_CELLS = 1024;
  * 16.2 / 6.2 at 1024).
  */
 const HOST_BROADCAST_MIN_CELLS = 256;
+/**
+ * gather runs on the host from this many output cells, when x has at most HOST_GATHER_MAX_RATIO times
+ * as many cells (the host copies all of x into WebAssembly memory, ~0.5 ns per cell here, while
+ * gpu.js's cpu mode spends ~12 ns per output cell and never touches the rest of x). Through GpuBackend
+ * on `cpu` (min of 15×10 runs, load average ~2.5 on 2 cores), gpu.js / wasm µs, x [8, Lx, n] along
+ * axis 1, index [8, 1, n]: Lx 11 n 5376 (the cross-entropy's) 625 / 298, Lx 32 n 2048 240 / 172,
+ * Lx 64 n 1024 124 / 206; Lx 11 n 100 16.7 / 15.8, n 48 9.3 / 9.9 ([2, 11, n]: 10.2 / 8.9 at 1034
+ * output cells, 6.2 / 6.7 at 506).
+ */
+const HOST_GATHER_MIN_CELLS = 1024;
+const HOST_GATHER_MAX_RATIO = 16;
+/**
+ * scatterAdd runs on the host from this many output cells: gpu.js's kernel loops over all L index
+ * cells for every output cell, so the host wins from small sizes on (same runs: 7541 / 436 µs for
+ * the cross-entropy's [8, 11, 64, 84] from [8, 1, 64, 84], 35.6 / 10.2 at 2112 output cells;
+ * [2, 11, n]: 5.1 / 4.2 at 264 cells, 3.1 / 3.2 at 132).
+ */
+const HOST_SCATTER_MIN_CELLS = 256;
 
 export class GpuBackend implements Backend, StorageOwner {
   readonly float64 = false;
@@ -487,12 +516,25 @@ export class GpuBackend implements Backend, StorageOwner {
 
   gather(x: RawTensor, index: RawTensor, axis: number): RawTensor {
     const inner = sizeOf(x.shape.slice(axis + 1));
+    const h = this.host;
+    const hostSize = index.size >= HOST_GATHER_MIN_CELLS && x.size <= HOST_GATHER_MAX_RATIO * index.size;
+    if (x.dtype === 'float32' && index.dtype === 'int32' && hostSize && this.hostOk && h?.gather) {
+      const outer = sizeOf(x.shape.slice(0, axis));
+      return this.enqueue('gather', `${h.name}.gather`, [x, index], index.shape, x.dtype, (v) =>
+        h.gather!(v[0] as Float32Array, v[1] as Float32Array, outer, index.shape[axis], inner, x.shape[axis]));
+    }
     const meta = Float32Array.from([index.shape[axis], inner, x.shape[axis]]);
     return this.launch('gather', Mv.gatherKernel, [x, index, meta], index.shape, x.dtype);
   }
 
   scatterAdd(src: RawTensor, index: RawTensor, axis: number, xShape: Shape): RawTensor {
     const inner = sizeOf(xShape.slice(axis + 1));
+    const h = this.host;
+    if (src.dtype === 'float32' && index.dtype === 'int32' && sizeOf(xShape) >= HOST_SCATTER_MIN_CELLS && this.hostOk && h?.scatterAdd) {
+      const outer = sizeOf(xShape.slice(0, axis));
+      return this.enqueue('scatterAdd', `${h.name}.scatterAdd`, [src, index], xShape, src.dtype, (v) =>
+        h.scatterAdd!(v[0] as Float32Array, v[1] as Float32Array, outer, index.shape[axis], inner, xShape[axis]));
+    }
     const meta = Float32Array.from([index.shape[axis], inner, xShape[axis]]);
     return this.launch('scatterAdd', Mv.scatterAddKernel, [src, index, meta], xShape, src.dtype);
   }
@@ -634,7 +676,8 @@ export class GpuBackend implements Backend, StorageOwner {
       return this.enqueue('softmaxBackward', `${h.name}.softmaxBackward`, [y, dy], y.shape, 'float32', (v) =>
         h.softmaxBackward!(v[0] as Float32Array, v[1] as Float32Array, outer, len, inner, log));
     }
-    // NOTE: Σ dy·y for softmax, Σ dy for log-softmax (dotAlong's useB flag).
+    // NOTE: Σ dy·y for softmax, Σ dy for log-softmax (dotAlong's useB flag). With the wasm kernels
+    // installed this path runs on the GPU modes only (their softmaxBackward covers the CPU modes).
     const sMeta = Float32Array.from([len, inner, 0, log ? 0 : 1]);
     const s = this.launch('softmaxBackward', R.dotAlongKernel, [dy, y, sMeta], this.rows(y, len, inner), 'float32');
     const dx = this.launch('softmaxBackward', R.softmaxBackwardAlongKernel, [y, dy, s, meta], y.shape, 'float32');
@@ -642,18 +685,41 @@ export class GpuBackend implements Backend, StorageOwner {
     return dx;
   }
 
+  /**
+   * dotAlongKernel: Σ_r a·b (b given) or Σ_r a along `len` of a viewed as [outer, len, inner], √ of
+   * it when `sqrt`; on the host kernels for float32 operands.
+   */
+  private dotAlong(op: string, a: RawTensor, b: RawTensor | null, len: number, inner: number, sqrt: boolean, shape: Shape): RawTensor {
+    const h = this.host;
+    if (a.dtype === 'float32' && (b === null || b.dtype === 'float32') && this.hostOk && h?.dotAlong) {
+      // NOTE: Σ x·x passes x once (the host copies it into WebAssembly memory once).
+      const args = b === null || b === a ? [a] : [a, b];
+      return this.enqueue(op, `${h.name}.dotAlong`, args, shape, 'float32', (v, cells) =>
+        h.dotAlong!(v[0] as Float32Array, b === null ? null : (v[b === a ? 0 : 1] as Float32Array), cells / inner, len, inner, sqrt));
+    }
+    return this.launch(op, R.dotAlongKernel, [a, b ?? a, Float32Array.from([len, inner, sqrt ? 1 : 0, b === null ? 0 : 1])], shape, 'float32');
+  }
+
   norm(x: RawTensor, len: number, inner: number): RawTensor {
-    return this.launch('norm', R.dotAlongKernel, [x, x, Float32Array.from([len, inner, 1, 1])], this.rows(x, len, inner), 'float32');
+    return this.dotAlong('norm', x, x, len, inner, true, this.rows(x, len, inner));
   }
 
   normalize(x: RawTensor, len: number, inner: number, eps: number): [RawTensor, RawTensor] {
-    const n = this.launch('normalize', R.dotAlongKernel, [x, x, Float32Array.from([len, inner, 1, 1])], this.rows(x, len, inner), 'float32');
+    const n = this.dotAlong('normalize', x, x, len, inner, true, this.rows(x, len, inner));
+    const h = this.host;
+    if (x.dtype === 'float32' && this.hostOk && h?.normalizeAlong) {
+      // NOTE: not kind 12's f32 div by a broadcast (n + eps): gpu.js adds eps and divides in f64.
+      const outer = len * inner === 0 ? 0 : x.size / (len * inner);
+      const y = this.enqueue('normalize', `${h.name}.normalizeAlong`, [x, n], x.shape, 'float32', (v) =>
+        h.normalizeAlong!(v[0] as Float32Array, v[1] as Float32Array, outer, len, inner, eps));
+      return [y, n];
+    }
     const y = this.launch('normalize', R.normalizeAlongKernel, [x, n, Float32Array.from([len, inner, eps])], x.shape, 'float32');
     return [y, n];
   }
 
   normalizeBackward(x: RawTensor, n: RawTensor, dy: RawTensor, len: number, inner: number, eps: number): RawTensor {
-    const s = this.launch('normalizeBackward', R.dotAlongKernel, [dy, x, Float32Array.from([len, inner, 0, 1])], n.shape, 'float32');
+    const s = this.dotAlong('normalizeBackward', dy, x, len, inner, false, n.shape);
     const dx = this.launch('normalizeBackward', R.normalizeBackwardAlongKernel, [x, dy, n, s, Float32Array.from([len, inner, eps])], x.shape, 'float32');
     s.dispose();
     return dx;

@@ -1,8 +1,9 @@
 /**
  * Hand-written WebAssembly SIMD kernels for the hot contractions (matmul, conv2d and its two
  * backward passes), the hot element-wise ops (channelAffine, gelu and its gradient, row sums,
- * add/sub/mul/div with broadcasting, relu/step/square/neg) and softmax /
- * log-softmax along an axis (forward and backward), installed as
+ * add/sub/mul/div with broadcasting, relu/step/square/neg), softmax /
+ * log-softmax along an axis (forward and backward), dot products and normalisation along an axis
+ * (norm, normalize), and gather / scatterAdd along an axis, installed as
  * the gpu.js backend's `HostKernels` on the CPU modes (webasm, cpu).
  * Same contract as the gpu.js kernels they replace: flat row-major Float32Array in and out.
  *
@@ -21,13 +22,18 @@ import type { HostBinaryOp, HostKernels, HostUnaryOp } from '../gpu/gpu-backend.
 import {
   type Built,
   type ChannelAffineArgs,
+  alongFlop,
   buildBinary,
   buildChannelAffine,
   buildConv2d,
   buildConv2dBackwardInput,
   buildConv2dBackwardWeight,
+  buildDotAlong,
+  buildGather,
   buildGelu,
   buildMatmul,
+  buildNormalizeAlong,
+  buildScatterAdd,
   buildSoftmax,
   buildSoftmaxBackward,
   buildSumRows,
@@ -36,6 +42,7 @@ import {
   conv2dFlop,
   elementwiseFlop,
   geluFlop,
+  indexFlop,
   matmulFlop,
   softmaxFlop,
 } from './jobs.js';
@@ -197,6 +204,40 @@ export class WasmKernels implements HostKernels {
   }
 
   /**
+   * out[o, n] = Σ_r a·b (b given) or Σ_r a (b null) along R of [outer, R, inner], √ of it when
+   * `sqrt`: in f64 r = 0..R−1, rounded to f32 once (the bits of gpu.js's cpu-mode dotAlongKernel).
+   */
+  dotAlong(a: Float32Array, b: Float32Array | null, outer: number, R: number, inner: number, sqrt: boolean): Float32Array | Promise<Float32Array> {
+    if (outer * inner === 0) return new Float32Array(0);
+    // an empty sum is +0 (and √0 = 0), as gpu.js's
+    if (R === 0) return new Float32Array(outer * inner);
+    return this.exec(alongFlop(outer * R * inner), (rt, t) => buildDotAlong(rt, a, b, outer, R, inner, sqrt, t));
+  }
+
+  /** y = x / (nrm[o, n] + eps) over [outer, R, inner], in f64 then f32 (gpu.js's cpu-mode normalizeAlongKernel). */
+  normalizeAlong(x: Float32Array, nrm: Float32Array, outer: number, R: number, inner: number, eps: number): Float32Array | Promise<Float32Array> {
+    const size = outer * R * inner;
+    if (size === 0) return new Float32Array(0);
+    return this.exec(alongFlop(size), (rt, t) => buildNormalizeAlong(rt, x, nrm, outer, R, inner, eps, t));
+  }
+
+  /** out[o, j, n] = x[o, index[o, j, n], n] (0 out of [0, Lx)), index [outer, L, inner], x [outer, Lx, inner]. */
+  gather(x: Float32Array, index: Float32Array, outer: number, L: number, inner: number, Lx: number): Float32Array | Promise<Float32Array> {
+    const cells = outer * L * inner;
+    if (cells === 0) return new Float32Array(0);
+    if (Lx === 0) return new Float32Array(cells);
+    return this.exec(indexFlop(2 * cells), (rt, t) => buildGather(rt, x, index, outer, L, inner, Lx, t));
+  }
+
+  /** out[o, t, n] = Σ_j [index[o, j, n] = t]·src[o, j, n], j ascending in f64 (gpu.js's cpu-mode scatterAddKernel). */
+  scatterAdd(src: Float32Array, index: Float32Array, outer: number, L: number, inner: number, Lx: number): Float32Array | Promise<Float32Array> {
+    const cells = outer * Lx * inner;
+    if (cells === 0) return new Float32Array(0);
+    if (L === 0) return new Float32Array(cells);
+    return this.exec(indexFlop(cells + 2 * outer * L * inner), (rt, t) => buildScatterAdd(rt, src, index, outer, L, inner, Lx, t));
+  }
+
+  /**
    * Runs one job. Small jobs (and every job with one thread) run on the calling thread and return
    * the array; large ones on an asynchronous instance return a Promise.
    */
@@ -268,6 +309,7 @@ export async function warmUpWasmKernels(rounds = 12): Promise<void> {
   const a = r(96 * 300);
   const b = r(300 * 100);
   const c = r(8 * 16 * 37);
+  const idx = Float32Array.from({ length: c.length }, (_, i) => ((i * 31) % 19) - 1);
   for (let i = 0; i < rounds; i++) {
     k.matmul(a, b, mm);
     k.channelAffine(c, c, c, c, c, 16, 37, c.length);
@@ -284,6 +326,13 @@ export async function warmUpWasmKernels(rounds = 12): Promise<void> {
       k.binary(op, c, c, [8, 16, 37], [592, 37, 1], [0, 1, 0]);
     }
     for (const op of ['relu', 'step', 'square', 'neg'] as const) k.unary(op, c, c.length);
+    k.dotAlong(c, c, 8, 16, 37, true);
+    k.dotAlong(c, null, 8 * 16, 37, 1, false);
+    k.normalizeAlong(c, c, 8, 16, 37, 1e-12);
+    k.normalizeAlong(c, c, 8 * 16, 37, 1, 1e-12);
+    k.gather(c, idx, 8, 16, 37, 16);
+    k.scatterAdd(c, idx, 8, 16, 37, 16);
+    k.scatterAdd(c, idx, 8, 2, 296, 16);
     for (const s of convs) {
       const x = r(s.N * s.Cin * s.H * s.W);
       const w = r(s.Cout * (s.Cin / s.groups) * s.kh * s.kw);

@@ -20,6 +20,11 @@
  * - binary (add, sub, mul, div) over out viewed as [d0, d1, d2] with per-operand strides, and unary
  *   (relu, step, square, neg): one streaming pass, each cell on its own; tasks are runs of rows and
  *   columns (binary) or of 16 floats (unary).
+ * - dotAlong (Σ a·b or Σ a along R of [outer, R, inner], optional √) and normalizeAlong
+ *   (x / (n + eps)): in f64 as gpu.js's cpu mode, each sum r = 0..R−1 in order; tasks are runs of
+ *   rows (inner = 1) or 8-column groups (dotAlong), or of outer indices (normalizeAlong).
+ * - gather and scatterAdd along an axis: cell by cell; gather's tasks are runs of output cells,
+ *   scatterAdd's own columns of one outer index (every output cell gets its terms in index order).
  */
 import type { Conv2dSpec, MatmulSpec } from '../../backend.js';
 import type { HostBinaryOp, HostUnaryOp } from '../gpu/gpu-backend.js';
@@ -38,6 +43,10 @@ const KIND_SOFTMAX = 10;
 const KIND_SOFTMAX_BWD = 11;
 const KIND_BINARY = 12;
 const KIND_UNARY = 13;
+const KIND_DOT = 14;
+const KIND_NORMALIZE = 15;
+const KIND_GATHER = 16;
+const KIND_SCATTER_ADD = 17;
 
 /** Floats per thread in the column buffer of the strided backward-input path (1 MiB). */
 const COL_FLOATS = 1 << 18;
@@ -461,4 +470,109 @@ export function buildUnary(rt: WasmRuntime, op: HostUnaryOp, x: Float32Array, n:
   const t = threads > 1 ? split(n, 2 * threads, 16) : { size: roundUp(n, 16), count: 1 };
   const job = header(rt, KIND_UNARY, t.count, threads, 0, [n, code, t.size, 0, xPtr, outPtr]);
   return { job, read: () => rt.read(outPtr, n) };
+}
+
+// ---- dot products and normalisation along an axis (gpu.js's cpu-mode arithmetic: f64, then f32) ----
+
+/**
+ * Work of a dotAlong or normalizeAlong job in the units of PARALLEL_MIN_FLOP: one streaming pass
+ * (f64 arithmetic, a division per cell for normalizeAlong) as the element-wise jobs.
+ */
+export function alongFlop(size: number): number {
+  return size;
+}
+
+/**
+ * out[o, n] = Σ_r a[o, r, n]·b[o, r, n] (b given) or Σ_r a[o, r, n] (b null), then √ when `sqrt`,
+ * over [outer, R, inner] (R >= 1): each sum in f64 from +0, r ascending, rounded to f32 once (the
+ * bits of gpu.js's dotAlongKernel in cpu mode). `b` may be `a` itself (copied in once).
+ */
+export function buildDotAlong(
+  rt: WasmRuntime, a: Float32Array, b: Float32Array | null, outer: number, R: number, inner: number, sqrt: boolean, threads: number,
+): Built {
+  const size = outer * R * inner;
+  const describe = () => `[${outer}, ${R}, ${inner}] (a ${a.length} floats${b ? `, b ${b.length}` : ''})`;
+  if (!(outer >= 1 && R >= 1 && inner >= 1) || a.length < size || (b !== null && b.length < size)) {
+    throw new Error(`wasm dotAlong: needs outer, R, inner >= 1 and operands of outer·R·inner floats, got ${describe()}`);
+  }
+  const aPtr = putN(rt, a, size);
+  const bPtr = b === null ? 0 : b === a ? aPtr : putN(rt, b, size);
+  const outPtr = rt.alloc(outer * inner * 4, 'dotAlong output');
+  const groups = inner === 1 ? 0 : ceilDiv(inner, 8);
+  const units = inner === 1 ? outer : outer * groups;
+  const t = threads > 1 ? split(units, 2 * threads, 1) : { size: units, count: 1 };
+  const flags = (b !== null ? 1 : 0) | (sqrt ? 2 : 0);
+  const job = header(rt, KIND_DOT, t.count, threads, 0, [outer, R, inner, t.size, aPtr, bPtr, outPtr, flags, units, groups]);
+  return { job, read: () => rt.read(outPtr, outer * inner) };
+}
+
+/**
+ * y[o, r, n] = x[o, r, n] / (nrm[o, n] + eps) over [outer, R, inner] (all >= 1), the sum and the
+ * quotient in f64 and eps rounded to f32 first (gpu.js's normalizeAlongKernel reads it from its
+ * Float32Array meta), rounded to f32 once.
+ */
+export function buildNormalizeAlong(
+  rt: WasmRuntime, x: Float32Array, nrm: Float32Array, outer: number, R: number, inner: number, eps: number, threads: number,
+): Built {
+  const size = outer * R * inner;
+  if (!(outer >= 1 && R >= 1 && inner >= 1) || x.length < size || nrm.length < outer * inner) {
+    throw new Error(`wasm normalizeAlong: needs outer, R, inner >= 1, x of outer·R·inner and nrm of outer·inner floats, got [${outer}, ${R}, ${inner}] (x ${x.length}, nrm ${nrm.length} floats)`);
+  }
+  const xPtr = putN(rt, x, size);
+  const nPtr = putN(rt, nrm, outer * inner);
+  const outPtr = rt.alloc(size * 4, 'normalizeAlong output');
+  const t = threads > 1 ? split(outer, 2 * threads, 1) : { size: outer, count: 1 };
+  const epsBits = new Int32Array(Float32Array.of(eps).buffer)[0];
+  const job = header(rt, KIND_NORMALIZE, t.count, threads, 0, [outer, R, inner, t.size, xPtr, nPtr, outPtr, epsBits]);
+  return { job, read: () => rt.read(outPtr, size) };
+}
+
+// ---- gather and scatterAdd along an axis ----
+
+/** Work of a gather or scatterAdd job in the units of PARALLEL_MIN_FLOP: cells written plus cells read. */
+export function indexFlop(cells: number): number {
+  return cells;
+}
+
+/** Checks the sizes of a gather / scatterAdd along an axis (every count >= 1). */
+function checkIndexed(op: string, data: Float32Array, dataCells: number, index: Float32Array, outer: number, L: number, inner: number, Lx: number): void {
+  if (![outer, L, inner, Lx].every((v) => Number.isInteger(v) && v >= 1) || data.length < dataCells || index.length < outer * L * inner) {
+    throw new Error(
+      `wasm ${op}: needs outer, L, inner, Lx >= 1, index of outer·L·inner floats and ${op === 'gather' ? 'x of outer·Lx·inner' : 'src of outer·L·inner'}, ` +
+      `got outer ${outer}, L ${L}, inner ${inner}, Lx ${Lx} (${op === 'gather' ? 'x' : 'src'} ${data.length}, index ${index.length} floats)`,
+    );
+  }
+}
+
+/**
+ * out[o, j, n] = x[o, index[o, j, n], n] over index [outer, L, inner], x [outer, Lx, inner]; 0 where
+ * the index is not an integer in [0, Lx).
+ */
+export function buildGather(rt: WasmRuntime, x: Float32Array, index: Float32Array, outer: number, L: number, inner: number, Lx: number, threads: number): Built {
+  checkIndexed('gather', x, outer * Lx * inner, index, outer, L, inner, Lx);
+  const cells = outer * L * inner;
+  const xPtr = putN(rt, x, outer * Lx * inner);
+  const iPtr = putN(rt, index, cells);
+  const outPtr = rt.alloc(cells * 4, 'gather output');
+  const t = threads > 1 ? split(cells, 2 * threads, 16) : { size: cells, count: 1 };
+  const job = header(rt, KIND_GATHER, t.count, threads, 0, [outer, L, inner, Lx, xPtr, iPtr, outPtr, t.size, cells]);
+  return { job, read: () => rt.read(outPtr, cells) };
+}
+
+/**
+ * out [outer, Lx, inner]: out[o, t, n] = Σ_j [index[o, j, n] = t]·src[o, j, n], j ascending, in f64
+ * (in f32 when L <= 2, which gives the same bits); indices that are not integers in [0, Lx) add nothing.
+ */
+export function buildScatterAdd(rt: WasmRuntime, src: Float32Array, index: Float32Array, outer: number, L: number, inner: number, Lx: number, threads: number): Built {
+  checkIndexed('scatterAdd', src, outer * L * inner, index, outer, L, inner, Lx);
+  const cells = outer * Lx * inner;
+  const sPtr = putN(rt, src, outer * L * inner);
+  const iPtr = putN(rt, index, outer * L * inner);
+  const outPtr = rt.alloc(cells * 4, 'scatterAdd output');
+  const accPtr = L > 2 ? rt.alloc(cells * 8, 'scatterAdd f64 sums') : 0;
+  // NOTE: whole outer indices first; fewer outer indices than tasks wanted split the columns too, in runs of 16.
+  let c = { size: inner, count: 1 };
+  if (threads > 1 && outer < 2 * threads) c = split(inner, ceilDiv(2 * threads, outer), 16);
+  const job = header(rt, KIND_SCATTER_ADD, outer * c.count, threads, 0, [outer, L, inner, Lx, sPtr, iPtr, outPtr, accPtr, c.size, c.count]);
+  return { job, read: () => rt.read(outPtr, cells) };
 }

@@ -2,7 +2,8 @@
 ;; 4×8 register tile, convolutions as GEMMs over implicit im2col panels, direct depthwise loops, and
 ;; the element-wise per-channel affine map, exact GELU (with its gradient), row sums, softmax /
 ;; log-softmax along any axis (forward and backward), and plain element-wise arithmetic (binary ops
-;; with broadcasting, a few unary ops).
+;; with broadcasting, a few unary ops), dot products and normalisation along an axis, gather and
+;; scatterAdd.
 ;; Hand-written; `npm run build:wasm` assembles it with wabt into kernels-wasm.ts (committed).
 ;;
 ;; Conventions:
@@ -26,7 +27,9 @@
 ;;   (kind 4 also: 34 image chunks  35 images per chunk  36 bytes between per-chunk copies of dW)
 ;; kind 7 (channelAffine), kind 8 (GELU and its gradient), kind 9 (row sums), kinds 10 and 11 (softmax
 ;; and log-softmax along an axis, forward and backward), kind 12 (add/sub/mul/div with broadcasting),
-;; kind 13 (relu, step, square, neg): see their task functions.
+;; kind 13 (relu, step, square, neg), kind 14 (dotAlong: Σ a·b or Σ a along an axis, optional √),
+;; kind 15 (normalizeAlong: x / (n + eps)), kinds 16 and 17 (gather and scatterAdd along an axis):
+;; see their task functions.
 (module
   (import "env" "memory" (memory 1 32768 shared))
 
@@ -1372,6 +1375,278 @@
       (br_if $vecs (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $i1)))))
 
   ;; ---------------------------------------------------------------------------------------------
+  ;; Reductions and maps along one axis of [outer, R, inner] as gpu.js's cpu mode computes them: in
+  ;; f64 (JavaScript numbers), rounded to f32 once when stored. Every cell's sum runs r = 0..R−1 in
+  ;; order from +0, as in the gpu.js kernels, so results match the cpu mode bit for bit and do not
+  ;; depend on the thread count.
+
+  ;; kind 14, dotAlongKernel: out[o, n] = Σ_r a[o, r, n]·b[o, r, n] (flags bit 0 set) or Σ_r a[o, r, n],
+  ;; then √ in f64 when flags bit 1 is set. The products of two f32 are exact in f64. inner = 1: a unit
+  ;; is a row, summed one cell at a time (the order gpu.js adds in); inner > 1: a unit is a group of 8
+  ;; neighbouring columns of one outer index, 4 f64x2 accumulators down the R rows (a column per lane:
+  ;; still its own sequential sum).
+  ;;   8 outer  9 R  10 inner  11 units per task  12 a  13 b  14 out  15 flags  16 units  17 groups (⌈inner/8⌉)
+
+  ;; one row of R contiguous cells (R >= 1)
+  (func $dot_row (param $a i32) (param $b i32) (param $o i32) (param $R i32) (param $flags i32)
+    (local $k i32) (local $R4 i32) (local $s f64)
+    (local.set $R4 (i32.shl (local.get $R) (i32.const 2)))
+    (if (i32.and (local.get $flags) (i32.const 1))
+      (then
+        (loop $lb
+          (local.set $s (f64.add (local.get $s) (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $a) (local.get $k))))
+                                                         (f64.promote_f32 (f32.load (i32.add (local.get $b) (local.get $k)))))))
+          (br_if $lb (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 4))) (local.get $R4)))))
+      (else
+        (loop $la
+          (local.set $s (f64.add (local.get $s) (f64.promote_f32 (f32.load (i32.add (local.get $a) (local.get $k))))))
+          (br_if $la (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 4))) (local.get $R4))))))
+    (if (i32.and (local.get $flags) (i32.const 2)) (then (local.set $s (f64.sqrt (local.get $s)))))
+    (f32.store (local.get $o) (f32.demote_f64 (local.get $s))))
+
+  ;; 8 columns (nc of them real, 1..8) of one outer index: R cells `stride` bytes apart per column.
+  ;; The vectors of a partial group read past the last column (the next row's cells or the arena
+  ;; block's padding); those lanes are never stored.
+  (func $dot_cols (param $a i32) (param $b i32) (param $o i32) (param $R i32) (param $stride i32) (param $nc i32) (param $flags i32)
+    (local $p i32) (local $n i32) (local $x0 v128) (local $x1 v128) (local $y0 v128) (local $y1 v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local.set $n (i32.mul (local.get $R) (local.get $stride)))
+    (if (i32.and (local.get $flags) (i32.const 1))
+      (then
+        (loop $lb
+          (local.set $x0 (v128.load (i32.add (local.get $a) (local.get $p))))
+          (local.set $x1 (v128.load offset=16 (i32.add (local.get $a) (local.get $p))))
+          (local.set $y0 (v128.load (i32.add (local.get $b) (local.get $p))))
+          (local.set $y1 (v128.load offset=16 (i32.add (local.get $b) (local.get $p))))
+          (local.set $s0 (f64x2.add (local.get $s0) (f64x2.mul (f64x2.promote_low_f32x4 (local.get $x0)) (f64x2.promote_low_f32x4 (local.get $y0)))))
+          (local.set $s1 (f64x2.add (local.get $s1) (f64x2.mul
+            (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $x0) (local.get $x0)))
+            (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $y0) (local.get $y0))))))
+          (local.set $s2 (f64x2.add (local.get $s2) (f64x2.mul (f64x2.promote_low_f32x4 (local.get $x1)) (f64x2.promote_low_f32x4 (local.get $y1)))))
+          (local.set $s3 (f64x2.add (local.get $s3) (f64x2.mul
+            (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $x1) (local.get $x1)))
+            (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $y1) (local.get $y1))))))
+          (br_if $lb (i32.lt_u (local.tee $p (i32.add (local.get $p) (local.get $stride))) (local.get $n)))))
+      (else
+        (loop $la
+          (local.set $x0 (v128.load (i32.add (local.get $a) (local.get $p))))
+          (local.set $x1 (v128.load offset=16 (i32.add (local.get $a) (local.get $p))))
+          (local.set $s0 (call $acc_lo (local.get $s0) (local.get $x0)))
+          (local.set $s1 (call $acc_hi (local.get $s1) (local.get $x0)))
+          (local.set $s2 (call $acc_lo (local.get $s2) (local.get $x1)))
+          (local.set $s3 (call $acc_hi (local.get $s3) (local.get $x1)))
+          (br_if $la (i32.lt_u (local.tee $p (i32.add (local.get $p) (local.get $stride))) (local.get $n))))))
+    (if (i32.and (local.get $flags) (i32.const 2))
+      (then
+        (local.set $s0 (f64x2.sqrt (local.get $s0)))
+        (local.set $s1 (f64x2.sqrt (local.get $s1)))
+        (local.set $s2 (f64x2.sqrt (local.get $s2)))
+        (local.set $s3 (f64x2.sqrt (local.get $s3)))))
+    (local.set $x0 (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+      (f32x4.demote_f64x2_zero (local.get $s0)) (f32x4.demote_f64x2_zero (local.get $s1))))
+    (local.set $x1 (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+      (f32x4.demote_f64x2_zero (local.get $s2)) (f32x4.demote_f64x2_zero (local.get $s3))))
+    (if (i32.eq (local.get $nc) (i32.const 8))
+      (then
+        (v128.store (local.get $o) (local.get $x0))
+        (v128.store offset=16 (local.get $o) (local.get $x1)))
+      (else
+        (call $store_lanes (local.get $o) (local.get $x0) (call $min (local.get $nc) (i32.const 4)))
+        (call $store_lanes (i32.add (local.get $o) (i32.const 16)) (local.get $x1) (i32.sub (local.get $nc) (i32.const 4))))))
+
+  (func $task_dot (param $job i32) (param $t i32)
+    (local $R i32) (local $inner i32) (local $u i32) (local $u1 i32) (local $G i32) (local $oi i32) (local $col i32) (local $off i32)
+    (local.set $R (i32.load offset=36 (local.get $job)))
+    (local.set $inner (i32.load offset=40 (local.get $job)))
+    (local.set $G (i32.load offset=68 (local.get $job)))
+    (local.set $u (i32.mul (local.get $t) (i32.load offset=44 (local.get $job))))
+    (local.set $u1 (call $min (i32.load offset=64 (local.get $job)) (i32.add (local.get $u) (i32.load offset=44 (local.get $job)))))
+    (loop $units
+      (if (i32.eq (local.get $inner) (i32.const 1))
+        (then
+          (local.set $off (i32.shl (i32.mul (local.get $u) (local.get $R)) (i32.const 2)))
+          (call $dot_row (i32.add (i32.load offset=48 (local.get $job)) (local.get $off)) (i32.add (i32.load offset=52 (local.get $job)) (local.get $off))
+            (i32.add (i32.load offset=56 (local.get $job)) (i32.shl (local.get $u) (i32.const 2))) (local.get $R) (i32.load offset=60 (local.get $job))))
+        (else
+          (local.set $oi (i32.div_u (local.get $u) (local.get $G)))
+          (local.set $col (i32.shl (i32.sub (local.get $u) (i32.mul (local.get $oi) (local.get $G))) (i32.const 3)))
+          (local.set $off (i32.shl (i32.add (i32.mul (i32.mul (local.get $oi) (local.get $R)) (local.get $inner)) (local.get $col)) (i32.const 2)))
+          (call $dot_cols (i32.add (i32.load offset=48 (local.get $job)) (local.get $off)) (i32.add (i32.load offset=52 (local.get $job)) (local.get $off))
+            (i32.add (i32.load offset=56 (local.get $job)) (i32.shl (i32.add (i32.mul (local.get $oi) (local.get $inner)) (local.get $col)) (i32.const 2)))
+            (local.get $R) (i32.shl (local.get $inner) (i32.const 2)) (call $min (i32.const 8) (i32.sub (local.get $inner) (local.get $col)))
+            (i32.load offset=60 (local.get $job)))))
+      (br_if $units (i32.lt_s (local.tee $u (i32.add (local.get $u) (i32.const 1))) (local.get $u1)))))
+
+  ;; kind 15, normalizeAlongKernel: y[o, r, n] = x[o, r, n] / (nrm[o, n] + eps), the sum and the
+  ;; quotient in f64 (d = nrm + eps is not rounded to f32 first, so this is not kind 12's f32 div).
+  ;; A task is a run of outer indices; per outer index, inner = 1: one row of R cells over one d;
+  ;; inner > 1: R rows of `inner` cells over the row of d's. 4 cells per step, the quotients in two
+  ;; f64x2 halves; a row's last 1–3 cells through $store_lanes (the vector reads past the row).
+  ;;   8 outer  9 R  10 inner  11 outer per task  12 x  13 nrm  14 out  15 eps (f32 bits)
+
+  ;; y = x / d over `n` cells, d per cell from `nrm` (splat = 0) or nrm[0] for all (splat = 1)
+  (func $ndiv (param $x i32) (param $nrm i32) (param $o i32) (param $n i32) (param $eps v128) (param $splat i32)
+    (local $k i32) (local $n4 i32) (local $d v128) (local $lo v128) (local $hi v128) (local $v v128)
+    (local.set $n4 (i32.shl (local.get $n) (i32.const 2)))
+    (if (local.get $splat)
+      (then
+        (local.set $lo (f64x2.add (f64x2.splat (f64.promote_f32 (f32.load (local.get $nrm)))) (local.get $eps)))
+        (local.set $hi (local.get $lo))))
+    (loop $l
+      (if (i32.eqz (local.get $splat))
+        (then
+          (local.set $d (v128.load (i32.add (local.get $nrm) (local.get $k))))
+          (local.set $lo (f64x2.add (f64x2.promote_low_f32x4 (local.get $d)) (local.get $eps)))
+          (local.set $hi (f64x2.add (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $d) (local.get $d))) (local.get $eps)))))
+      (local.set $v (v128.load (i32.add (local.get $x) (local.get $k))))
+      (local.set $v (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+        (f32x4.demote_f64x2_zero (f64x2.div (f64x2.promote_low_f32x4 (local.get $v)) (local.get $lo)))
+        (f32x4.demote_f64x2_zero (f64x2.div (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))) (local.get $hi)))))
+      (if (i32.le_u (i32.add (local.get $k) (i32.const 16)) (local.get $n4))
+        (then (v128.store (i32.add (local.get $o) (local.get $k)) (local.get $v)))
+        (else (call $store_lanes (i32.add (local.get $o) (local.get $k)) (local.get $v) (i32.shr_u (i32.sub (local.get $n4) (local.get $k)) (i32.const 2)))))
+      (br_if $l (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 16))) (local.get $n4)))))
+
+  (func $task_normalize (param $job i32) (param $t i32)
+    (local $R i32) (local $inner i32) (local $oi i32) (local $o1 i32) (local $r i32) (local $row i32) (local $eps v128)
+    (local.set $R (i32.load offset=36 (local.get $job)))
+    (local.set $inner (i32.load offset=40 (local.get $job)))
+    (local.set $eps (f64x2.splat (f64.promote_f32 (f32.load offset=60 (local.get $job)))))
+    (local.set $oi (i32.mul (local.get $t) (i32.load offset=44 (local.get $job))))
+    (local.set $o1 (call $min (i32.load offset=32 (local.get $job)) (i32.add (local.get $oi) (i32.load offset=44 (local.get $job)))))
+    (loop $outer
+      (if (i32.eq (local.get $inner) (i32.const 1))
+        (then
+          (local.set $row (i32.shl (i32.mul (local.get $oi) (local.get $R)) (i32.const 2)))
+          (call $ndiv (i32.add (i32.load offset=48 (local.get $job)) (local.get $row))
+            (i32.add (i32.load offset=52 (local.get $job)) (i32.shl (local.get $oi) (i32.const 2)))
+            (i32.add (i32.load offset=56 (local.get $job)) (local.get $row)) (local.get $R) (local.get $eps) (i32.const 1)))
+        (else
+          (local.set $r (i32.const 0))
+          (loop $rows
+            (local.set $row (i32.shl (i32.mul (i32.add (i32.mul (local.get $oi) (local.get $R)) (local.get $r)) (local.get $inner)) (i32.const 2)))
+            (call $ndiv (i32.add (i32.load offset=48 (local.get $job)) (local.get $row))
+              (i32.add (i32.load offset=52 (local.get $job)) (i32.shl (i32.mul (local.get $oi) (local.get $inner)) (i32.const 2)))
+              (i32.add (i32.load offset=56 (local.get $job)) (local.get $row)) (local.get $inner) (local.get $eps) (i32.const 0))
+            (br_if $rows (i32.lt_s (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $R))))))
+      (br_if $outer (i32.lt_s (local.tee $oi (i32.add (local.get $oi) (i32.const 1))) (local.get $o1)))))
+
+  ;; ---------------------------------------------------------------------------------------------
+  ;; gather and its adjoint along one axis: x viewed as [outer, Lx, inner], index and src as
+  ;; [outer, L, inner]. Index values are integers stored as f32 (int32 tensors on the CPU modes); an
+  ;; index t is used when 0 <= t < Lx and t is an integer, as the gpu.js kernels' `t < 0 || t >= Lx`
+  ;; and `=== t` (NaN fails every comparison).
+
+  ;; index value at p as a cell number in [0, Lx) (Lx as f32), or −1
+  (func $index_at (param $p i32) (param $Lx f32) (result i32)
+    (local $f f32)
+    (local.set $f (f32.load (local.get $p)))
+    (if (result i32) (i32.and (i32.and (f32.ge (local.get $f) (f32.const 0)) (f32.lt (local.get $f) (local.get $Lx)))
+                              (f32.eq (f32.trunc (local.get $f)) (local.get $f)))
+      (then (i32.trunc_f32_u (local.get $f)))
+      (else (i32.const -1))))
+
+  ;; kind 16, gatherKernel: out[o, j, n] = x[o, index[o, j, n], n], 0 out of range; one cell at a
+  ;; time (no SIMD gather); a task is a run of cells, taken a row (o, j) at a time.
+  ;;   8 outer  9 L  10 inner  11 Lx  12 x  13 index  14 out  15 cells per task  16 cells
+  (func $task_gather (param $job i32) (param $t i32)
+    (local $L i32) (local $inner i32) (local $Lx i32) (local $Lf f32) (local $i i32) (local $i1 i32) (local $row i32) (local $o i32)
+    (local $n i32) (local $e i32) (local $xo i32) (local $ip i32) (local $op i32) (local $ix i32)
+    (local.set $L (i32.load offset=36 (local.get $job)))
+    (local.set $inner (i32.load offset=40 (local.get $job)))
+    (local.set $Lx (i32.load offset=44 (local.get $job)))
+    (local.set $Lf (f32.convert_i32_u (local.get $Lx)))
+    (local.set $i (i32.mul (local.get $t) (i32.load offset=60 (local.get $job))))
+    (local.set $i1 (call $min (i32.load offset=64 (local.get $job)) (i32.add (local.get $i) (i32.load offset=60 (local.get $job)))))
+    (local.set $ip (i32.add (i32.load offset=52 (local.get $job)) (i32.shl (local.get $i) (i32.const 2))))
+    (local.set $op (i32.add (i32.load offset=56 (local.get $job)) (i32.shl (local.get $i) (i32.const 2))))
+    (loop $rows
+      (local.set $row (i32.div_u (local.get $i) (local.get $inner)))
+      (local.set $n (i32.sub (local.get $i) (i32.mul (local.get $row) (local.get $inner))))
+      (local.set $o (i32.div_u (local.get $row) (local.get $L)))
+      ;; x's cell (o, 0, n), and the end of this row's part of the run
+      (local.set $xo (i32.add (i32.load offset=48 (local.get $job))
+        (i32.shl (i32.add (i32.mul (i32.mul (local.get $o) (local.get $Lx)) (local.get $inner)) (local.get $n)) (i32.const 2))))
+      (local.set $e (i32.sub (call $min (local.get $i1) (i32.mul (i32.add (local.get $row) (i32.const 1)) (local.get $inner))) (local.get $i)))
+      (local.set $i (i32.add (local.get $i) (local.get $e)))
+      (local.set $e (i32.add (local.get $op) (i32.shl (local.get $e) (i32.const 2))))
+      (loop $cells
+        (local.set $ix (call $index_at (local.get $ip) (local.get $Lf)))
+        (f32.store (local.get $op)
+          (if (result f32) (i32.ge_s (local.get $ix) (i32.const 0))
+            (then (f32.load (i32.add (local.get $xo) (i32.shl (i32.mul (local.get $ix) (local.get $inner)) (i32.const 2)))))
+            (else (f32.const 0))))
+        (local.set $ip (i32.add (local.get $ip) (i32.const 4)))
+        (local.set $xo (i32.add (local.get $xo) (i32.const 4)))
+        (br_if $cells (i32.lt_u (local.tee $op (i32.add (local.get $op) (i32.const 4))) (local.get $e))))
+      (br_if $rows (i32.lt_s (local.get $i) (local.get $i1)))))
+
+  ;; kind 17, scatterAddKernel: out[o, t, n] = Σ_j [index[o, j, n] = t]·src[o, j, n]. gpu.js sums
+  ;; each output cell over j ascending from +0 in f64. Here a task owns columns [c0, c1) of one outer
+  ;; index: it zeroes them, then adds src cell by cell in j order into the cell its index names, so
+  ;; every output cell receives its terms in the same order. With L <= 2 (acc = 0) the sums run in
+  ;; f32 in the output: 0 + s is exact (−0 becomes +0, as in f64) and one f32 addition of two f32
+  ;; gives the bits of the f64 sum rounded (f64 carries more than 2·24 + 2 bits), so no cell can
+  ;; differ; with L >= 3 they run in an f64 block (`acc`, 8 bytes per output cell), rounded to f32 at
+  ;; the end.
+  ;;   8 outer  9 L  10 inner  11 Lx  12 src  13 index  14 out  15 acc (0: f32)  16 columns per task
+  ;;   17 column tasks per outer index
+  (func $task_scatter_add (param $job i32) (param $t i32)
+    (local $L i32) (local $inner i32) (local $Lx i32) (local $acc i32) (local $o i32) (local $c0 i32) (local $c1 i32)
+    (local $j i32) (local $n i32) (local $tt i32) (local $ix i32) (local $s i32) (local $q i32) (local $p i32)
+    (local.set $L (i32.load offset=36 (local.get $job)))
+    (local.set $inner (i32.load offset=40 (local.get $job)))
+    (local.set $Lx (i32.load offset=44 (local.get $job)))
+    (local.set $acc (i32.load offset=60 (local.get $job)))
+    (local.set $o (i32.div_u (local.get $t) (i32.load offset=68 (local.get $job))))
+    (local.set $c0 (i32.mul (i32.sub (local.get $t) (i32.mul (local.get $o) (i32.load offset=68 (local.get $job)))) (i32.load offset=64 (local.get $job))))
+    (local.set $c1 (call $min (local.get $inner) (i32.add (local.get $c0) (i32.load offset=64 (local.get $job)))))
+    ;; p: cell (o, 0, c0) of the output (in cells)
+    (local.set $p (i32.add (i32.mul (i32.mul (local.get $o) (local.get $Lx)) (local.get $inner)) (local.get $c0)))
+    ;; zero this task's cells: Lx runs of c1 − c0
+    (local.set $tt (i32.const 0))
+    (loop $zero
+      (if (local.get $acc)
+        (then (memory.fill (i32.add (local.get $acc) (i32.shl (i32.add (local.get $p) (i32.mul (local.get $tt) (local.get $inner))) (i32.const 3)))
+          (i32.const 0) (i32.shl (i32.sub (local.get $c1) (local.get $c0)) (i32.const 3))))
+        (else (memory.fill (i32.add (i32.load offset=56 (local.get $job)) (i32.shl (i32.add (local.get $p) (i32.mul (local.get $tt) (local.get $inner))) (i32.const 2)))
+          (i32.const 0) (i32.shl (i32.sub (local.get $c1) (local.get $c0)) (i32.const 2)))))
+      (br_if $zero (i32.lt_s (local.tee $tt (i32.add (local.get $tt) (i32.const 1))) (local.get $Lx))))
+    ;; the terms, j ascending
+    (loop $js
+      ;; s: cell (o, j, c0) of src and index
+      (local.set $s (i32.add (i32.mul (i32.add (i32.mul (local.get $o) (local.get $L)) (local.get $j)) (local.get $inner)) (local.get $c0)))
+      (local.set $n (i32.const 0))
+      (loop $cells
+        (local.set $ix (call $index_at (i32.add (i32.load offset=52 (local.get $job)) (i32.shl (i32.add (local.get $s) (local.get $n)) (i32.const 2))) (f32.convert_i32_u (local.get $Lx))))
+        (if (i32.ge_s (local.get $ix) (i32.const 0))
+          (then
+            (local.set $q (i32.add (i32.add (local.get $p) (i32.mul (local.get $ix) (local.get $inner))) (local.get $n)))
+            (if (local.get $acc)
+              (then
+                (local.set $q (i32.add (local.get $acc) (i32.shl (local.get $q) (i32.const 3))))
+                (f64.store (local.get $q) (f64.add (f64.load (local.get $q))
+                  (f64.promote_f32 (f32.load (i32.add (i32.load offset=48 (local.get $job)) (i32.shl (i32.add (local.get $s) (local.get $n)) (i32.const 2))))))))
+              (else
+                (local.set $q (i32.add (i32.load offset=56 (local.get $job)) (i32.shl (local.get $q) (i32.const 2))))
+                (f32.store (local.get $q) (f32.add (f32.load (local.get $q))
+                  (f32.load (i32.add (i32.load offset=48 (local.get $job)) (i32.shl (i32.add (local.get $s) (local.get $n)) (i32.const 2))))))))))
+        (br_if $cells (i32.lt_s (local.tee $n (i32.add (local.get $n) (i32.const 1))) (i32.sub (local.get $c1) (local.get $c0)))))
+      (br_if $js (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $L))))
+    ;; f64 sums: round into the output
+    (if (local.get $acc)
+      (then
+        (local.set $tt (i32.const 0))
+        (loop $rows
+          (local.set $q (i32.add (local.get $p) (i32.mul (local.get $tt) (local.get $inner))))
+          (local.set $n (i32.const 0))
+          (loop $round
+            (f32.store (i32.add (i32.load offset=56 (local.get $job)) (i32.shl (i32.add (local.get $q) (local.get $n)) (i32.const 2)))
+              (f32.demote_f64 (f64.load (i32.add (local.get $acc) (i32.shl (i32.add (local.get $q) (local.get $n)) (i32.const 3))))))
+            (br_if $round (i32.lt_s (local.tee $n (i32.add (local.get $n) (i32.const 1))) (i32.sub (local.get $c1) (local.get $c0)))))
+          (br_if $rows (i32.lt_s (local.tee $tt (i32.add (local.get $tt) (i32.const 1))) (local.get $Lx)))))))
+
+  ;; ---------------------------------------------------------------------------------------------
   ;; Job runner: the caller's thread and any workers call this with the same job; each takes tasks
   ;; from the shared counter until there are none left.
   (func (export "run") (param $job i32) (param $tid i32)
@@ -1384,8 +1659,9 @@
         (local.set $t (i32.atomic.rmw.add offset=8 (local.get $job) (i32.const 1)))
         (br_if $done (i32.ge_u (local.get $t) (local.get $n)))
         (block $dispatched
+          (block $k17 (block $k16 (block $k15 (block $k14
           (block $k13 (block $k12 (block $k11 (block $k10 (block $k9 (block $k8 (block $k7 (block $k6 (block $k5 (block $k4 (block $k3 (block $k2 (block $k1
-            (br_table $dispatched $k1 $k2 $k3 $k4 $k5 $k6 $k7 $k8 $k9 $k10 $k11 $k12 $k13 $dispatched (local.get $kind)))
+            (br_table $dispatched $k1 $k2 $k3 $k4 $k5 $k6 $k7 $k8 $k9 $k10 $k11 $k12 $k13 $k14 $k15 $k16 $k17 $dispatched (local.get $kind)))
             (call $task_gemm (local.get $job) (local.get $t) (local.get $scr))
             (br $dispatched))
             (call $task_conv_fwd (local.get $job) (local.get $t) (local.get $scr))
@@ -1410,6 +1686,14 @@
             (br $dispatched))
             (call $task_binary (local.get $job) (local.get $t))
             (br $dispatched))
-          (call $task_unary (local.get $job) (local.get $t)))
+            (call $task_unary (local.get $job) (local.get $t))
+            (br $dispatched))
+            (call $task_dot (local.get $job) (local.get $t))
+            (br $dispatched))
+            (call $task_normalize (local.get $job) (local.get $t))
+            (br $dispatched))
+            (call $task_gather (local.get $job) (local.get $t))
+            (br $dispatched))
+          (call $task_scatter_add (local.get $job) (local.get $t)))
         (br $next))))
 )
