@@ -418,7 +418,7 @@ export const part: Part = {
       if (Object.values(paths).some((p) => p.startsWith('forward-ops'))) {
         notes.push(
           `tfjs-wasm: tfjs-backend-wasm ${env.version} registers no Conv2DBackpropFilter kernel (stock tfjs-wasm cannot train this network), so the peer defines each conv's gradient with tf.customGrad, as the issue did: filter gradient = a stride-1 forward Conv2D of x transposed to [Cin, H, W, N] with dy transposed to [H, W, N, Cout] as the filter (same padding). ` +
-            "Input gradient (layers 2–5; none for the images): in the 'filter + input grads from forward convs' row a forward Conv2D of dy with the filter flipped in space and transposed to [k, k, Cout, Cin] (XNNPACK), in the 'input grad conv2dTranspose' row tfjs's own Conv2DBackpropInput, which tfjs-wasm runs outside XNNPACK (the train part's peer uses that one). The issue does not say which it used; its 350 ms is in line with the first",
+            "Input gradient (layers 2–5; none for the images): in the 'filter + input grads from forward convs' row a forward Conv2D of dy with the filter flipped in space and transposed to [k, k, Cout, Cin] (XNNPACK), in the 'input grad conv2dTranspose' row tfjs's own Conv2DBackpropInput, which tfjs-wasm runs outside XNNPACK. The issue does not say which it used; its 350 ms is in line with the first",
         );
       }
       if (paths['tfjs-cpu'] === 'native') notes.push("tfjs-cpu: stock, tfjs's own gradient kernels for every conv (Conv2DBackpropFilter is a scalar JavaScript loop)");

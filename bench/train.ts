@@ -405,7 +405,7 @@ export const part: Part = {
         if (p.dense === 'forward-ops' || p.depthwise === 'forward-ops') {
           tnotes.push(
             `tfjs-${b}: tfjs-backend-${b} ${env.version} registers no ${[p.dense === 'forward-ops' ? 'Conv2DBackpropFilter' : '', p.depthwise === 'forward-ops' ? 'DepthwiseConv2dNativeBackpropFilter/-Input' : ''].filter(Boolean).join(' and no ')} kernel, so the peer model defines those gradients with tf.customGrad in forward ops: ` +
-              `${p.dense === 'forward-ops' ? 'dense conv filter gradient = a stride-1 Conv2D of x transposed to [Cin, H, W, N] with dy transposed to [OH, OW, N, Cout] as filter, dilated by the stride (its input gradient stays tfjs\'s Conv2DBackpropInput); ' : ''}` +
+              `${p.dense === 'forward-ops' ? 'dense conv filter gradient = a stride-1 Conv2D of x transposed to [Cin, H, W, N] with dy transposed to [OH, OW, N, Cout] as filter, dilated by the stride; dense conv input gradient = a stride-1 Conv2D of dy dilated by the stride with the filter flipped in space and Cin ↔ Cout swapped (tfjs-wasm runs its own Conv2DBackpropInput, conv2dTranspose, outside XNNPACK, ~13× slower); ' : ''}` +
               `${p.depthwise === 'forward-ops' ? 'depthwise input gradient = a depthwise conv of dy with the spatially flipped filter, depthwise filter gradient = one depthwise correlation of x folded to [1, H, W, N·C] with dy folded to an [H, W, N·C, 1] filter, summed over N' : ''}`,
           );
         } else {

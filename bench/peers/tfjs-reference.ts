@@ -13,7 +13,7 @@
  *   `forwardOpsConv`), as issue #6 did for its measurement; `gradientPath` says which path was taken.
  *   Its input gradient is then either a forward conv too ('forward-conv', the default: the filter
  *   flipped in space with Cin and Cout swapped, an XNNPACK conv) or tfjs's own Conv2DBackpropInput
- *   through conv2dTranspose ('transpose', as tfjs-compact.ts does; tfjs-wasm runs it outside
+ *   through conv2dTranspose ('transpose', which tfjs-compact.ts used before session 10; tfjs-wasm runs it outside
  *   XNNPACK, ~13× slower than the forward conv at 8×32×64×64 here).
  */
 import type * as TF from '@tensorflow/tfjs';
