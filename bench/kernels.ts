@@ -21,6 +21,7 @@ import {
   defaultMeasureOptions, errorMessage, fmtErr, fmtGflops, fmtMs, fmtRatio, gflops, HostRng, maxRelErr, maxRelErrAll, measure, permuteHost, renderTable, timeOnce,
   type BenchRecord, type Column, type MeasureOptions, type Part, type PartContext, type PartResult,
 } from './harness.js';
+import { forwardOpsConv2d } from './peers/tfjs-conv.js';
 import { describeTfjs, loadTfjs, useTfjs, type Tf, type TfjsBackend, type TfjsEnv } from './peers/tfjs.js';
 
 const PART = 'kernels';
@@ -235,36 +236,6 @@ function netFlop(): number {
   return f;
 }
 
-/**
- * Filter gradient of a stride-1 'same' (or 1×1) NHWC conv from forward ops. dw[ky,kx,ci,co] =
- * Σ_{n,y,x} xpad[n,y+ky,x+kx,ci]·dy[n,y,x,co] is itself a correlation: a forward Conv2D of x
- * transposed to [Cin, H, W, N] (batch ↔ channels) with dy transposed to [H, W, N, Cout] as the
- * filter gives [Cin, k, k, Cout]. (Faster on tfjs-wasm than im2col + MatMul with transposeA.)
- */
-function filterGradFromForwardOps(tf: Tf, x: TF.Tensor4D, dy: TF.Tensor4D, k: number): TF.Tensor4D {
-  const p = (k - 1) / 2;
-  const xt = tf.transpose(x, [3, 1, 2, 0]);
-  const dyt = tf.transpose(dy, [1, 2, 0, 3]);
-  const o = tf.conv2d(xt, dyt, 1, [[0, 0], [p, p], [p, p], [0, 0]]);
-  return tf.transpose(o, [1, 2, 0, 3]);
-}
-
-/** A tfjs conv whose gradient avoids the Conv2DBackpropFilter kernel (for backends without it). */
-function customConv(tf: Tf, k: number, needDx: boolean): (x: TF.Tensor4D, w: TF.Tensor4D) => TF.Tensor4D {
-  const pad = k === 1 ? 'valid' : 'same';
-  const f = tf.customGrad(((x: TF.Tensor4D, w: TF.Tensor4D, save: TF.GradSaveFunc) => {
-    save([x, w]);
-    return {
-      value: tf.conv2d(x, w, 1, pad),
-      gradFunc: (dy: TF.Tensor4D, saved: TF.Tensor[]) => {
-        const [xs, ws] = saved as [TF.Tensor4D, TF.Tensor4D];
-        const dx = needDx ? tf.conv2dTranspose(dy, ws, xs.shape, 1, pad) : tf.zerosLike(xs);
-        return [dx, filterGradFromForwardOps(tf, xs, dy, k)];
-      },
-    };
-  }) as unknown as Parameters<Tf['customGrad']>[0]);
-  return (x, w) => f(x, w) as TF.Tensor4D;
-}
 
 function convNet(): Workload {
   const { N, Cin, H, W, classes } = NET;
@@ -317,7 +288,7 @@ function convNet(): Workload {
       const Ws = LAYERS.map(([co, ci, k], i) => tf.tensor4d(permuteHost(d.ws[i], [co, ci, k, k], [2, 3, 1, 0]), [k, k, ci, co]));
       const Bs = LAYERS.map(([co], i) => tf.tensor1d(d.bs[i]));
       const custom = !nativeFilterGrad(tf, backend);
-      const convs = LAYERS.map(([, , k], i) => (custom ? customConv(tf, k, i > 0) : (x: TF.Tensor4D, w: TF.Tensor4D) => tf.conv2d(x, w, 1, k === 1 ? 'valid' : 'same')));
+      const convs = LAYERS.map(([, , k], i) => (custom ? forwardOpsConv2d(tf, k, 1, i > 0 ? 'transpose' : null) : (x: TF.Tensor4D, w: TF.Tensor4D) => tf.conv2d(x, w, 1, k === 1 ? 'valid' : 'same')));
       const loss = (...p: TF.Tensor[]) => {
         let h = X;
         for (let i = 0; i < 4; i++) h = tf.relu(tf.add(convs[i](h, p[i] as TF.Tensor4D), p[5 + i])) as TF.Tensor4D;

@@ -10,19 +10,20 @@
  * - Padding is explicit and symmetric, (k − 1)/2 (for stride 1 and odd k the same as tfjs's 'same').
  * - Missing gradient kernel: tfjs-backend-wasm 4.22.0 registers no Conv2DBackpropFilter. On such a
  *   backend every conv gets a tf.customGrad whose filter gradient is written with forward ops (see
- *   `forwardOpsConv`), as issue #6 did for its measurement; `gradientPath` says which path was taken.
+ *   `forwardOpsConv2d` in tfjs-conv.ts), as issue #6 did for its measurement; `gradientPath` says which path was taken.
  *   Its input gradient is then either a forward conv too ('forward-conv', the default: the filter
  *   flipped in space with Cin and Cout swapped, an XNNPACK conv) or tfjs's own Conv2DBackpropInput
- *   through conv2dTranspose ('transpose', which tfjs-compact.ts used before session 10; tfjs-wasm runs it outside
+ *   through conv2dTranspose ('transpose', as the kernels part's conv net does; tfjs-wasm runs it outside
  *   XNNPACK, ~13× slower than the forward conv at 8×32×64×64 here).
  */
 import type * as TF from '@tensorflow/tfjs';
 import { permuteHost } from '../harness.js';
 import type { HostWeights } from './tfjs-compact.js';
+import { forwardOpsConv2d, type InputGradPath } from './tfjs-conv.js';
 import type { Tf } from './tfjs.js';
 
 /** One conv layer of the network: its parameter name prefix (ours), channels and kernel size; ReLU after it or not. */
-export type RefInputGrad = 'forward-conv' | 'transpose';
+export type RefInputGrad = InputGradPath;
 
 export interface RefConvLayer {
   name: string;
@@ -68,7 +69,7 @@ export class TfReferenceNet {
       this.weights.push(this.variable(`${l.name}.weight`, tf.zeros([l.k, l.k, l.cin, l.cout])));
       this.biases.push(this.variable(`${l.name}.bias`, tf.zeros([l.cout])));
     }
-    this.convs = layers.map((l, i) => (this.gradientPath === 'native' ? nativeConv(tf, l.k) : forwardOpsConv(tf, l.k, i > 0 ? this.inputGrad : null)));
+    this.convs = layers.map((l, i) => (this.gradientPath === 'native' ? nativeConv(tf, l.k) : forwardOpsConv2d(tf, l.k, 1, i > 0 ? this.inputGrad : null)));
   }
 
   private variable(name: string, init: TF.Tensor): TF.Variable {
@@ -157,34 +158,3 @@ function nativeConv(tf: Tf, k: number): (x: TF.Tensor4D, w: TF.Tensor4D) => TF.T
   return (x, w) => tf.conv2d(x, w, 1, pad);
 }
 
-/**
- * A stride-1 k×k conv (padding (k − 1)/2) whose gradient avoids Conv2DBackpropFilter.
- * dx ('forward-conv'): dx[n, y, x, ci] = Σ dy[n, y − ky + p, x − kx + p, co] · w[ky, kx, ci, co] is a
- * stride-1 correlation of dy with the filter flipped in space and transposed to [k, k, Cout, Cin],
- * same padding; ('transpose'): tfjs's own Conv2DBackpropInput through conv2dTranspose; null: zeros
- * (the network input, whose gradient nobody reads). dw[ky, kx, ci, co] = Σ_{n,y,x} xpad[n, y + ky, x + kx, ci] · dy[n, y, x, co]
- * is itself a correlation: a forward Conv2D of x transposed to [Cin, H, W, N] (batch ↔ channels)
- * with dy transposed to [H, W, N, Cout] as the filter, same padding, gives [Cin, k, k, Cout],
- * transposed back to [k, k, Cin, Cout].
- */
-function forwardOpsConv(tf: Tf, k: number, dxPath: RefInputGrad | null): (x: TF.Tensor4D, w: TF.Tensor4D) => TF.Tensor4D {
-  const pad = pads(k);
-  const f = tf.customGrad(((x: TF.Tensor4D, w: TF.Tensor4D, save: TF.GradSaveFunc) => {
-    save([x, w]);
-    return {
-      value: tf.conv2d(x, w, 1, pad),
-      gradFunc: (dy: TF.Tensor4D, saved: TF.Tensor[]) => {
-        const [xs, ws] = saved as [TF.Tensor4D, TF.Tensor4D];
-        const dx =
-          dxPath === 'forward-conv' ? tf.conv2d(dy, tf.transpose(tf.reverse(ws, [0, 1]), [0, 1, 3, 2]) as TF.Tensor4D, 1, pad)
-          : dxPath === 'transpose' ? tf.conv2dTranspose(dy, ws, xs.shape, 1, pad)
-          : tf.zerosLike(xs);
-        const xt = tf.transpose(xs, [3, 1, 2, 0]);
-        const dyt = tf.transpose(dy, [1, 2, 0, 3]);
-        const dw = tf.transpose(tf.conv2d(xt, dyt, 1, pad), [1, 2, 0, 3]);
-        return [dx, dw];
-      },
-    };
-  }) as unknown as Parameters<Tf['customGrad']>[0]);
-  return (x, w) => f(x, w) as TF.Tensor4D;
-}
