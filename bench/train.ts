@@ -30,9 +30,9 @@ import { paramGroups } from '../src/nn/optim/optimizer.js';
 import { defaultConfig } from '../src/train/config.js';
 import { trainerParamRules } from '../src/train/trainer.js';
 import {
-  buildOurModel, describeBackend, errorMessage, fmtErr, fmtInt, fmtMs, fmtRatio, HostRng, makeTrainerOptimizer, maxRelErr, measure, modelBackends, modelConfig,
-  ourTrainStep, peerWanted, permuteHost, randomBatch, renderTable, timeOnce,
-  type BenchRecord, type Column, type HostBatch, type MeasureOptions, type ModelSpec, type Part, type PartContext, type PartResult,
+  buildOurModel, compareStepCheck, describeBackend, errorMessage, fmtErr, fmtInt, fmtMs, fmtRatio, HostRng, makeTrainerOptimizer, maxRelErr, measure, modelBackends, modelConfig,
+  ourTrainStep, peerWanted, ratioOrNull, permuteHost, randomBatch, renderTable, timeOnce,
+  type BenchRecord, type StepCheckErrors, type Column, type HostBatch, type MeasureOptions, type ModelSpec, type Part, type PartContext, type PartResult,
 } from './harness.js';
 import { startBrowserTfjs, type BrowserTfjsSession, type PageEnv } from './peers/browser-tfjs.js';
 import { compactTrainer, type BrowserTrainArg, type BrowserTrainResult, type CheckResult, type CompactStepSetup, type CompactTrainer } from './peers/browser-tfjs-train.js';
@@ -168,21 +168,9 @@ async function runOurs(ctx: PartContext, batch: HostBatch): Promise<{ rows: Row[
   return { rows, ref, weights, params };
 }
 
-/** Relative errors of a check step against the reference one (our layout): loss, logits, each gradient and the worst. */
-function compare(got: CheckResult, ref: CheckResult): { lossErr: number; logitsErr: number; gradErr: number; worstGrad: string | null; gradErrs: Record<string, number> } {
-  let gradErr = 0;
-  let worstGrad: string | null = null;
-  const gradErrs: Record<string, number> = {};
-  for (const [name, g] of Object.entries(ref.grads)) {
-    const e = got.grads[name] ? maxRelErr(got.grads[name], g) : NaN;
-    gradErrs[name] = e;
-    if (Number.isNaN(gradErr)) continue;
-    if (Number.isNaN(e) || e > gradErr) {
-      gradErr = e;
-      worstGrad = name;
-    }
-  }
-  return { lossErr: Math.abs(got.loss - ref.loss) / Math.abs(ref.loss), logitsErr: maxRelErr(got.logits, ref.logits), gradErr, worstGrad, gradErrs };
+/** Relative errors of a check step against the reference one (our layout): loss, each gradient and the worst (compareStepCheck), and the logits. */
+function compare(got: CheckResult, ref: CheckResult): StepCheckErrors & { logitsErr: number } {
+  return { ...compareStepCheck(got, ref), logitsErr: maxRelErr(got.logits, ref.logits) };
 }
 
 /** Learning-rate and weight-decay multipliers by parameter name (the trainer's groups). */
@@ -430,7 +418,7 @@ export const part: Part = {
         part: PART, workload: 'train-step', label: `SegModel(${K}) vanilla, batch ${B}×3×${H}×${W}, AdamW`, impl: r.impl, backend: r.id,
         medianMs: r.ms, runs: r.runs, samplesMs: r.samples, flop: null, gflops: null,
         relErr: r.gradErr, relErrRef: r.gradErr === null ? null : `ours ${rows[0]?.id ?? ''} (first step's gradients)`, note: r.note,
-        extra: { imagesPerSec: ips(r.ms), params: r.params, lossErr: r.lossErr, logitsErr: r.logitsErr, worstGrad: r.worstGrad, gradErrs: r.gradErrs, firstLoss: r.firstLoss, lastLoss: r.lastLoss, cold: r.cold, throughputRatioTfjsWasm: r.impl === 'ours' ? ratio(ips(r.ms), ips(wasmMs)) : null, throughputRatioTfjsCpu: r.impl === 'ours' ? ratio(ips(r.ms), ips(cpuMs)) : null, throughputRatioTfjsWasmBrowser2t: r.impl === 'ours' ? ratio(ips(r.ms), ips(browser2Ms)) : null },
+        extra: { imagesPerSec: ips(r.ms), params: r.params, lossErr: r.lossErr, logitsErr: r.logitsErr, worstGrad: r.worstGrad, gradErrs: r.gradErrs, firstLoss: r.firstLoss, lastLoss: r.lastLoss, cold: r.cold, throughputRatioTfjsWasm: r.impl === 'ours' ? ratioOrNull(ips(r.ms), ips(wasmMs)) : null, throughputRatioTfjsCpu: r.impl === 'ours' ? ratioOrNull(ips(r.ms), ips(cpuMs)) : null, throughputRatioTfjsWasmBrowser2t: r.impl === 'ours' ? ratioOrNull(ips(r.ms), ips(browser2Ms)) : null },
       });
     }
     info.params = { ours: ourParams, tfjs: peerParams };
@@ -471,8 +459,4 @@ function describeBrowser(b: BrowserInfo): string[] {
     );
   }
   return lines;
-}
-
-function ratio(a: number | null, b: number | null): number | null {
-  return a !== null && b !== null && b > 0 ? a / b : null;
 }
