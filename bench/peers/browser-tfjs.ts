@@ -28,6 +28,7 @@ import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_FLAGS } from '../../scripts/chromium.js';
 import { defaultMeasureOptions, errorMessage, maxRelErr, measure, median, permuteHost, timeOnce } from '../harness.js';
 import { decode, encode } from './browser-tfjs-codec.js';
 import type { PageEnv, PeerApi } from './browser-tfjs-page.js';
@@ -38,25 +39,6 @@ export type { BrowserEntry, PageEnv } from './browser-tfjs-page.js';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const HARNESS = path.resolve(HERE, '../harness.ts');
 
-/** Chromium: $SSA_SEG_CHROMIUM, else Debian's package. */
-export const CHROMIUM = process.env.SSA_SEG_CHROMIUM || '/usr/bin/chromium';
-
-/**
- * The browser e2e test's flags (see test/browser/browser.e2e.test.ts): no sandbox (root in a
- * container), SwiftShader for WebGL/WebGPU (unused here, harmless), and the browser kept off the
- * closed network.
- */
-export const CHROMIUM_FLAGS = [
-  '--no-sandbox',
-  '--use-angle=swiftshader',
-  '--enable-unsafe-swiftshader',
-  '--enable-unsafe-webgpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 
 /** harness.ts's helpers the page may import (pure functions of each other and of globals only). */
 const HARNESS_FOR_BROWSER: readonly ((...a: never[]) => unknown)[] = [permuteHost, measure, median, defaultMeasureOptions, timeOnce, maxRelErr, errorMessage];
@@ -199,7 +181,7 @@ export async function startBrowserTfjs(opts: StartOptions): Promise<BrowserTfjsS
   let browser: Browser;
   try {
     const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_FLAGS] });
   } catch (e) {
     server.close();
     throw new Error(`browser peer: cannot launch ${CHROMIUM}: ${errorMessage(e).split('\n')[0]}`);

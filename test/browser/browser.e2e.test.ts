@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
+import { CHROMIUM, CHROMIUM_FLAGS } from '../../scripts/chromium.js';
 import { ensureBrowserAssets, type AssetsManifest } from '../../scripts/demo-browser-assets.js';
 import { noGrad } from '../../src/autograd/grad-mode.js';
 import { loadTrained } from '../../src/cli/load.js';
@@ -28,28 +29,8 @@ import { dispose, tidy } from '../../src/tensor/memory.js';
 import { argmax, interpolate, tensor } from '../../src/tensor/ops.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CHROMIUM = process.env.SSA_SEG_CHROMIUM || '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
 const SHOTS = path.join(ROOT, 'test/browser/__screenshots__');
-
-/**
- * Chromium flags. `--use-angle=swiftshader --enable-unsafe-swiftshader`: WebGL on the SwiftShader
- * software renderer (without the second flag Chromium warns that the automatic software fallback
- * is deprecated). `--enable-unsafe-webgpu`: without it headless Chromium on Linux offers no WebGPU
- * adapter; with it, SwiftShader's Vulkan. No `--disable-gpu`: the GPU process must run to host
- * SwiftShader. The rest keep the browser off the (closed) network and quiet.
- */
-const CHROMIUM_FLAGS = [
-  '--no-sandbox',
-  '--use-angle=swiftshader',
-  '--enable-unsafe-swiftshader',
-  '--enable-unsafe-webgpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 
 if (!HAVE_CHROMIUM) {
   const msg = `browser e2e: ${CHROMIUM} not found — install Debian's chromium (apt-get install chromium) or set SSA_SEG_CHROMIUM`;
@@ -166,7 +147,7 @@ describe.skipIf(!HAVE_CHROMIUM)('browser demo in headless Chromium', () => {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: CHROMIUM_FLAGS,
+      args: [...CHROMIUM_FLAGS],
       viewport: { width: 1200, height: 900 },
     });
     mkdirSync(SHOTS, { recursive: true });
