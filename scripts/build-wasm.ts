@@ -2,7 +2,8 @@
  * Assembles src/tensor/backends/wasm/kernels.wat with wabt (a devDependency) into
  * src/tensor/backends/wasm/kernels-wasm.ts: two binaries embedded as base64, one importing a shared
  * memory (worker threads) and one a plain memory (no SharedArrayBuffer), plus the SHA-256 of the WAT
- * text they came from, which a test compares with the committed WAT.
+ * text they came from, which a test compares with the committed WAT. Calls of the helpers marked
+ * `;; @inline` are expanded first (scripts/wat-inline.ts).
  *
  *   npm run build:wasm            regenerate kernels-wasm.ts
  *   npm run build:wasm -- --check exit 1 if kernels-wasm.ts is stale
@@ -12,6 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import wabtInit from 'wabt';
+import { inlineMarked } from './wat-inline.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const WAT_PATH = join(HERE, '..', 'src', 'tensor', 'backends', 'wasm', 'kernels.wat');
@@ -25,8 +27,10 @@ export function watHash(wat: string): string {
 }
 
 /** Assembles the WAT text into the shared-memory and plain-memory binaries. */
-export async function assemble(wat: string): Promise<{ shared: Uint8Array; plain: Uint8Array }> {
-  if (!SHARED_MEMORY.test(wat)) throw new Error('build-wasm: kernels.wat must import `(memory MIN MAX shared)`');
+export async function assemble(source: string): Promise<{ shared: Uint8Array; plain: Uint8Array }> {
+  if (!SHARED_MEMORY.test(source)) throw new Error('build-wasm: kernels.wat must import `(memory MIN MAX shared)`');
+  // helpers marked `;; @inline` are expanded at their call sites first (scripts/wat-inline.ts)
+  const wat = inlineMarked(source);
   const wabt = await wabtInit();
   const features = { simd: true, threads: true, bulk_memory: true };
   const build = (text: string, name: string): Uint8Array => {

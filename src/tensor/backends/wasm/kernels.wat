@@ -834,7 +834,7 @@
       ;; clamped first so 2^k stays a normal number. NaN gives 0 here and NaN through poly(t).
       (local.set $w (f32x4.neg (f32x4.mul (local.get $z) (local.get $z))))
       (local.set $s (f32x4.ge (local.get $w) (v128.const f32x4 -87 -87 -87 -87)))
-      (local.set $w (f32x4.max (local.get $w) (v128.const f32x4 -87 -87 -87 -87)))
+      (local.set $w (f32x4.pmax (local.get $w) (v128.const f32x4 -87 -87 -87 -87)))
       (local.set $k (f32x4.nearest (f32x4.mul (local.get $w) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504))))
       (local.set $r (f32x4.sub (f32x4.sub (local.get $w) (f32x4.mul (local.get $k) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
                                (f32x4.mul (local.get $k) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
@@ -918,9 +918,10 @@
 
   ;; e^w per lane (the Cephes expf of $task_gelu): 0 below −87 and for −Inf, e^88.3 up to 88.72, +Inf above,
   ;; NaN for NaN; max relative error ~2 ulp.
+  ;; @inline
   (func $vexp (param $w v128) (result v128)
     (local $k v128) (local $r v128) (local $e v128) (local $c v128)
-    (local.set $c (f32x4.min (f32x4.max (local.get $w) (v128.const f32x4 -87 -87 -87 -87)) (v128.const f32x4 88.3 88.3 88.3 88.3)))
+    (local.set $c (f32x4.pmin (f32x4.pmax (local.get $w) (v128.const f32x4 -87 -87 -87 -87)) (v128.const f32x4 88.3 88.3 88.3 88.3)))
     (local.set $k (f32x4.nearest (f32x4.mul (local.get $c) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504))))
     (local.set $r (f32x4.sub (f32x4.sub (local.get $c) (f32x4.mul (local.get $k) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
                              (f32x4.mul (local.get $k) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
@@ -1005,8 +1006,10 @@
 
   ;; Σ of the f32 lanes of v into the f64 pairs (lanes 0,1 into a; 2,3 into b): returned as a + b's parts
   ;; is done by the callers; these add one vector.
+  ;; @inline
   (func $acc_lo (param $a v128) (param $v v128) (result v128)
     (f64x2.add (local.get $a) (f64x2.promote_low_f32x4 (local.get $v))))
+  ;; @inline
   (func $acc_hi (param $a v128) (param $v v128) (result v128)
     (f64x2.add (local.get $a) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))
 
