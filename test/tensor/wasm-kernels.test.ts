@@ -5,7 +5,8 @@
 // odd sizes and rows whose length is not a multiple of 4; softmax and log-softmax along an axis
 // (forward and backward) with the axis first, in the middle and last, -Inf, NaN and large entries;
 // add/sub/mul/div with broadcasting along each axis and relu/step/square/neg, bit for bit; dot products
-// and normalisation along an axis, gather and scatterAdd, bit for bit with gpu.js's cpu mode.
+// and normalisation along an axis, gather and scatterAdd, bit for bit with gpu.js's cpu mode; sigmoid
+// within a few f32 ulp (its special values exactly).
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OUT_PATH, WAT_PATH, generate, watHash } from '../../scripts/build-wasm.js';
@@ -17,7 +18,7 @@ import { ReferenceBackend } from '../../src/tensor/backends/reference/reference-
 import { WasmKernels, installWasmKernels, prepareWasmKernels, shutdownWasmKernels, threadsSupported, wasmKernelsEnabled } from '../../src/tensor/backends/wasm/index.js';
 import { KERNELS_WAT_SHA256 } from '../../src/tensor/backends/wasm/kernels-wasm.js';
 import { useBackend } from '../../src/tensor/engine.js';
-import { add, batchNorm, conv2d, div, gather, gelu, logSoftmax, matmul, mul, neg, norm, normalize, relu, softmax, square, sub, sum, tensor } from '../../src/tensor/ops.js';
+import { add, batchNorm, conv2d, div, gather, gelu, logSoftmax, matmul, mul, neg, norm, normalize, relu, sigmoid, softmax, square, sub, sum, tensor } from '../../src/tensor/ops.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 
 const ref = new ReferenceBackend();
@@ -988,6 +989,111 @@ describe('wasm dotAlong, normalizeAlong, gather and scatterAdd behind the public
       be.setHostKernels(saved);
       useBackend('reference');
     }
+  });
+});
+
+// ---- sigmoid (kind 13, op 4) ----
+
+/** Distance in f32 ulps between two finite (or equal) f32 values: steps along the ordered f32 line (subnormals one step each). */
+function ulpDistance(a: number, b: number): number {
+  if (Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b))) return 0;
+  if (Number.isNaN(a) || Number.isNaN(b)) return Infinity;
+  const f = new Float32Array([a, b]);
+  const u = new Int32Array(f.buffer);
+  const ord = (v: number) => (v < 0 ? -(v & 0x7fffffff) : v);
+  return Math.abs(ord(u[0]) - ord(u[1]));
+}
+
+/**
+ * Sigmoid tolerance in f32 ulps of the exact value rounded to f32. The host kernel's e^x ($vexp, a
+ * Cephes polynomial) is within ~2 ulp, then one division and 1 − t add a rounding each; gpu.js's
+ * Math.exp in f64 rounds once. Measured worst case over a 0.0007-step scan of [−110, 30]: 2 ulp.
+ */
+const SIGMOID_ULP = 4;
+
+/** sigmoid of x in f64, rounded to f32 (the float64 reference). */
+const sigmoid64 = (x: number) => Math.fround(1 / (1 + Math.exp(-x)));
+
+/**
+ * Sigmoid inputs: [−30, 30) with ±0, ±Inf, NaN, subnormals, the saturation edges near ±17 and the
+ * f32-subnormal results of x in (−104, −87.3).
+ */
+function sigmoidInput(n: number, seed: number): Float32Array {
+  const special = [0, -0, Infinity, -Infinity, NaN, 1e-40, -3e-39, 3e38, -3e38, 17.3, 17.33, 17.34, -17.33, -88, -95.5, -103.9, -104.5, 88.8, -87.34];
+  const r = rng(seed);
+  const x = new Float32Array(n);
+  for (let i = 0; i < n; i++) x[i] = 60 * r() - 30;
+  for (let i = 2; i < n; i += 5) x[i] = special[Math.floor(r() * special.length)];
+  return x;
+}
+
+function expectSigmoidNear(label: string, x: Float32Array, ours: ArrayLike<number>, want: ArrayLike<number>): void {
+  expect(ours.length, `${label}: length`).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    if (!(ulpDistance(ours[i], want[i]) <= SIGMOID_ULP)) {
+      expect.fail(`${label}: sigmoid(${x[i]}) is ${ours[i]}, want ${want[i]} (${ulpDistance(ours[i], want[i])} ulp apart, at most ${SIGMOID_ULP})`);
+    }
+  }
+}
+
+describe.each(VARIANTS)('wasm sigmoid (%s)', (_name, make) => {
+  const k = make();
+
+  it.each(UNARY_SIZES)('of %i values is within SIGMOID_ULP of the float64 reference', async (n) => {
+    const x = sigmoidInput(n, 13 * n);
+    const want = Array.from((await ref.download(ref.unary('sigmoid', ref.upload(x, [n], 'float32')))) as Float64Array, Math.fround);
+    expectSigmoidNear(`${n} values`, x, Array.from(await k.unary('sigmoid', x, n)), want);
+  });
+
+  it('on a dense scan of [−110, 30] (the subnormal results, the saturation to 1) is within SIGMOID_ULP', async () => {
+    const x = Float32Array.from({ length: 200001 }, (_, i) => -110 + i * 0.0007);
+    expectSigmoidNear('scan', x, Array.from(await k.unary('sigmoid', x, x.length)), Array.from(x, sigmoid64));
+  });
+});
+
+describe('wasm sigmoid vs gpu.js sigmoidKernel', () => {
+  const gpu = new GpuBackend('cpu', false);
+  const k = new WasmKernels({ threads: 2, parallelMinFlop: 0 });
+
+  it('matches gpu.js exactly at its special values (±Inf, NaN, ±0, saturation) and within SIGMOID_ULP elsewhere', async () => {
+    const special = Float32Array.from([Infinity, -Infinity, NaN, 0, -0, 17.4, 20, 88, 1e30, 3e38, -104.5, -200, -1e30, -3e38]);
+    const theirs = Array.from(await gpu.download(gpu.unary('sigmoid', gpu.upload(special, [special.length], 'float32'))));
+    expect(theirs).toEqual([1, 0, NaN, 0.5, 0.5, 1, 1, 1, 1, 1, 0, 0, 0, 0]);
+    expect(Array.from(await k.unary('sigmoid', special, special.length))).toEqual(theirs);
+    for (const n of [7, 1001, 4099]) {
+      const x = sigmoidInput(n, n + 5);
+      const g = Array.from(await gpu.download(gpu.unary('sigmoid', gpu.upload(x, [n], 'float32'))));
+      expectSigmoidNear(`vs gpu.js, ${n} values`, x, Array.from(await k.unary('sigmoid', x, n)), g);
+    }
+  });
+});
+
+describe('wasm sigmoid behind the public op', () => {
+  /** sigmoid of a [4, 6, 10, 12] tensor in [−12, 12) forward and backward (its gradient y·(1 − y)·dy on gpu.js). */
+  async function runSigmoid(): Promise<Float32Array[]> {
+    const r = rng(73);
+    const x = tensor(Float32Array.from(randomArray(r, 2880), (v) => 12 * v), [4, 6, 10, 12], { requiresGrad: true });
+    const y = sigmoid(x);
+    await sum(mul(y, tensor(randomArray(r, 2880), [4, 6, 10, 12]))).backward();
+    return Promise.all([y, x.grad as Tensor].map(async (v) => Float32Array.from(await v.data())));
+  }
+
+  it.each([
+    ['webasm', false],
+    ['webasm', true],
+    ['cpu', false],
+  ] as const)('%s (async %s): runs on the host within SIGMOID_ULP of the reference', async (mode, isAsync) => {
+    const used = new Set<string>();
+    class Counting extends WasmKernels {
+      override unary(...args: Parameters<WasmKernels['unary']>) {
+        used.add(args[0]);
+        return super.unary(...args);
+      }
+    }
+    const { gpujs, ours, oracle } = await runThreeWays(mode, isAsync, runSigmoid, () => new Counting({ async: isAsync, threads: 2, parallelMinFlop: 0 }));
+    expect(used.has('sigmoid')).toBe(true);
+    for (let i = 0; i < oracle[0].length; i++) expect(ulpDistance(ours[0][i], Math.fround(oracle[0][i])), `element ${i}`).toBeLessThanOrEqual(SIGMOID_ULP);
+    expectNearBoth(ours, oracle, gpujs, (ref) => 1e-5 * (1 + Math.abs(ref)));
   });
 });
 

@@ -143,7 +143,10 @@ export interface HostKernels {
     op: HostBinaryOp, a: Float32Array, b: Float32Array,
     dims: readonly [number, number, number], aStrides: readonly [number, number, number], bStrides: readonly [number, number, number],
   ): Float32Array | Promise<Float32Array>;
-  /** reluKernel, stepKernel, squareKernel or negKernel over the first n values of x (float32). */
+  /**
+   * reluKernel, stepKernel, squareKernel or negKernel over the first n values of x (float32), with
+   * their bits; sigmoidKernel within a few f32 ulp (its special values exactly).
+   */
   unary?(op: HostUnaryOp, x: Float32Array, n: number): Float32Array | Promise<Float32Array>;
   /**
    * dotAlongKernel over float32: out[o, n] = Σ_r a·b (b given; b may be a) or Σ_r a (b null) along R
@@ -161,8 +164,8 @@ export interface HostKernels {
 /** The binary ops host kernels may run (broadcastBinaryKernel's op codes 0-3). */
 export type HostBinaryOp = 'add' | 'sub' | 'mul' | 'div';
 /** The unary ops host kernels may run. */
-export type HostUnaryOp = 'relu' | 'step' | 'square' | 'neg';
-const HOST_UNARY: readonly UnaryOp[] = ['relu', 'step', 'square', 'neg'];
+export type HostUnaryOp = 'relu' | 'step' | 'square' | 'neg' | 'sigmoid';
+const HOST_UNARY: readonly UnaryOp[] = ['relu', 'step', 'square', 'neg', 'sigmoid'];
 
 /**
  * Outputs smaller than this stay on gpu.js for the plain element-wise ops (host `binary` of equal

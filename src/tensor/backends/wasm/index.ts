@@ -1,7 +1,7 @@
 /**
  * Hand-written WebAssembly SIMD kernels for the hot contractions (matmul, conv2d and its two
  * backward passes), the hot element-wise ops (channelAffine, gelu and its gradient, row sums,
- * add/sub/mul/div with broadcasting, relu/step/square/neg), softmax /
+ * add/sub/mul/div with broadcasting, relu/step/square/neg/sigmoid), softmax /
  * log-softmax along an axis (forward and backward), dot products and normalisation along an axis
  * (norm, normalize), and gather / scatterAdd along an axis, installed as
  * the gpu.js backend's `HostKernels` on the CPU modes (webasm, cpu).
@@ -197,7 +197,7 @@ export class WasmKernels implements HostKernels {
     return this.exec(elementwiseFlop(size), (rt, t) => buildBinary(rt, op, a, b, dims, aStrides, bStrides, t));
   }
 
-  /** relu, step (x > 0 ? 1 : 0), square or neg of the first n values of x. */
+  /** relu, step (x > 0 ? 1 : 0), square, neg or sigmoid (within a few f32 ulp) of the first n values of x. */
   unary(op: HostUnaryOp, x: Float32Array, n: number): Float32Array | Promise<Float32Array> {
     if (n === 0) return new Float32Array(0);
     return this.exec(elementwiseFlop(n), (rt, t) => buildUnary(rt, op, x, n, t));
@@ -325,7 +325,7 @@ export async function warmUpWasmKernels(rounds = 12): Promise<void> {
       k.binary(op, c, c, [1, 1, c.length], [0, 0, 1], [0, 0, 1]);
       k.binary(op, c, c, [8, 16, 37], [592, 37, 1], [0, 1, 0]);
     }
-    for (const op of ['relu', 'step', 'square', 'neg'] as const) k.unary(op, c, c.length);
+    for (const op of ['relu', 'step', 'square', 'neg', 'sigmoid'] as const) k.unary(op, c, c.length);
     k.dotAlong(c, c, 8, 16, 37, true);
     k.dotAlong(c, null, 8 * 16, 37, 1, false);
     k.normalizeAlong(c, c, 8, 16, 37, 1e-12);

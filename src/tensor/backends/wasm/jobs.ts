@@ -18,8 +18,8 @@
  *   one task; tasks are runs of rows (inner = 1) or of 4-column groups, so every thread count gives
  *   the same bits.
  * - binary (add, sub, mul, div) over out viewed as [d0, d1, d2] with per-operand strides, and unary
- *   (relu, step, square, neg): one streaming pass, each cell on its own; tasks are runs of rows and
- *   columns (binary) or of 16 floats (unary).
+ *   (relu, step, square, neg, sigmoid): one streaming pass, each cell on its own; tasks are runs of
+ *   rows and columns (binary) or of 16 floats (unary).
  * - dotAlong (Σ a·b or Σ a along R of [outer, R, inner], optional √) and normalizeAlong
  *   (x / (n + eps)): in f64 as gpu.js's cpu mode, each sum r = 0..R−1 in order; tasks are runs of
  *   rows (inner = 1) or 8-column groups (dotAlong), or of outer indices (normalizeAlong).
@@ -400,7 +400,7 @@ export function buildSoftmaxBackward(
 const BINARY_OPS: readonly HostBinaryOp[] = ['add', 'sub', 'mul', 'div'];
 
 /** Op codes of the unary kind. */
-const UNARY_OPS: readonly HostUnaryOp[] = ['relu', 'step', 'square', 'neg'];
+const UNARY_OPS: readonly HostUnaryOp[] = ['relu', 'step', 'square', 'neg', 'sigmoid'];
 
 /**
  * Work of a binary or unary job in the units of PARALLEL_MIN_FLOP: one streaming pass with one
@@ -460,7 +460,7 @@ export function buildBinary(
   return { job, read: () => rt.read(outPtr, size) };
 }
 
-/** relu, step (x > 0 ? 1 : 0), square or neg of the first `n` values of x (n >= 1). */
+/** relu, step (x > 0 ? 1 : 0), square, neg or sigmoid of the first `n` values of x (n >= 1). */
 export function buildUnary(rt: WasmRuntime, op: HostUnaryOp, x: Float32Array, n: number, threads: number): Built {
   const code = UNARY_OPS.indexOf(op);
   if (code < 0) throw new Error(`wasm unary: unknown op '${op}' (${n} values)`);
@@ -576,3 +576,4 @@ export function buildScatterAdd(rt: WasmRuntime, src: Float32Array, index: Float
   const job = header(rt, KIND_SCATTER_ADD, outer * c.count, threads, 0, [outer, L, inner, Lx, sPtr, iPtr, outPtr, accPtr, c.size, c.count]);
   return { job, read: () => rt.read(outPtr, cells) };
 }
+

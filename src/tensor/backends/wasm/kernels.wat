@@ -27,7 +27,7 @@
 ;;   (kind 4 also: 34 image chunks  35 images per chunk  36 bytes between per-chunk copies of dW)
 ;; kind 7 (channelAffine), kind 8 (GELU and its gradient), kind 9 (row sums), kinds 10 and 11 (softmax
 ;; and log-softmax along an axis, forward and backward), kind 12 (add/sub/mul/div with broadcasting),
-;; kind 13 (relu, step, square, neg), kind 14 (dotAlong: Σ a·b or Σ a along an axis, optional √),
+;; kind 13 (relu, step, square, neg, sigmoid), kind 14 (dotAlong: Σ a·b or Σ a along an axis, optional √),
 ;; kind 15 (normalizeAlong: x / (n + eps)), kinds 16 and 17 (gather and scatterAdd along an axis):
 ;; see their task functions.
 (module
@@ -1353,29 +1353,57 @@
       (br_if $rows (i32.lt_s (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $r1)))))
 
   ;; kind 13, unary op over n contiguous floats: op 0 relu max(x, 0) (relu(−0) = +0, NaN stays NaN,
-  ;; as Math.max), 1 step x > 0 ? 1 : 0 (NaN → 0), 2 square x·x, 3 neg −x. Vectors may run past n
-  ;; to the next multiple of 4, as GELU's (arena blocks are padded to 64 bytes; the extra lanes are
-  ;; never read back).
+  ;; as Math.max), 1 step x > 0 ? 1 : 0 (NaN → 0), 2 square x·x, 3 neg −x, 4 sigmoid (below). Vectors
+  ;; may run past n to the next multiple of 4, as GELU's (arena blocks are padded to 64 bytes; the
+  ;; extra lanes are never read back).
   ;;   8 n  9 op  10 floats per task (a multiple of 16)  12 x  13 out
+  ;; Sigmoid, 1/(1 + e^−x), in the two-sided form of gpu.js's sigmoidKernel (which never exponentiates
+  ;; a large positive number): with e = e^−|x| and t = e/(1 + e) = sigmoid(−|x|), y = 1 − t for
+  ;; x >= 0, t otherwise. Special values as gpu.js's: +Inf → 1, −Inf → 0, NaN → NaN, −0 → 0.5, and 1
+  ;; exactly from x ≈ 17.3 (t <= 2⁻²⁵ rounds 1 − t to 1, as the f64 1/(1 + e) rounds to f32). gpu.js
+  ;; computes in f64 and gives subnormal f32 results for x in (−104, −87.3); $vexp flushes below −87,
+  ;; so there e^w is taken as e^(w + 22)·e^−22 (w + 22 is exact: both have the spacing of [64, 128)).
+  ;; Not bit-identical to JavaScript's Math.exp: within a few f32 ulp of the exact value (the test's
+  ;; tolerance is 4 ulp).
   (func $task_unary (param $job i32) (param $t i32)
     (local $op i32) (local $i i32) (local $i1 i32) (local $xp i32) (local $out i32) (local $x v128)
+    (local $w v128) (local $lo v128) (local $e v128)
     (local.set $op (i32.load offset=36 (local.get $job)))
     (local.set $i (i32.mul (local.get $t) (i32.load offset=40 (local.get $job))))
     (local.set $i1 (i32.shl (call $min (i32.load offset=32 (local.get $job)) (i32.add (local.get $i) (i32.load offset=40 (local.get $job)))) (i32.const 2)))
     (local.set $i (i32.shl (local.get $i) (i32.const 2)))
     (local.set $xp (i32.load offset=48 (local.get $job)))
     (local.set $out (i32.load offset=52 (local.get $job)))
-    (loop $vecs
-      (local.set $x (v128.load (i32.add (local.get $xp) (local.get $i))))
-      (v128.store (i32.add (local.get $out) (local.get $i))
-        (if (result v128) (i32.lt_u (local.get $op) (i32.const 2))
-          (then (if (result v128) (local.get $op)
-            (then (v128.and (f32x4.gt (local.get $x) (v128.const f32x4 0 0 0 0)) (v128.const f32x4 1 1 1 1)))
-            (else (f32x4.max (local.get $x) (v128.const f32x4 0 0 0 0)))))
-          (else (if (result v128) (i32.eq (local.get $op) (i32.const 2))
-            (then (f32x4.mul (local.get $x) (local.get $x)))
-            (else (f32x4.neg (local.get $x)))))))
-      (br_if $vecs (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $i1)))))
+    (if (i32.eq (local.get $op) (i32.const 4))
+      (then
+        ;; sigmoid: a loop of its own, so the e^x temporaries stay out of the cheap ops' loop
+        (loop $sig
+          (local.set $x (v128.load (i32.add (local.get $xp) (local.get $i))))
+          ;; w = −|x| <= 0 (NaN stays NaN); lanes below −80 take the scaled path
+          (local.set $w (f32x4.neg (f32x4.abs (local.get $x))))
+          (local.set $lo (f32x4.lt (local.get $w) (v128.const f32x4 -80 -80 -80 -80)))
+          (local.set $e (call $vexp (v128.bitselect (f32x4.add (local.get $w) (v128.const f32x4 22 22 22 22)) (local.get $w) (local.get $lo))))
+          (local.set $e (v128.bitselect
+            (f32x4.mul (local.get $e) (v128.const f32x4 2.7894680928689246e-10 2.7894680928689246e-10 2.7894680928689246e-10 2.7894680928689246e-10))
+            (local.get $e) (local.get $lo)))
+          ;; t = sigmoid(−|x|)
+          (local.set $e (f32x4.div (local.get $e) (f32x4.add (local.get $e) (v128.const f32x4 1 1 1 1))))
+          (v128.store (i32.add (local.get $out) (local.get $i))
+            (v128.bitselect (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $e)) (local.get $e)
+                            (f32x4.ge (local.get $x) (v128.const f32x4 0 0 0 0))))
+          (br_if $sig (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $i1)))))
+      (else
+        (loop $vecs
+          (local.set $x (v128.load (i32.add (local.get $xp) (local.get $i))))
+          (v128.store (i32.add (local.get $out) (local.get $i))
+            (if (result v128) (i32.lt_u (local.get $op) (i32.const 2))
+              (then (if (result v128) (local.get $op)
+                (then (v128.and (f32x4.gt (local.get $x) (v128.const f32x4 0 0 0 0)) (v128.const f32x4 1 1 1 1)))
+                (else (f32x4.max (local.get $x) (v128.const f32x4 0 0 0 0)))))
+              (else (if (result v128) (i32.eq (local.get $op) (i32.const 2))
+                (then (f32x4.mul (local.get $x) (local.get $x)))
+                (else (f32x4.neg (local.get $x)))))))
+          (br_if $vecs (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $i1)))))))
 
   ;; ---------------------------------------------------------------------------------------------
   ;; Reductions and maps along one axis of [outer, R, inner] as gpu.js's cpu mode computes them: in
