@@ -6,7 +6,7 @@
 // (forward and backward) with the axis first, in the middle and last, -Inf, NaN and large entries;
 // add/sub/mul/div with broadcasting along each axis and relu/step/square/neg, bit for bit; dot products
 // and normalisation along an axis, gather and scatterAdd, bit for bit with gpu.js's cpu mode; sigmoid
-// within a few f32 ulp (its special values exactly).
+// within a few f32 ulp (its special values exactly); strided copies (permute, expand, slice), exact.
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OUT_PATH, WAT_PATH, generate, watHash } from '../../scripts/build-wasm.js';
@@ -18,7 +18,7 @@ import { ReferenceBackend } from '../../src/tensor/backends/reference/reference-
 import { WasmKernels, installWasmKernels, prepareWasmKernels, shutdownWasmKernels, threadsSupported, wasmKernelsEnabled } from '../../src/tensor/backends/wasm/index.js';
 import { KERNELS_WAT_SHA256 } from '../../src/tensor/backends/wasm/kernels-wasm.js';
 import { useBackend } from '../../src/tensor/engine.js';
-import { add, batchNorm, conv2d, div, gather, gelu, logSoftmax, matmul, mul, neg, norm, normalize, relu, sigmoid, softmax, square, sub, sum, tensor } from '../../src/tensor/ops.js';
+import { add, batchNorm, conv2d, div, expand, gather, gelu, logSoftmax, matmul, mul, neg, norm, normalize, permute, relu, sigmoid, slice, softmax, square, sub, sum, tensor } from '../../src/tensor/ops.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 
 const ref = new ReferenceBackend();
@@ -992,7 +992,7 @@ describe('wasm dotAlong, normalizeAlong, gather and scatterAdd behind the public
   });
 });
 
-// ---- sigmoid (kind 13, op 4) ----
+// ---- sigmoid (kind 13, op 4) and the strided copy (kind 18) ----
 
 /** Distance in f32 ulps between two finite (or equal) f32 values: steps along the ordered f32 line (subnormals one step each). */
 function ulpDistance(a: number, b: number): number {
@@ -1094,6 +1094,149 @@ describe('wasm sigmoid behind the public op', () => {
     expect(used.has('sigmoid')).toBe(true);
     for (let i = 0; i < oracle[0].length; i++) expect(ulpDistance(ours[0][i], Math.fround(oracle[0][i])), `element ${i}`).toBeLessThanOrEqual(SIGMOID_ULP);
     expectNearBoth(ours, oracle, gpujs, (ref) => 1e-5 * (1 + Math.abs(ref)));
+  });
+});
+
+/** [label, x length, out dims, strides, offset]: permutes, expands (stride 0), slices with offsets and steps; 1, 2 and 3 dims; odd row lengths. */
+const STRIDED_CASES: [string, number, Dims3, Dims3, number][] = [
+  ['1 cell', 3, [1, 1, 1], [0, 0, 0], 2],
+  ['1 dim, contiguous from an offset', 1010, [1, 1, 1001], [0, 0, 1], 5],
+  ['1 dim, step 3', 120, [1, 1, 37], [0, 0, 3], 2],
+  ['1 dim, a splat (expand of one cell)', 9, [1, 1, 23], [0, 0, 0], 4],
+  ['2 dims, transpose of [13, 7]', 91, [1, 7, 13], [0, 1, 7], 0],
+  ['2 dims, rows of 6 from a [5, 10] slice', 50, [1, 5, 6], [0, 10, 1], 3],
+  ['2 dims, a row expanded', 7, [1, 9, 7], [0, 0, 1], 0],
+  ['3 dims, batched transpose [3, 5, 9] → [3, 9, 5]', 135, [3, 9, 5], [45, 1, 9], 0],
+  ['3 dims, per-channel expand [1, 16, 1] → [2, 16, 84]', 16, [2, 16, 84], [0, 1, 0], 0],
+  ['3 dims, expand along d0', 42, [4, 6, 7], [0, 7, 1], 0],
+  ['3 dims, slice with offset', 240, [3, 4, 6], [80, 10, 1], 13],
+  ['3 dims, slice with steps', 200, [2, 5, 9], [100, 20, 2], 3],
+  ['3 dims, NHWC → NCHW of [2, 11, 13, 6]', 2 * 11 * 13 * 6, [2, 6, 143], [858, 1, 6], 0],
+  ['long rows split into columns', 2060, [1, 2, 1030], [0, 1030, 1], 0],
+];
+
+/** out[i0, i1, i2] = x[offset + i0·s0 + i1·s1 + i2·s2]. */
+function stridedLoop(x: Float32Array, dims: Dims3, s: Dims3, offset: number): number[] {
+  const out: number[] = [];
+  for (let i0 = 0; i0 < dims[0]; i0++) for (let i1 = 0; i1 < dims[1]; i1++) for (let i2 = 0; i2 < dims[2]; i2++) out.push(x[offset + i0 * s[0] + i1 * s[1] + i2 * s[2]]);
+  return out;
+}
+
+describe.each(VARIANTS)('wasm strided copy: exact (%s)', (_name, make) => {
+  const k = make();
+
+  it.each(STRIDED_CASES)('%s', async (_label, len, dims, strides, offset) => {
+    // values with −0, NaN, ±Inf and subnormals: a copy keeps every one (toEqual compares with Object.is)
+    const x = arithInput(len, len + offset);
+    const want = stridedLoop(x, dims, strides, offset);
+    const viaRef = Array.from((await ref.download(ref.strided(ref.upload(x, [len], 'float32'), dims, strides, offset))) as Float64Array, Math.fround);
+    expect(viaRef).toEqual(want);
+    expect(Array.from(await k.strided(x, dims, strides, offset))).toEqual(want);
+  });
+});
+
+describe('wasm strided copy vs gpu.js strided kernels', () => {
+  const gpu = new GpuBackend('cpu', false);
+  const k = new WasmKernels({ threads: 2, parallelMinFlop: 0 });
+
+  it('gives the bits of strided1/2/3Kernel for every case', async () => {
+    for (const [label, len, dims, strides, offset] of STRIDED_CASES) {
+      const x = arithInput(len, 3 * len);
+      const theirs = Array.from(await gpu.download(gpu.strided(gpu.upload(x, [len], 'float32'), dims, strides, offset)));
+      expect(Array.from(await k.strided(x, dims, strides, offset)), label).toEqual(theirs);
+    }
+  });
+
+  it('copies only the span the strides reach, and names the shapes in errors', async () => {
+    const one = new WasmKernels({ threads: 1 });
+    const a = Float32Array.from([NaN, 1, 2, 3, 4, 5, 6, NaN]);
+    expect(Array.from(await one.strided(a, [1, 2, 3], [0, 3, 1], 1))).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(Array.from(await one.strided(a, [1, 3, 2], [0, 1, 3], 1))).toEqual([1, 4, 2, 5, 3, 6]);
+    expect(Array.from(await one.strided(a, [2, 0, 3], [0, 1, 3], 1))).toEqual([]);
+    expect(() => one.strided(a, [1, 3, 3], [0, 3, 1], 1)).toThrow(/wasm strided: .*cells 1\.\.9 .*dims \[1,3,3\], strides \[0,3,1\], offset 1 \(8 floats\)/);
+  });
+});
+
+describe('wasm strided copies (and sigmoid) behind the public ops', () => {
+  /**
+   * sigmoid of a [4, 6, 10, 12] tensor, permuted to NHWC, sliced along H (offset) and W (step 2), and
+   * a [1, 6, 1, 12] tensor expanded to [4, 6, 10, 12], forward and backward (the backward of a
+   * permute is a permute; of a slice, a pad; of an expand, a sum).
+   */
+  async function runViews(): Promise<Float32Array[]> {
+    const r = rng(71);
+    const x = tensor(Float32Array.from(randomArray(r, 2880), (v) => 12 * v), [4, 6, 10, 12], { requiresGrad: true });
+    const c = tensor(randomArray(r, 72), [1, 6, 1, 12], { requiresGrad: true });
+    const y = sigmoid(x);
+    const p = permute(y, [0, 2, 3, 1]);
+    const s = slice(slice(y, 2, 1, 9), 3, 0, 12, 2);
+    const e = expand(c, [4, 6, 10, 12]);
+    const t = add(add(sum(mul(p, tensor(randomArray(r, p.size), p.shape))), sum(mul(s, tensor(randomArray(r, s.size), s.shape)))),
+      sum(mul(mul(e, y), tensor(randomArray(r, 2880), [4, 6, 10, 12]))));
+    await t.backward();
+    return Promise.all([y, p, s, e, x.grad as Tensor, c.grad as Tensor].map(async (v) => Float32Array.from(await v.data())));
+  }
+
+  it.each([
+    ['webasm', false],
+    ['webasm', true],
+    ['cpu', false],
+  ] as const)('%s (async %s): sigmoid and the permute/slice/expand copies run on the host and match gpu.js and the reference', async (mode, isAsync) => {
+    const used = new Set<string>();
+    class Counting extends WasmKernels {
+      override unary(...args: Parameters<WasmKernels['unary']>) {
+        used.add(args[0]);
+        return super.unary(...args);
+      }
+      override strided(...args: Parameters<WasmKernels['strided']>) {
+        const [dims, s] = [args[1], args[2]];
+        // an expand reads some axis longer than 1 with stride 0; the padded leading axes are 1s
+        used.add(s.some((v, i) => v === 0 && dims[i] > 1) ? 'strided expand' : args[3] > 0 ? 'strided slice' : 'strided permute');
+        return super.strided(...args);
+      }
+    }
+    const { gpujs, ours, oracle } = await runThreeWays(mode, isAsync, runViews, () => new Counting({ async: isAsync, threads: 2, parallelMinFlop: 0 }));
+    expect(used.has('sigmoid')).toBe(true);
+    for (const what of ['strided expand', 'strided permute', 'strided slice']) expect(used.has(what), what).toBe(true);
+    // the copies are exact: the views are the bits of the (host) sigmoid; the expand, gpu.js's
+    expect(Array.from(ours[1])).toEqual(stridedLoop(ours[0], [4, 120, 6], [720, 1, 120], 0));
+    expect(Array.from(ours[3])).toEqual(Array.from(gpujs[3]));
+    // sigmoid within SIGMOID_ULP (~2.4e-7 relative per ulp); the gradients also sum over f32 products
+    expectNearBoth(ours, oracle, gpujs, (ref) => 1e-5 * (1 + Math.abs(ref)));
+  });
+
+  it('int32 views are copied on the host too; views below 512 cells and sigmoid below 256 values stay on gpu.js', async () => {
+    const be = useBackend('cpu') as GpuBackend;
+    const saved = be.host;
+    const used: string[] = [];
+    class Counting extends WasmKernels {
+      override unary(...args: Parameters<WasmKernels['unary']>) {
+        used.push(`unary ${args[0]}`);
+        return super.unary(...args);
+      }
+      override strided(...args: Parameters<WasmKernels['strided']>) {
+        used.push(`strided ${args[1][0] * args[1][1] * args[1][2]}`);
+        return super.strided(...args);
+      }
+    }
+    try {
+      be.setHostKernels(new Counting({ threads: 1 }));
+      const ints = tensor(Int32Array.from({ length: 2048 }, (_, i) => i * 4099 - 5_000_000), [32, 64]);
+      const tr = permute(ints, [1, 0]);
+      expect(tr.dtype).toBe('int32');
+      const v = Array.from(await tr.data());
+      expect(v.slice(0, 3)).toEqual([-5_000_000, -5_000_000 + 64 * 4099, -5_000_000 + 128 * 4099]);
+      expect(used).toEqual(['strided 2048']);
+      await permute(tensor(randomArray(rng(1), 500), [5, 100]), [1, 0]).data();
+      await sigmoid(tensor(randomArray(rng(2), 250), [250])).data();
+      expect(used).toEqual(['strided 2048']);
+      await permute(tensor(randomArray(rng(1), 512), [4, 128]), [1, 0]).data();
+      await sigmoid(tensor(randomArray(rng(2), 256), [256])).data();
+      expect(used).toEqual(['strided 2048', 'strided 512', 'unary sigmoid']);
+    } finally {
+      be.setHostKernels(saved);
+      useBackend('reference');
+    }
   });
 });
 

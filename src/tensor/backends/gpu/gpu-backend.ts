@@ -149,6 +149,11 @@ export interface HostKernels {
    */
   unary?(op: HostUnaryOp, x: Float32Array, n: number): Float32Array | Promise<Float32Array>;
   /**
+   * strided1/2/3Kernel: out[i0, i1, i2] = x[offset + i0·s0 + i1·s1 + i2·s2] over out viewed as
+   * [d0, d1, d2] (`dims`), strides in floats (0 along expanded axes). An exact copy.
+   */
+  strided?(x: Float32Array, dims: readonly [number, number, number], strides: readonly [number, number, number], offset: number): Float32Array | Promise<Float32Array>;
+  /**
    * dotAlongKernel over float32: out[o, n] = Σ_r a·b (b given; b may be a) or Σ_r a (b null) along R
    * of [outer, R, inner], √ of it when `sqrt`. Must give the cpu mode's bits (f64 sums, r ascending).
    */
@@ -200,6 +205,22 @@ const HOST_GATHER_MAX_RATIO = 16;
  * [2, 11, n]: 5.1 / 4.2 at 264 cells, 3.1 / 3.2 at 132).
  */
 const HOST_SCATTER_MIN_CELLS = 256;
+/**
+ * sigmoid runs on the host from this many cells: gpu.js's Math.exp makes its kernel ~15 ns per cell
+ * (through GpuBackend on `cpu`, min of 15×20 runs, 2 threads installed, load average ~1.3 on 2 cores,
+ * gpu.js / wasm µs: 3.8–4.2 / 4.0–5.8 at 128 cells, 5.7–8.8 / 4.5–5.4 at 256, 8.8–10.6 / 5.0–5.3 at
+ * 512, 15.3–15.9 / 6.5–7.6 at 1024).
+ */
+const HOST_SIGMOID_MIN_CELLS = 256;
+/**
+ * strided copies (permute, expand, slice) of at most 3 merged dims run on the host from this many
+ * cells; gpu.js's strided2/3Kernel spend 5–10 ns per cell on index divisions (same runs, gpu.js /
+ * wasm µs: a [m, 20] → [m, 16] row slice 3.4 / 3.6 at 256 cells, 4.8 / 3.8 at 512, 7.6 / 4.4 at
+ * 1024; an expand [1, 8, 1] → [4, 8, m] 3.9 / 3.6 at 256, 6.0 / 3.6 at 512; a batched transpose
+ * [4, 8, m] 5.3 / 4.6–5.8 at 256, 6.7 / 4.6–6.0 at 512; a transpose of [16, m] (no SIMD: 16-float
+ * strides) 7.3–11.5 / 7.7–10.9 at 512, 9.8–13.6 / 8.0–11.0 at 1024, 407 / 120 at 65536).
+ */
+const HOST_STRIDED_MIN_CELLS = 512;
 
 export class GpuBackend implements Backend, StorageOwner {
   readonly float64 = false;
@@ -429,7 +450,8 @@ export class GpuBackend implements Backend, StorageOwner {
     if ((op === 'gelu' || op === 'geluGrad') && this.hostOk && h?.gelu) {
       return this.enqueue(op, `${h.name}.${op}`, [x], x.shape, dtype, (v, n) => h.gelu!(v[0] as Float32Array, n, op === 'geluGrad'));
     }
-    if (HOST_UNARY.includes(op) && x.dtype === 'float32' && x.size >= HOST_ELEMENTWISE_MIN_CELLS && this.hostOk && h?.unary) {
+    const minCells = op === 'sigmoid' ? HOST_SIGMOID_MIN_CELLS : HOST_ELEMENTWISE_MIN_CELLS;
+    if (HOST_UNARY.includes(op) && x.dtype === 'float32' && x.size >= minCells && this.hostOk && h?.unary) {
       return this.enqueue(op, `${h.name}.${op}`, [x], x.shape, dtype, (v, n) => h.unary!(op as HostUnaryOp, v[0] as Float32Array, n));
     }
     const takesScalar = op.endsWith('Scalar') || op === 'clampMin' || op === 'clampMax';
@@ -486,6 +508,14 @@ export class GpuBackend implements Backend, StorageOwner {
     // NOTE: merged axes need fewer index divisions per cell: a per-channel expand [1,C,1,1] →
     // [N,C,H,W] is a rank-3 read, a transpose of the last two axes of [B,M,N] stays rank 3.
     const [dims, st] = collapseAxes(shape, strides);
+    // NOTE: on the CPU modes every storage holds a Float32Array (int32 ones integer values), and the
+    // host kernel copies bits: both dtypes go.
+    const h = this.host;
+    if (dims.length <= 3 && sizeOf(shape) >= HOST_STRIDED_MIN_CELLS && this.hostOk && h?.strided) {
+      const d = [...new Array<number>(3 - dims.length).fill(1), ...dims] as [number, number, number];
+      const s = [...new Array<number>(3 - st.length).fill(0), ...st] as [number, number, number];
+      return this.enqueue('strided', `${h.name}.strided`, [x], shape, x.dtype, (v) => h.strided!(v[0] as Float32Array, d, s, offset));
+    }
     if (dims.length <= 1) return this.launch('strided', Mv.strided1Kernel, [x, Float32Array.from([offset, st[0] ?? 1])], shape, x.dtype);
     if (dims.length === 2) return this.launch('strided', Mv.strided2Kernel, [x, Float32Array.from([offset, dims[1], ...st])], shape, x.dtype);
     if (dims.length === 3) return this.launch('strided', Mv.strided3Kernel, [x, Float32Array.from([offset, dims[1], dims[2], ...st])], shape, x.dtype);

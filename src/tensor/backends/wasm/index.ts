@@ -1,7 +1,8 @@
 /**
  * Hand-written WebAssembly SIMD kernels for the hot contractions (matmul, conv2d and its two
  * backward passes), the hot element-wise ops (channelAffine, gelu and its gradient, row sums,
- * add/sub/mul/div with broadcasting, relu/step/square/neg/sigmoid), softmax /
+ * add/sub/mul/div with broadcasting, relu/step/square/neg/sigmoid), strided copies (permute,
+ * expand and slice views), softmax /
  * log-softmax along an axis (forward and backward), dot products and normalisation along an axis
  * (norm, normalize), and gather / scatterAdd along an axis, installed as
  * the gpu.js backend's `HostKernels` on the CPU modes (webasm, cpu).
@@ -36,6 +37,7 @@ import {
   buildScatterAdd,
   buildSoftmax,
   buildSoftmaxBackward,
+  buildStrided,
   buildSumRows,
   buildUnary,
   channelAffineFlop,
@@ -204,6 +206,16 @@ export class WasmKernels implements HostKernels {
   }
 
   /**
+   * out[i0, i1, i2] = x[offset + i0·s0 + i1·s1 + i2·s2] over out viewed as [d0, d1, d2] (`dims`),
+   * strides in floats: an exact copy of the cells a permuted, expanded or sliced view reads.
+   */
+  strided(x: Float32Array, dims: readonly [number, number, number], strides: readonly [number, number, number], offset: number): Float32Array | Promise<Float32Array> {
+    const size = dims[0] * dims[1] * dims[2];
+    if (size === 0) return new Float32Array(0);
+    return this.exec(elementwiseFlop(size), (rt, t) => buildStrided(rt, x, dims, strides, offset, t));
+  }
+
+  /**
    * out[o, n] = Σ_r a·b (b given) or Σ_r a (b null) along R of [outer, R, inner], √ of it when
    * `sqrt`: in f64 r = 0..R−1, rounded to f32 once (the bits of gpu.js's cpu-mode dotAlongKernel).
    */
@@ -326,6 +338,9 @@ export async function warmUpWasmKernels(rounds = 12): Promise<void> {
       k.binary(op, c, c, [8, 16, 37], [592, 37, 1], [0, 1, 0]);
     }
     for (const op of ['relu', 'step', 'square', 'neg', 'sigmoid'] as const) k.unary(op, c, c.length);
+    k.strided(c, [8, 37, 16], [592, 1, 37], 0);
+    k.strided(c, [8, 16, 37], [0, 37, 1], 0);
+    k.strided(c, [8, 15, 35], [592, 37, 1], 38);
     k.dotAlong(c, c, 8, 16, 37, true);
     k.dotAlong(c, null, 8 * 16, 37, 1, false);
     k.normalizeAlong(c, c, 8, 16, 37, 1e-12);

@@ -25,6 +25,8 @@
  *   rows (inner = 1) or 8-column groups (dotAlong), or of outer indices (normalizeAlong).
  * - gather and scatterAdd along an axis: cell by cell; gather's tasks are runs of output cells,
  *   scatterAdd's own columns of one outer index (every output cell gets its terms in index order).
+ * - strided (a view's cells made contiguous, out [d0, d1, d2] read through x's strides): a copy, only
+ *   of the part of x the strides reach; tasks as binary's.
  */
 import type { Conv2dSpec, MatmulSpec } from '../../backend.js';
 import type { HostBinaryOp, HostUnaryOp } from '../gpu/gpu-backend.js';
@@ -47,6 +49,7 @@ const KIND_DOT = 14;
 const KIND_NORMALIZE = 15;
 const KIND_GATHER = 16;
 const KIND_SCATTER_ADD = 17;
+const KIND_STRIDED = 18;
 
 /** Floats per thread in the column buffer of the strided backward-input path (1 MiB). */
 const COL_FLOATS = 1 << 18;
@@ -577,3 +580,45 @@ export function buildScatterAdd(rt: WasmRuntime, src: Float32Array, index: Float
   return { job, read: () => rt.read(outPtr, cells) };
 }
 
+// ---- strided copy ----
+
+/**
+ * out[i0, i1, i2] = x[offset + i0·s0 + i1·s1 + i2·s2] over out [d0, d1, d2] (`dims`, each >= 1),
+ * strides in floats (0 along expanded axes). Only the span of x the strides reach is copied in.
+ */
+export function buildStrided(
+  rt: WasmRuntime, x: Float32Array, dims: readonly [number, number, number], strides: readonly [number, number, number], offset: number, threads: number,
+): Built {
+  const [d0, d1, d2] = dims;
+  const describe = () => `dims [${dims}], strides [${strides}], offset ${offset} (${x.length} floats)`;
+  if (![...dims, ...strides, offset].every(Number.isInteger) || !(d0 >= 1 && d1 >= 1 && d2 >= 1)) {
+    throw new Error(`wasm strided: dims must be positive and strides and offset integers (${describe()})`);
+  }
+  // the cells reached: [lo, hi] (strides are non-negative for GpuBackend's views; negative ones work too)
+  let lo = offset;
+  let hi = offset;
+  for (let i = 0; i < 3; i++) {
+    const span = (dims[i] - 1) * strides[i];
+    if (span < 0) lo += span;
+    else hi += span;
+  }
+  if (lo < 0 || hi >= x.length) throw new Error(`wasm strided: the strides reach cells ${lo}..${hi} outside the array (${describe()})`);
+  const xPtr = rt.put(x.subarray(lo, hi + 1)) + (offset - lo) * 4;
+  const rows = d0 * d1;
+  const size = rows * d2;
+  const outPtr = rt.alloc(size * 4, 'strided output');
+  // NOTE: as buildBinary: rows first, columns too when there are fewer rows than tasks wanted.
+  let r = { size: rows, count: 1 };
+  let c = { size: d2, count: 1 };
+  if (threads > 1) {
+    if (rows >= 2 * threads) r = split(rows, 2 * threads, 1);
+    else {
+      r = { size: 1, count: rows };
+      c = split(d2, ceilDiv(2 * threads, rows), 16);
+    }
+  }
+  const job = header(rt, KIND_STRIDED, r.count * c.count, threads, 0, [
+    d1, d2, rows, xPtr, outPtr, r.size, c.size, c.count, ...strides.map((s) => s * 4),
+  ]);
+  return { job, read: () => rt.read(outPtr, size) };
+}

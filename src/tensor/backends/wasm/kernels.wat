@@ -28,8 +28,8 @@
 ;; kind 7 (channelAffine), kind 8 (GELU and its gradient), kind 9 (row sums), kinds 10 and 11 (softmax
 ;; and log-softmax along an axis, forward and backward), kind 12 (add/sub/mul/div with broadcasting),
 ;; kind 13 (relu, step, square, neg, sigmoid), kind 14 (dotAlong: Σ a·b or Σ a along an axis, optional √),
-;; kind 15 (normalizeAlong: x / (n + eps)), kinds 16 and 17 (gather and scatterAdd along an axis):
-;; see their task functions.
+;; kind 15 (normalizeAlong: x / (n + eps)), kinds 16 and 17 (gather and scatterAdd along an axis),
+;; kind 18 (strided copy: a permuted, expanded or sliced view made contiguous): see their task functions.
 (module
   (import "env" "memory" (memory 1 32768 shared))
 
@@ -1362,7 +1362,8 @@
   ;; x >= 0, t otherwise. Special values as gpu.js's: +Inf → 1, −Inf → 0, NaN → NaN, −0 → 0.5, and 1
   ;; exactly from x ≈ 17.3 (t <= 2⁻²⁵ rounds 1 − t to 1, as the f64 1/(1 + e) rounds to f32). gpu.js
   ;; computes in f64 and gives subnormal f32 results for x in (−104, −87.3); $vexp flushes below −87,
-  ;; so there e^w is taken as e^(w + 22)·e^−22 (w + 22 is exact: both have the spacing of [64, 128)).
+  ;; so there e^w is taken as e^(w + 22)·e^−22 (w + 22 is exact: no
+  ;; coarser spaced than w).
   ;; Not bit-identical to JavaScript's Math.exp: within a few f32 ulp of the exact value (the test's
   ;; tolerance is 4 ulp).
   (func $task_unary (param $job i32) (param $t i32)
@@ -1678,6 +1679,70 @@
           (br_if $rows (i32.lt_s (local.tee $tt (i32.add (local.get $tt) (i32.const 1))) (local.get $Lx)))))))
 
   ;; ---------------------------------------------------------------------------------------------
+  ;; kind 18, strided copy (GpuBackend.strided: permute, expand and slice views made contiguous):
+  ;; out[i0, i1, i2] = x[i0·s0 + i1·s1 + i2·s2] over out viewed as [d0, d1, d2], out contiguous, x the
+  ;; view's cell 0 (its offset included) and s0..s2 its byte strides (0 along expanded axes). Per row
+  ;; (i0, i1): 4 cells per step when the row is contiguous (s2 = 4 bytes) or one cell repeated
+  ;; (s2 = 0, a splat); any other stride, and the last 0–3 cells, one cell at a time. Cells are moved
+  ;; as i32 bits, so the copy is exact for any content (float or int32 storages). Tasks as kind 12's:
+  ;; a run of rows and, within them, a run of columns.
+  ;;   8 d1  9 d2  10 rows (d0·d1)  11 x  12 out  13 rows per task  14 columns per task  15 column tasks
+  ;;   16-18 x strides (bytes, along d0, d1, d2)
+  (func $task_strided (param $job i32) (param $t i32)
+    (local $d1 i32) (local $d2 i32) (local $r i32) (local $r1 i32) (local $c0 i32) (local $n4 i32) (local $nv i32)
+    (local $i0 i32) (local $i1 i32) (local $s2 i32) (local $x i32) (local $o i32) (local $i i32) (local $v v128)
+    (local.set $d1 (i32.load offset=32 (local.get $job)))
+    (local.set $d2 (i32.load offset=36 (local.get $job)))
+    (local.set $s2 (i32.load offset=72 (local.get $job)))
+    ;; task t = (row run t / column tasks, column run t mod column tasks)
+    (local.set $r (i32.div_u (local.get $t) (i32.load offset=60 (local.get $job))))
+    (local.set $c0 (i32.mul (i32.sub (local.get $t) (i32.mul (local.get $r) (i32.load offset=60 (local.get $job))))
+                            (i32.load offset=56 (local.get $job))))
+    (local.set $r (i32.mul (local.get $r) (i32.load offset=52 (local.get $job))))
+    (local.set $r1 (call $min (i32.load offset=40 (local.get $job)) (i32.add (local.get $r) (i32.load offset=52 (local.get $job)))))
+    ;; bytes of output per row segment, and the part whole vectors cover
+    (local.set $n4 (i32.shl (i32.sub (call $min (local.get $d2) (i32.add (local.get $c0) (i32.load offset=56 (local.get $job))))
+                                     (local.get $c0)) (i32.const 2)))
+    (local.set $nv (i32.and (local.get $n4) (i32.const -16)))
+    (local.set $i0 (i32.div_u (local.get $r) (local.get $d1)))
+    (local.set $i1 (i32.sub (local.get $r) (i32.mul (local.get $i0) (local.get $d1))))
+    (loop $rows
+      (local.set $x (i32.add (i32.add (i32.load offset=44 (local.get $job)) (i32.mul (local.get $c0) (local.get $s2)))
+        (i32.add (i32.mul (local.get $i0) (i32.load offset=64 (local.get $job))) (i32.mul (local.get $i1) (i32.load offset=68 (local.get $job))))))
+      (local.set $o (i32.add (i32.load offset=48 (local.get $job))
+        (i32.shl (i32.add (i32.mul (local.get $r) (local.get $d2)) (local.get $c0)) (i32.const 2))))
+      (local.set $i (i32.const 0))
+      (if (i32.eq (local.get $s2) (i32.const 4))
+        (then
+          (block $done (loop $vecs
+            (br_if $done (i32.ge_u (local.get $i) (local.get $nv)))
+            (v128.store (i32.add (local.get $o) (local.get $i)) (v128.load (i32.add (local.get $x) (local.get $i))))
+            (local.set $i (i32.add (local.get $i) (i32.const 16)))
+            (br $vecs))))
+        (else (if (i32.eqz (local.get $s2))
+          (then
+            (local.set $v (v128.load32_splat (local.get $x)))
+            (block $done (loop $splat
+              (br_if $done (i32.ge_u (local.get $i) (local.get $nv)))
+              (v128.store (i32.add (local.get $o) (local.get $i)) (local.get $v))
+              (local.set $i (i32.add (local.get $i) (i32.const 16)))
+              (br $splat)))))))
+      ;; the rest of the row one cell at a time (x advances s2 bytes per cell)
+      (local.set $x (i32.add (local.get $x) (i32.mul (i32.shr_u (local.get $i) (i32.const 2)) (local.get $s2))))
+      (block $done (loop $cells
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n4)))
+        (i32.store (i32.add (local.get $o) (local.get $i)) (i32.load (local.get $x)))
+        (local.set $x (i32.add (local.get $x) (local.get $s2)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $cells)))
+      ;; next row: (i0, i1) advances like an odometer over [d0, d1]
+      (if (i32.eq (local.tee $i1 (i32.add (local.get $i1) (i32.const 1))) (local.get $d1))
+        (then
+          (local.set $i1 (i32.const 0))
+          (local.set $i0 (i32.add (local.get $i0) (i32.const 1)))))
+      (br_if $rows (i32.lt_s (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $r1)))))
+
+  ;; ---------------------------------------------------------------------------------------------
   ;; Job runner: the caller's thread and any workers call this with the same job; each takes tasks
   ;; from the shared counter until there are none left.
   (func (export "run") (param $job i32) (param $tid i32)
@@ -1690,9 +1755,9 @@
         (local.set $t (i32.atomic.rmw.add offset=8 (local.get $job) (i32.const 1)))
         (br_if $done (i32.ge_u (local.get $t) (local.get $n)))
         (block $dispatched
-          (block $k17 (block $k16 (block $k15 (block $k14
+          (block $k18 (block $k17 (block $k16 (block $k15 (block $k14
           (block $k13 (block $k12 (block $k11 (block $k10 (block $k9 (block $k8 (block $k7 (block $k6 (block $k5 (block $k4 (block $k3 (block $k2 (block $k1
-            (br_table $dispatched $k1 $k2 $k3 $k4 $k5 $k6 $k7 $k8 $k9 $k10 $k11 $k12 $k13 $k14 $k15 $k16 $k17 $dispatched (local.get $kind)))
+            (br_table $dispatched $k1 $k2 $k3 $k4 $k5 $k6 $k7 $k8 $k9 $k10 $k11 $k12 $k13 $k14 $k15 $k16 $k17 $k18 $dispatched (local.get $kind)))
             (call $task_gemm (local.get $job) (local.get $t) (local.get $scr))
             (br $dispatched))
             (call $task_conv_fwd (local.get $job) (local.get $t) (local.get $scr))
@@ -1725,6 +1790,8 @@
             (br $dispatched))
             (call $task_gather (local.get $job) (local.get $t))
             (br $dispatched))
-          (call $task_scatter_add (local.get $job) (local.get $t)))
+            (call $task_scatter_add (local.get $job) (local.get $t))
+            (br $dispatched))
+          (call $task_strided (local.get $job) (local.get $t)))
         (br $next))))
 )
