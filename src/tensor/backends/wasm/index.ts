@@ -202,7 +202,8 @@ export class WasmKernels implements HostKernels {
   /** relu, step (x > 0 ? 1 : 0), square, neg or sigmoid (within a few f32 ulp) of the first n values of x. */
   unary(op: HostUnaryOp, x: Float32Array, n: number): Float32Array | Promise<Float32Array> {
     if (n === 0) return new Float32Array(0);
-    return this.exec(elementwiseFlop(n), (rt, t) => buildUnary(rt, op, x, n, t));
+    // NOTE: sigmoid computes an e^x per cell: weighed as GELU (threads from 2¹⁸ values)
+    return this.exec(op === 'sigmoid' ? geluFlop(n) : elementwiseFlop(n), (rt, t) => buildUnary(rt, op, x, n, t));
   }
 
   /**
