@@ -76,6 +76,17 @@ function split(total: number, want: number, align: number): { size: number; coun
   return { size, count: ceilDiv(total, size) };
 }
 
+/**
+ * Tasks of a row-wise element-wise job (binary, strided) over `rows` rows of d2 cells: rows first;
+ * a job with fewer rows than tasks wanted (a same-shape op is one row) splits each row's columns
+ * too, in runs of 16 floats.
+ */
+function splitRowsCols(rows: number, d2: number, threads: number): { r: { size: number; count: number }; c: { size: number; count: number } } {
+  if (threads <= 1) return { r: { size: rows, count: 1 }, c: { size: d2, count: 1 } };
+  if (rows >= 2 * threads) return { r: split(rows, 2 * threads, 1), c: { size: d2, count: 1 } };
+  return { r: { size: 1, count: rows }, c: split(d2, ceilDiv(2 * threads, rows), 16) };
+}
+
 /** Job header: common words, then `words` from word 8 on. */
 function header(rt: WasmRuntime, kind: number, ntasks: number, threads: number, taskScratch: number, words: readonly number[]): number {
   const stride = roundUp(rt.scratchFixed + taskScratch, 64);
@@ -445,17 +456,7 @@ export function buildBinary(
   const aPtr = putN(rt, a, na);
   const bPtr = putN(rt, b, nb);
   const outPtr = rt.alloc(size * 4, 'binary output');
-  // NOTE: rows first; a job with fewer rows than tasks wanted (a same-shape op is one row) splits
-  // each row's columns too, in runs of 16 floats.
-  let r = { size: rows, count: 1 };
-  let c = { size: d2, count: 1 };
-  if (threads > 1) {
-    if (rows >= 2 * threads) r = split(rows, 2 * threads, 1);
-    else {
-      r = { size: 1, count: rows };
-      c = split(d2, ceilDiv(2 * threads, rows), 16);
-    }
-  }
+  const { r, c } = splitRowsCols(rows, d2, threads);
   const job = header(rt, KIND_BINARY, r.count * c.count, threads, 0, [
     code, d1, d2, rows, aPtr, bPtr, outPtr, r.size, c.size, c.count,
     ...aStrides.map((s) => s * 4), ...bStrides.map((s) => s * 4),
@@ -607,16 +608,7 @@ export function buildStrided(
   const rows = d0 * d1;
   const size = rows * d2;
   const outPtr = rt.alloc(size * 4, 'strided output');
-  // NOTE: as buildBinary: rows first, columns too when there are fewer rows than tasks wanted.
-  let r = { size: rows, count: 1 };
-  let c = { size: d2, count: 1 };
-  if (threads > 1) {
-    if (rows >= 2 * threads) r = split(rows, 2 * threads, 1);
-    else {
-      r = { size: 1, count: rows };
-      c = split(d2, ceilDiv(2 * threads, rows), 16);
-    }
-  }
+  const { r, c } = splitRowsCols(rows, d2, threads);
   const job = header(rt, KIND_STRIDED, r.count * c.count, threads, 0, [
     d1, d2, rows, xPtr, outPtr, r.size, c.size, c.count, ...strides.map((s) => s * 4),
   ]);
