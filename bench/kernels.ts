@@ -288,7 +288,7 @@ function convNet(): Workload {
       const Ws = LAYERS.map(([co, ci, k], i) => tf.tensor4d(permuteHost(d.ws[i], [co, ci, k, k], [2, 3, 1, 0]), [k, k, ci, co]));
       const Bs = LAYERS.map(([co], i) => tf.tensor1d(d.bs[i]));
       const custom = !nativeFilterGrad(tf, backend);
-      const convs = LAYERS.map(([, , k], i) => (custom ? forwardOpsConv2d(tf, k, 1, i > 0 ? 'transpose' : null) : (x: TF.Tensor4D, w: TF.Tensor4D) => tf.conv2d(x, w, 1, k === 1 ? 'valid' : 'same')));
+      const convs = LAYERS.map(([, , k], i) => (custom ? forwardOpsConv2d(tf, k, 1, i > 0 ? 'forward-conv' : null) : (x: TF.Tensor4D, w: TF.Tensor4D) => tf.conv2d(x, w, 1, k === 1 ? 'valid' : 'same')));
       const loss = (...p: TF.Tensor[]) => {
         let h = X;
         for (let i = 0; i < 4; i++) h = tf.relu(tf.add(convs[i](h, p[i] as TF.Tensor4D), p[5 + i])) as TF.Tensor4D;
@@ -318,7 +318,7 @@ function convNet(): Workload {
       nativeFilterGrad(env.tf, backend)
         ? undefined
         : `tfjs-${backend} conv net: tfjs-backend-${backend} ${env.version} registers no Conv2DBackpropFilter kernel, so the peer's filter gradient is written with forward ops ` +
-          '(tf.customGrad: a forward Conv2D of x transposed to [Cin, H, W, N] with dy transposed to [H, W, N, Cout] as filter; the input gradient still uses tfjs\'s own Conv2DBackpropInput via conv2dTranspose)',
+          '(tf.customGrad: a forward Conv2D of x transposed to [Cin, H, W, N] with dy transposed to [H, W, N, Cout] as filter; the input gradient a forward Conv2D of dy with the filter flipped in space and Cin ↔ Cout swapped, since tfjs-wasm runs its own Conv2DBackpropInput (conv2dTranspose) outside XNNPACK, ~13× slower)',
     peerCap: (b, slow) =>
       b !== 'cpu'
         ? undefined

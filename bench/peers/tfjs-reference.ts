@@ -13,7 +13,7 @@
  *   `forwardOpsConv2d` in tfjs-conv.ts), as issue #6 did for its measurement; `gradientPath` says which path was taken.
  *   Its input gradient is then either a forward conv too ('forward-conv', the default: the filter
  *   flipped in space with Cin and Cout swapped, an XNNPACK conv) or tfjs's own Conv2DBackpropInput
- *   through conv2dTranspose ('transpose', as the kernels part's conv net does; tfjs-wasm runs it outside
+ *   through conv2dTranspose ('transpose', kept for comparison: every other peer uses 'forward-conv'; tfjs-wasm runs it outside
  *   XNNPACK, ~13× slower than the forward conv at 8×32×64×64 here).
  */
 import type * as TF from '@tensorflow/tfjs';
