@@ -182,6 +182,16 @@ function stepSetup(batch: HostBatch, weights: HostWeights, groups: Groups): Comp
   return { cfg: cfg.model, classes: K, batch: B, height: H, width: W, imagesNhwc: nhwc(batch), labels: batch.labels, weights, groups, lr: cfg.lr, weightDecay: cfg.weightDecay };
 }
 
+/** A peer row's check step: logged, its loss kept, and its errors against ours (when there is a reference) stored and logged. */
+function recordCheck(ctx: PartContext, row: Row, ms: number, check: CheckResult, ref: CheckResult | null): void {
+  ctx.log(`[train]   check step ${fmtMs(ms)} ms, loss ${check.loss.toFixed(6)}`);
+  row.firstLoss = check.loss;
+  if (!ref) return;
+  const cmp = compare(check, ref);
+  Object.assign(row, cmp);
+  logCompare(ctx, cmp);
+}
+
 /** Logs a peer's check-step errors against ours (loss, logits, the three worst gradients). */
 function logCompare(ctx: PartContext, cmp: ReturnType<typeof compare>): void {
   const worst = Object.entries(cmp.gradErrs).sort((a, b) => (Number.isNaN(b[1]) ? Infinity : b[1]) - (Number.isNaN(a[1]) ? Infinity : a[1])).slice(0, 3);
@@ -202,13 +212,7 @@ async function runPeer(
     t = compactTrainer(env.tf, setup);
     row.params = t.params;
     const c = await timeOnce(() => t!.check());
-    ctx.log(`[train]   check step ${fmtMs(c.ms)} ms, loss ${c.value.loss.toFixed(6)}`);
-    row.firstLoss = c.value.loss;
-    if (ref) {
-      const cmp = compare(c.value, ref);
-      Object.assign(row, cmp);
-      logCompare(ctx, cmp);
-    }
+    recordCheck(ctx, row, c.ms, c.value, ref);
     const losses: number[] = [];
     if (backend === 'cpu' && ctx.quick) {
       // the check step (forward + backward, no update) stands for the step: it is the slow part
@@ -276,13 +280,7 @@ async function runBrowserPeers(ctx: PartContext, setup: CompactStepSetup, ref: C
         ctx.log(`[train]   ${row.note}`);
       } else {
         const res = r.result;
-        ctx.log(`[train]   check step ${fmtMs(res.checkMs)} ms, loss ${res.check.loss.toFixed(6)}`);
-        row.firstLoss = res.check.loss;
-        if (ref) {
-          const cmp = compare(res.check, ref);
-          Object.assign(row, cmp);
-          logCompare(ctx, cmp);
-        }
+        recordCheck(ctx, row, res.checkMs, res.check, ref);
         Object.assign(row, { ms: res.medianMs, runs: res.runs, samples: res.samplesMs, lastLoss: res.losses.at(-1) ?? null });
         ctx.log(`[train]   ${fmtMs(row.ms)} ms/step × ${row.runs} (timed in the page)`);
       }
