@@ -19,6 +19,7 @@ import { diceLoss, mmsegCrossEntropy, upsample, validMeanCrossEntropy } from './
 import { positionFeatures } from './position.js';
 import { projectionMlp } from './projection.js';
 import { coarseLogits, fixedPrototypes } from './prototypes.js';
+import { fusedSsaLogits } from './fused.js';
 import { semanticCentres, semanticPrototypes } from './semantic.js';
 import { spatialCentres, spatialPrototypes } from './spatial.js';
 import { BOUNDARY_BORDER } from './boundary.js';
@@ -146,6 +147,13 @@ export class SSAHead extends Module implements ClassifierHead {
   readonly gt_center_pos_proj: Sequential | null = null;
   readonly gt_center_proj: Linear | null = null;
 
+  /**
+   * Inference through the backend's fused SSA pass where it has one (eval mode, no gradient needed;
+   * the CPU backends with WebAssembly kernels): one launch instead of ~30. Default true. Set false
+   * to run the composite of ordinary ops everywhere (the two agree to f32 rounding).
+   */
+  fusedInference = true;
+
   constructor(opts: SSAHeadOptions) {
     super();
     const { channels: C, numClasses: K } = opts;
@@ -243,7 +251,27 @@ export class SSAHead extends Module implements ClassifierHead {
    */
   forward(feat: Tensor): Tensor {
     this.checkFeat('forward', feat);
+    if (!this.training && this.fusedInference) {
+      const fused = this.fusedLogits(feat);
+      if (fused) return fused;
+    }
     return this.student(feat, this.training).logits;
+  }
+
+  /** The eval-mode student logits in one backend launch, or null where that is not possible. */
+  private fusedLogits(feat: Tensor): Tensor | null {
+    const mlp = (phi: Sequential | null) => {
+      if (!phi) return [null, null, null];
+      const [l1, , l2] = phi.layers as [Linear, unknown, Linear];
+      return [l1.weight, l2.weight, l2.bias];
+    };
+    const weights = [
+      this.conv_seg.weight, this.conv_seg.bias,
+      this.get_feat_pos?.weight ?? null, this.get_feat_pos?.bias ?? null, this.center_pos?.weight ?? null,
+      ...mlp(this.center_pos_proj), ...mlp(this.center_content_proj),
+      this.center_proj?.weight ?? null,
+    ];
+    return fusedSsaLogits(feat, weights, this.numClasses, this.config.sepa, this.config.sppa);
   }
 
   /**

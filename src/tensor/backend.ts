@@ -97,6 +97,35 @@ export interface AdamWStep {
   eps: number;
 }
 
+/**
+ * Geometry and switches of the fused SSA inference pass (`Backend.ssaLogits`): features [B, C, h, w],
+ * K classes, the φ MLPs' hidden width ⌊C/2⌋, and which prototype adaptations are on (at least one).
+ */
+export interface SsaLogitsSpec {
+  B: number;
+  C: number;
+  K: number;
+  h: number;
+  w: number;
+  hidden: number;
+  sepa: boolean;
+  sppa: boolean;
+}
+
+/**
+ * The weights of the fused SSA inference pass, in this order (PyTorch layouts, row-major; null where
+ * the switch that needs it is off): conv_seg weight [K, C] and bias [K]; with SPPA get_feat_pos
+ * weight [C, 9] and bias [C], center_pos [K, C], center_pos_proj W1 [H, 2C], W2 [C, H], b2 [C];
+ * with SEPA center_content_proj W1 [H, 2C], W2 [C, H], b2 [C]; center_proj weight [C, C].
+ */
+export const SSA_WEIGHT_NAMES = [
+  'conv_seg.weight', 'conv_seg.bias',
+  'get_feat_pos.weight', 'get_feat_pos.bias', 'center_pos.weight',
+  'center_pos_proj.0.weight', 'center_pos_proj.2.weight', 'center_pos_proj.2.bias',
+  'center_content_proj.0.weight', 'center_content_proj.2.weight', 'center_content_proj.2.bias',
+  'center_proj.weight',
+] as const;
+
 /** Names a user can ask for. 'reference' is the float64 oracle (tests, debugging). */
 export type BackendName = 'webgpu' | 'headlessgl' | 'webgl2' | 'webgl' | 'webasm' | 'cpu' | 'reference';
 
@@ -148,6 +177,13 @@ export interface Backend {
   scatterAdd(src: RawTensor, index: RawTensor, axis: number, xShape: Shape): RawTensor;
   /** labels (int32, any shape) → float32 [...labels.shape, K]; values outside [0, K) give all-zero rows. */
   oneHot(labels: RawTensor, K: number): RawTensor;
+
+  /**
+   * Optional: the SSA head's inference pass fused into one launch (features [B, C, h, w], weights in
+   * SSA_WEIGHT_NAMES order, null where switched off) → logits [B, K, h, w]; null when this backend
+   * has no fused pass. Not differentiable. Callers fall back to the composite of ordinary ops.
+   */
+  ssaLogits?(feat: RawTensor, weights: readonly (RawTensor | null)[], spec: SsaLogitsSpec): RawTensor | null;
 
   // ---- reductions ----
   /** x viewed as [M, R] (R = last axis size) → [M] (the shape given); argmax/argmin give int32. */

@@ -43,6 +43,7 @@ interface Run {
   losses: Record<string, number>;
   grads: Record<string, Float64Array>;
   evalLogits: Float64Array;
+  evalComposite: Float64Array;
   forwardTrainMode: Float64Array;
 }
 
@@ -61,7 +62,10 @@ async function runCase(target: Target, file: string): Promise<Run> {
     out.losses.total.backward();
     const trainForward = noGrad(() => head.forward(feat));
     const evalLogits = noGrad(() => head.eval().forward(feat));
-    return { head, feat, out, trainForward, evalLogits };
+    // The same through the composite of ordinary ops (the CPU backends otherwise run the fused pass).
+    head.fusedInference = false;
+    const evalComposite = noGrad(() => head.forward(feat));
+    return { head, feat, out, trainForward, evalLogits, evalComposite };
   });
   const { head, feat, out } = step;
   const read = async (t: Tensor | null) => Float64Array.from(await t!.data());
@@ -85,6 +89,7 @@ async function runCase(target: Target, file: string): Promise<Run> {
     losses,
     grads,
     evalLogits: await read(step.evalLogits),
+    evalComposite: await read(step.evalComposite),
     forwardTrainMode: await read(step.trainForward),
   };
 }
@@ -121,11 +126,14 @@ function checkRun(target: Target, run: Run, file: string): void {
     note(target.id, `grad.${k}`, r);
     expect(r, `${file} grad.${k} norm ratio`).toBeLessThanOrEqual(gradRatio);
   }
-  // Inference: eval.logits (dropout is off, so it equals the training-mode forward too).
-  const r = normRatio(run.evalLogits, exp['eval.logits'].data);
-  note(target.id, 'eval.logits', r);
-  expect(r).toBeLessThanOrEqual(fwdRatio);
-  expectClose(run.evalLogits, exp['eval.logits'].data, tol, `${file} eval.logits`);
+  // Inference: eval.logits (dropout is off, so it equals the training-mode forward too), through the
+  // fused pass where the backend has one and through the composite of ordinary ops.
+  for (const [what, got] of [['eval.logits', run.evalLogits], ['eval.logits (composite)', run.evalComposite]] as const) {
+    const r = normRatio(got, exp['eval.logits'].data);
+    note(target.id, what, r);
+    expect(r, `${file} ${what} norm ratio`).toBeLessThanOrEqual(fwdRatio);
+    expectClose(got, exp['eval.logits'].data, tol, `${file} ${what}`);
+  }
   expectClose(run.forwardTrainMode, run.values['out.logits'], { atol: 1e-6, rtol: 1e-6 }, `${file} forward() vs forwardTrain().logits`);
 }
 

@@ -8,7 +8,7 @@
  * output storage's `ready` promise settles when its kernel has run, and `download` awaits it.
  */
 import type { GPU, IKernelRunShortcut } from 'gpu.js';
-import type { AdamWStep, Backend, BinaryOp, Conv2dSpec, MatmulSpec, Pool2dSpec, PoolOp, ReduceOp, UnaryOp } from '../../backend.js';
+import type { AdamWStep, Backend, BinaryOp, Conv2dSpec, MatmulSpec, Pool2dSpec, PoolOp, ReduceOp, SsaLogitsSpec, UnaryOp } from '../../backend.js';
 import type { DType, HostArray } from '../../dtype.js';
 import { hostPool } from '../../buffer-pool.js';
 import { RawTensor } from '../../raw-tensor.js';
@@ -164,6 +164,12 @@ export interface HostKernels {
   gather?(x: Float32Array, index: Float32Array, outer: number, L: number, inner: number, Lx: number): Float32Array | Promise<Float32Array>;
   /** scatterAddKernel: out [outer, Lx, inner], out[o, t, n] = Σ_j [index[o, j, n] = t]·src[o, j, n] (j ascending, f64). */
   scatterAdd?(src: Float32Array, index: Float32Array, outer: number, L: number, inner: number, Lx: number): Float32Array | Promise<Float32Array>;
+  /**
+   * The SSA head's whole inference pass (Backend.ssaLogits): features [B, C, h, w] and the weights
+   * in SSA_WEIGHT_NAMES order → logits [B, K, h·w]. A fusion of ops that have gpu.js kernels, so it
+   * has no gpu.js kernel of its own: the composite of those ops is its GPU path and parity check.
+   */
+  ssaLogits?(feat: Float32Array, weights: readonly (Float32Array | null)[], spec: SsaLogitsSpec): Float32Array | Promise<Float32Array>;
 }
 
 /** The binary ops host kernels may run (broadcastBinaryKernel's op codes 0-3). */
@@ -609,6 +615,21 @@ export class GpuBackend implements Backend, StorageOwner {
     }
     const meta = Float32Array.from([s.M, s.N, s.K, s.aBatch, s.aRow, s.aCol, s.bBatch, s.bRow, s.bCol]);
     return this.launch('matmul', matmulKernel, [a, b, meta], outShape, 'float32');
+  }
+
+  /**
+   * The fused SSA inference pass on the host kernels, or null where there is none (GPU modes, or the
+   * CPU modes without host kernels): the caller then runs the composite of ordinary ops.
+   */
+  ssaLogits(feat: RawTensor, weights: readonly (RawTensor | null)[], s: SsaLogitsSpec): RawTensor | null {
+    const h = this.host;
+    if (!this.hostOk || !h?.ssaLogits) return null;
+    const present = weights.filter((w): w is RawTensor => w !== null);
+    return this.enqueue('ssaLogits', `${h.name}.ssaLogits`, [feat, ...present], [s.B, s.K, s.h, s.w], 'float32', (v) => {
+      let i = 1;
+      const ws = weights.map((w) => (w === null ? null : (v[i++] as Float32Array)));
+      return h.ssaLogits!(v[0] as Float32Array, ws, s);
+    });
   }
 
   private convMeta(s: Conv2dSpec): Float32Array {
