@@ -4,8 +4,9 @@
  * add/sub/mul/div with broadcasting, relu/step/square/neg/sigmoid), strided copies (permute,
  * expand and slice views), softmax /
  * log-softmax along an axis (forward and backward), dot products and normalisation along an axis
- * (norm, normalize), and gather / scatterAdd along an axis, installed as
- * the gpu.js backend's `HostKernels` on the CPU modes (webasm, cpu).
+ * (norm, normalize), gather / scatterAdd along an axis, and the SSA-Seg head's whole inference
+ * pass in one job (ssaLogits), installed as the gpu.js backend's `HostKernels` on the CPU modes
+ * (webasm, cpu).
  * Same contract as the gpu.js kernels they replace: flat row-major Float32Array in and out.
  *
  * Threads: jobs large enough (PARALLEL_MIN_FLOP) run on worker threads over one shared
@@ -18,7 +19,7 @@
  * the thread count (default: hardware threads, at most 8). In a browser, await prepareWasmKernels()
  * before first use (main threads may not compile synchronously).
  */
-import type { Conv2dSpec, MatmulSpec } from '../../backend.js';
+import type { Conv2dSpec, MatmulSpec, SsaLogitsSpec } from '../../backend.js';
 import type { HostBinaryOp, HostKernels, HostUnaryOp } from '../gpu/gpu-backend.js';
 import {
   type Built,
@@ -37,6 +38,7 @@ import {
   buildScatterAdd,
   buildSoftmax,
   buildSoftmaxBackward,
+  buildSsaLogits,
   buildStrided,
   buildSumRows,
   buildUnary,
@@ -47,6 +49,7 @@ import {
   indexFlop,
   matmulFlop,
   softmaxFlop,
+  ssaLogitsFlop,
 } from './jobs.js';
 import { WasmRuntime, hardwareThreads, threadsSupported, wasmSimdSupported } from './runtime.js';
 
@@ -251,6 +254,15 @@ export class WasmKernels implements HostKernels {
   }
 
   /**
+   * The SSA-Seg classifier head's inference pass (kind 19): logits [B, K, h·w] from features
+   * [B, C, h, w] and the 12 weights in SSA_WEIGHT_NAMES order (null where the switches leave them
+   * unused). One task per image, so threads help from B = 2 on and never change the bits.
+   */
+  ssaLogits(feat: Float32Array, weights: readonly (Float32Array | null)[], spec: SsaLogitsSpec): Float32Array | Promise<Float32Array> {
+    return this.exec(ssaLogitsFlop(spec), (rt, t) => buildSsaLogits(rt, feat, weights, spec, t));
+  }
+
+  /**
    * Runs one job. Small jobs (and every job with one thread) run on the calling thread and return
    * the array; large ones on an asynchronous instance return a Promise.
    */
@@ -323,6 +335,15 @@ export async function warmUpWasmKernels(rounds = 12): Promise<void> {
   const b = r(300 * 100);
   const c = r(8 * 16 * 37);
   const idx = Float32Array.from({ length: c.length }, (_, i) => ((i * 31) % 19) - 1);
+  // the SSA head's pass (kind 19) with each switch combination: 8 channels, 3 classes, 5×7
+  const ssa = ([[true, true], [true, false], [false, true]] as const).map(([sepa, sppa]) => {
+    const spec: SsaLogitsSpec = { B: 1, C: 8, K: 3, h: 5, w: 7, hidden: 4, sepa, sppa };
+    const p = (n: number) => (sppa ? r(n) : null);
+    const e = (n: number) => (sepa ? r(n) : null);
+    const weights = [r(24), r(3), p(72), p(8), p(24), p(64), p(32), p(8), e(64), e(32), e(8), r(64)];
+    return { spec, weights };
+  });
+  const feat = r(8 * 35);
   for (let i = 0; i < rounds; i++) {
     k.matmul(a, b, mm);
     k.channelAffine(c, c, c, c, c, 16, 37, c.length);
@@ -349,6 +370,7 @@ export async function warmUpWasmKernels(rounds = 12): Promise<void> {
     k.gather(c, idx, 8, 16, 37, 16);
     k.scatterAdd(c, idx, 8, 16, 37, 16);
     k.scatterAdd(c, idx, 8, 2, 296, 16);
+    for (const { spec, weights } of ssa) k.ssaLogits(feat, weights, spec);
     for (const s of convs) {
       const x = r(s.N * s.Cin * s.H * s.W);
       const w = r(s.Cout * (s.Cin / s.groups) * s.kh * s.kw);

@@ -27,8 +27,12 @@
  *   scatterAdd's own columns of one outer index (every output cell gets its terms in index order).
  * - strided (a view's cells made contiguous, out [d0, d1, d2] read through x's strides): a copy, only
  *   of the part of x the strides reach; tasks as binary's.
+ * - ssaLogits (the SSA-Seg head's inference pass, kind 19): one task per image, computed whole by one
+ *   thread (so every thread count gives the same bits); its products read the [C, N] maps and the
+ *   row-major weights in place (register-tiled, no packing of the maps), the two softmaxes share
+ *   their e^x, and the depthwise 3×3 runs kind 5's direct loop; the scratch holds the image's maps.
  */
-import type { Conv2dSpec, MatmulSpec } from '../../backend.js';
+import { type Conv2dSpec, type MatmulSpec, SSA_WEIGHT_NAMES, type SsaLogitsSpec } from '../../backend.js';
 import type { HostBinaryOp, HostUnaryOp } from '../gpu/gpu-backend.js';
 import type { WasmRuntime } from './runtime.js';
 
@@ -50,6 +54,7 @@ const KIND_NORMALIZE = 15;
 const KIND_GATHER = 16;
 const KIND_SCATTER_ADD = 17;
 const KIND_STRIDED = 18;
+const KIND_SSA_LOGITS = 19;
 
 /** Floats per thread in the column buffer of the strided backward-input path (1 MiB). */
 const COL_FLOATS = 1 << 18;
@@ -613,4 +618,109 @@ export function buildStrided(
     d1, d2, rows, xPtr, outPtr, r.size, c.size, c.count, ...strides.map((s) => s * 4),
   ]);
   return { job, read: () => rt.read(outPtr, size) };
+}
+
+// ---- the SSA head's inference pass ----
+
+/**
+ * Work of an ssaLogits job in the units of PARALLEL_MIN_FLOP: the multiply-adds of its four
+ * K×C×N products and of the per-class MLPs (2 flops each), the depthwise 3×3, ~20 flops per e^x
+ * (K·N of them, plus N when both softmaxes share theirs), and the element-wise passes.
+ */
+export function ssaLogitsFlop(s: SsaLogitsSpec): number {
+  const { B, C, K, hidden: H, sepa, sppa } = s;
+  const N = s.h * s.w;
+  const KCN = 2 * K * C * N;
+  const mlp = 2 * K * (2 * C * H + H * C) + K * (H + C);
+  let f = KCN + K * N; // coarse logits
+  if (sepa) f += 20 * K * N + 6 * K * N + KCN + K * C + mlp; // class softmax, den, Ms·xᵀ, MLP
+  if (sppa) f += (sepa ? 20 * N + 4 * K * N : 22 * K * N) + 18 * C * N + 5 * C * N + KCN + mlp; // A, 3×3, F and ‖F‖², A·Pfᵀ, MLP
+  f += 2 * K * C * C + 4 * K * C + (sppa ? 0 : 2 * C * N) + 3 * N + KCN + K * N; // Q and q, ‖x‖², s, O
+  return B * f;
+}
+
+/** Floats each weight of SSA_WEIGHT_NAMES has under `s`, or null where the switches leave it unused. */
+function ssaWeightLengths(s: SsaLogitsSpec): (number | null)[] {
+  const { C, K, hidden: H, sepa, sppa } = s;
+  const p = (n: number) => (sppa ? n : null);
+  const e = (n: number) => (sepa ? n : null);
+  return [K * C, K, p(C * 9), p(C), p(K * C), p(H * 2 * C), p(C * H), p(C), e(H * 2 * C), e(C * H), e(C), C * C];
+}
+
+/**
+ * Logits O [B, K, h·w] of the SSA-Seg classifier head in eval mode (kind 19), from features
+ * [B, C, h, w] and the 12 weights in SSA_WEIGHT_NAMES order (null where the switches leave them
+ * unused; see the math at kind 19 in kernels.wat). One task per image; the task scratch holds the
+ * image's maps (coarse logits, class softmax, Pf and F, the padded frame) and the per-class rows.
+ */
+export function buildSsaLogits(rt: WasmRuntime, feat: Float32Array, weights: readonly (Float32Array | null)[], s: SsaLogitsSpec, threads: number): Built {
+  const { B, C, K, h, w, hidden: H, sepa, sppa } = s;
+  const describe = () => `B ${B}, C ${C}, K ${K}, h×w ${h}×${w}, hidden ${H}, sepa ${sepa}, sppa ${sppa}`;
+  if (![B, C, K, h, w].every((v) => Number.isInteger(v) && v >= 1) || !(Number.isInteger(H) && H >= 0)) {
+    throw new Error(`wasm ssaLogits: B, C, K, h, w must be positive integers and hidden a non-negative one (${describe()})`);
+  }
+  if (!sepa && !sppa) throw new Error(`wasm ssaLogits: needs sepa, sppa or both (${describe()})`);
+  const N = h * w;
+  if (feat.length < B * C * N) throw new Error(`wasm ssaLogits: feat has ${feat.length} floats, B·C·h·w = ${B * C * N} needed (${describe()})`);
+  if (weights.length !== SSA_WEIGHT_NAMES.length) {
+    throw new Error(`wasm ssaLogits: expected ${SSA_WEIGHT_NAMES.length} weights (SSA_WEIGHT_NAMES order, null where unused), got ${weights.length}`);
+  }
+  const lengths = ssaWeightLengths(s);
+  for (let i = 0; i < lengths.length; i++) {
+    const want = lengths[i];
+    const got = weights[i];
+    if (want !== null && (got === null || got === undefined || got.length !== want)) {
+      throw new Error(`wasm ssaLogits: weight ${SSA_WEIGHT_NAMES[i]} should have ${want} floats, got ${got ? got.length : 'null'} (${describe()})`);
+    }
+  }
+  const featPtr = putN(rt, feat, B * C * N);
+  // the weights in use, in one arena block (each 64-byte aligned)
+  const at: number[] = lengths.map((n) => (n === null || n === 0 ? -1 : 0));
+  let floats = 0;
+  for (let i = 0; i < at.length; i++) {
+    if (at[i] < 0) continue;
+    at[i] = floats;
+    floats += roundUp(lengths[i]!, 16);
+  }
+  const wBase = rt.alloc(floats * 4, 'ssaLogits weights');
+  const f32 = rt.f32;
+  const wPtr = at.map((o, i) => {
+    if (o < 0) return 0;
+    f32.set(weights[i]!, (wBase >> 2) + o);
+    return wBase + o * 4;
+  });
+  const outPtr = rt.alloc(B * K * N * 4, 'ssaLogits output');
+  // the zero-padded frame of the depthwise 3×3: h + 2 rows of Wp, so every 8-wide vector load of
+  // the direct loop stays inside it
+  const Wp = roundUp(w, 8) + 2;
+  // task scratch: each buffer 64-byte aligned with 64 bytes of slack after it (vectors read up to 7
+  // floats past a row; the depthwise loop stores up to 7 past its last row)
+  let top = 0;
+  const buf = (n: number, on = true): number => {
+    if (!on) return 0;
+    const offset = top;
+    top += roundUp(n * 4, 64) + 64;
+    return offset;
+  };
+  const offsets = [
+    buf(K * roundUp(N, 4)), // Mc, rows of whole vectors
+    buf(K * roundUp(N, 4), sepa), // Ms
+    buf(C * N, sppa), // Pf
+    buf(C * N, sppa), // F
+    buf((h + 2) * Wp, sppa), // frame
+    buf(roundUp(N, 8)), // s
+    buf(2 * K), // 1/(den + 1e-12) (SEPA), A's 1/Σ (SPPA)
+    buf(K * 2 * C, sppa), // Zp
+    buf(K * 2 * C, sepa), // Zs
+    buf(K * Math.max(H, 1)), // hidden rows
+    buf(K * C), // E
+    buf(K * C), // Q
+    buf(roundUp(K, 4) * C), // 4-row panels of Wseg and q
+    buf(16 * K, sepa), // f64 sums of the rows of Ms (and of A with SPPA)
+    buf(K * roundUp(N, 4), sppa), // A: e^(Mc − G) or e^(Mc − row max)
+    buf(roundUp(N, 4), sepa && sppa), // m_n = max over the classes of Mc[:, n]
+  ];
+  const flags = (sepa ? 1 : 0) | (sppa ? 2 : 0);
+  const job = header(rt, KIND_SSA_LOGITS, B, threads, top, [B, C, K, h, w, H, flags, N, featPtr, outPtr, ...wPtr, Wp, ...offsets]);
+  return { job, read: () => rt.read(outPtr, B * K * N) };
 }

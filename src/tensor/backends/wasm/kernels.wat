@@ -3,7 +3,7 @@
 ;; the element-wise per-channel affine map, exact GELU (with its gradient), row sums, softmax /
 ;; log-softmax along any axis (forward and backward), and plain element-wise arithmetic (binary ops
 ;; with broadcasting, a few unary ops), dot products and normalisation along an axis, gather and
-;; scatterAdd.
+;; scatterAdd, strided copies, and the SSA-Seg classifier head's inference pass fused into one job.
 ;; Hand-written; `npm run build:wasm` assembles it with wabt into kernels-wasm.ts (committed).
 ;;
 ;; Conventions:
@@ -29,7 +29,8 @@
 ;; and log-softmax along an axis, forward and backward), kind 12 (add/sub/mul/div with broadcasting),
 ;; kind 13 (relu, step, square, neg, sigmoid), kind 14 (dotAlong: Σ a·b or Σ a along an axis, optional √),
 ;; kind 15 (normalizeAlong: x / (n + eps)), kinds 16 and 17 (gather and scatterAdd along an axis),
-;; kind 18 (strided copy: a permuted, expanded or sliced view made contiguous): see their task functions.
+;; kind 18 (strided copy: a permuted, expanded or sliced view made contiguous), kind 19 (ssaLogits: the
+;; SSA-Seg classifier head's whole inference pass, one image per task): see their task functions.
 (module
   (import "env" "memory" (memory 1 32768 shared))
 
@@ -597,37 +598,77 @@
   ;; The input channel is first copied into a zero-padded Hp×Wp frame with Hp = OH + (kh−1)·dH and
   ;; Wp >= ceil8(OW) + (kw−1)·dW, so every vector load is in bounds and branch-free.
 
-  ;; kind 5: y[n, c] = w[c] ⋆ x[n, c]; task = (n, c).
-  (func $task_dw_fwd (param $job i32) (param $t i32) (param $scr i32)
-    (local $C i32) (local $c i32) (local $n i32) (local $xp i32) (local $row i32) (local $wc i32) (local $yo i32)
-    (local $OH i32) (local $OW i32) (local $OWv i32) (local $kh i32) (local $kw i32) (local $Wp4 i32) (local $dHrow i32) (local $dW4 i32)
-    (local $oy i32) (local $ox i32) (local $ky i32) (local $kx i32) (local $rp i32) (local $wr i32) (local $q i32)
+  ;; One channel of a direct depthwise convolution, stride 1 (kinds 5 and 19): y[oy][ox] =
+  ;; Σ_ky Σ_kx wc[ky·kw + kx]·xp[oy + ky·dH][ox + kx·dW] over the zero-padded frame xp (rows Wp4
+  ;; bytes apart; dHrow = dH·Wp4, dW4 = 4·dW), 8 outputs per step, taps in row-major order from 0.
+  ;; With a row buffer (row != 0) each output row is built there and its OW floats copied to y (rows
+  ;; OW floats apart); with row = 0 the vectors go straight to y and run up to 7 floats past each
+  ;; row: into the next rows (written after it) and, after the last row, into the caller's slack.
+  (func $dw_plane (param $xp i32) (param $wc i32) (param $yo i32) (param $row i32)
+        (param $OH i32) (param $OW i32) (param $kh i32) (param $kw i32) (param $Wp4 i32) (param $dHrow i32) (param $dW4 i32)
+    (local $OWv i32) (local $oy i32) (local $ox i32) (local $ky i32) (local $kx i32) (local $rp i32) (local $wr i32) (local $q i32) (local $dst i32)
     (local $a0 v128) (local $a1 v128) (local $wv v128)
-    (local.set $C (i32.load offset=36 (local.get $job)))
-    (local.set $c (i32.rem_u (local.get $t) (local.get $C)))
-    (local.set $n (i32.div_u (local.get $t) (local.get $C)))
-    (local.set $OH (i32.load offset=60 (local.get $job)))
-    (local.set $OW (i32.load offset=64 (local.get $job)))
+    (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128) (local $w4 v128) (local $w5 v128) (local $w6 v128) (local $w7 v128) (local $w8 v128)
     (local.set $OWv (i32.and (i32.add (local.get $OW) (i32.const 7)) (i32.const -8)))
-    (local.set $kh (i32.load offset=52 (local.get $job)))
-    (local.set $kw (i32.load offset=56 (local.get $job)))
-    (local.set $Wp4 (i32.shl (i32.load offset=116 (local.get $job)) (i32.const 2)))
-    (local.set $dHrow (i32.mul (i32.load offset=84 (local.get $job)) (local.get $Wp4)))
-    (local.set $dW4 (i32.shl (i32.load offset=88 (local.get $job)) (i32.const 2)))
-    (local.set $xp (i32.add (local.get $scr) (global.get $SCR_FREE)))
-    (local.set $row (i32.add (local.get $xp)
-      (i32.and (i32.add (i32.mul (i32.load offset=112 (local.get $job)) (local.get $Wp4)) (i32.const 63)) (i32.const -64))))
-    (call $pad_copy
-      (i32.add (i32.load offset=96 (local.get $job))
-        (i32.shl (i32.mul (i32.add (i32.mul (local.get $n) (local.get $C)) (local.get $c))
-                          (i32.mul (i32.load offset=40 (local.get $job)) (i32.load offset=44 (local.get $job)))) (i32.const 2)))
-      (i32.const 1) (i32.load offset=40 (local.get $job)) (i32.load offset=44 (local.get $job))
-      (local.get $xp) (i32.load offset=112 (local.get $job)) (i32.load offset=116 (local.get $job))
-      (i32.load offset=76 (local.get $job)) (i32.load offset=80 (local.get $job)))
-    (local.set $wc (i32.add (i32.load offset=100 (local.get $job)) (i32.shl (i32.mul (local.get $c) (i32.mul (local.get $kh) (local.get $kw))) (i32.const 2))))
-    (local.set $yo (i32.add (i32.load offset=104 (local.get $job))
-      (i32.shl (i32.mul (i32.add (i32.mul (local.get $n) (local.get $C)) (local.get $c)) (i32.mul (local.get $OH) (local.get $OW))) (i32.const 2))))
+    (if (i32.and (i32.eq (local.get $kh) (i32.const 3)) (i32.eq (local.get $kw) (i32.const 3)))
+      (then
+        ;; 3×3: the taps unrolled and their weights held in registers; the same additions in the same
+        ;; order as the general loop below (from 0, ky-major), so the same bits
+        (local.set $w0 (v128.load32_splat (local.get $wc)))
+        (local.set $w1 (v128.load32_splat offset=4 (local.get $wc)))
+        (local.set $w2 (v128.load32_splat offset=8 (local.get $wc)))
+        (local.set $w3 (v128.load32_splat offset=12 (local.get $wc)))
+        (local.set $w4 (v128.load32_splat offset=16 (local.get $wc)))
+        (local.set $w5 (v128.load32_splat offset=20 (local.get $wc)))
+        (local.set $w6 (v128.load32_splat offset=24 (local.get $wc)))
+        (local.set $w7 (v128.load32_splat offset=28 (local.get $wc)))
+        (local.set $w8 (v128.load32_splat offset=32 (local.get $wc)))
+        (loop $rows3
+          (local.set $dst (if (result i32) (local.get $row)
+            (then (local.get $row))
+            (else (i32.add (local.get $yo) (i32.shl (i32.mul (local.get $oy) (local.get $OW)) (i32.const 2))))))
+          (local.set $ox (i32.const 0))
+          (loop $vecs3
+            (local.set $rp (i32.add (i32.add (local.get $xp) (i32.mul (local.get $oy) (local.get $Wp4))) (i32.shl (local.get $ox) (i32.const 2))))
+            (local.set $q (i32.add (local.get $rp) (local.get $dW4)))
+            (local.set $a0 (f32x4.add (v128.const i32x4 0 0 0 0) (f32x4.mul (local.get $w0) (v128.load (local.get $rp)))))
+            (local.set $a1 (f32x4.add (v128.const i32x4 0 0 0 0) (f32x4.mul (local.get $w0) (v128.load offset=16 (local.get $rp)))))
+            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w1) (v128.load (local.get $q)))))
+            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w1) (v128.load offset=16 (local.get $q)))))
+            (local.set $q (i32.add (local.get $q) (local.get $dW4)))
+            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w2) (v128.load (local.get $q)))))
+            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w2) (v128.load offset=16 (local.get $q)))))
+            (local.set $rp (i32.add (local.get $rp) (local.get $dHrow)))
+            (local.set $q (i32.add (local.get $rp) (local.get $dW4)))
+            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w3) (v128.load (local.get $rp)))))
+            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w3) (v128.load offset=16 (local.get $rp)))))
+            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w4) (v128.load (local.get $q)))))
+            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w4) (v128.load offset=16 (local.get $q)))))
+            (local.set $q (i32.add (local.get $q) (local.get $dW4)))
+            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w5) (v128.load (local.get $q)))))
+            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w5) (v128.load offset=16 (local.get $q)))))
+            (local.set $rp (i32.add (local.get $rp) (local.get $dHrow)))
+            (local.set $q (i32.add (local.get $rp) (local.get $dW4)))
+            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w6) (v128.load (local.get $rp)))))
+            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w6) (v128.load offset=16 (local.get $rp)))))
+            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w7) (v128.load (local.get $q)))))
+            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w7) (v128.load offset=16 (local.get $q)))))
+            (local.set $q (i32.add (local.get $q) (local.get $dW4)))
+            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w8) (v128.load (local.get $q)))))
+            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w8) (v128.load offset=16 (local.get $q)))))
+            (v128.store (i32.add (local.get $dst) (i32.shl (local.get $ox) (i32.const 2))) (local.get $a0))
+            (v128.store offset=16 (i32.add (local.get $dst) (i32.shl (local.get $ox) (i32.const 2))) (local.get $a1))
+            (br_if $vecs3 (i32.lt_s (local.tee $ox (i32.add (local.get $ox) (i32.const 8))) (local.get $OWv))))
+          (if (local.get $row)
+            (then
+              (memory.copy (i32.add (local.get $yo) (i32.shl (i32.mul (local.get $oy) (local.get $OW)) (i32.const 2)))
+                           (local.get $row) (i32.shl (local.get $OW) (i32.const 2)))))
+          (br_if $rows3 (i32.lt_s (local.tee $oy (i32.add (local.get $oy) (i32.const 1))) (local.get $OH))))
+        (return)))
     (loop $rows
+      (local.set $dst (if (result i32) (local.get $row)
+        (then (local.get $row))
+        (else (i32.add (local.get $yo) (i32.shl (i32.mul (local.get $oy) (local.get $OW)) (i32.const 2))))))
       (local.set $ox (i32.const 0))
       (loop $vecs
         (local.set $a0 (v128.const i32x4 0 0 0 0))
@@ -647,12 +688,44 @@
           (local.set $rp (i32.add (local.get $rp) (local.get $dHrow)))
           (local.set $wr (i32.add (local.get $wr) (i32.shl (local.get $kw) (i32.const 2))))
           (br_if $taprows (i32.lt_s (local.tee $ky (i32.add (local.get $ky) (i32.const 1))) (local.get $kh))))
-        (v128.store (i32.add (local.get $row) (i32.shl (local.get $ox) (i32.const 2))) (local.get $a0))
-        (v128.store offset=16 (i32.add (local.get $row) (i32.shl (local.get $ox) (i32.const 2))) (local.get $a1))
+        (v128.store (i32.add (local.get $dst) (i32.shl (local.get $ox) (i32.const 2))) (local.get $a0))
+        (v128.store offset=16 (i32.add (local.get $dst) (i32.shl (local.get $ox) (i32.const 2))) (local.get $a1))
         (br_if $vecs (i32.lt_s (local.tee $ox (i32.add (local.get $ox) (i32.const 8))) (local.get $OWv))))
-      (memory.copy (i32.add (local.get $yo) (i32.shl (i32.mul (local.get $oy) (local.get $OW)) (i32.const 2)))
-                   (local.get $row) (i32.shl (local.get $OW) (i32.const 2)))
+      (if (local.get $row)
+        (then
+          (memory.copy (i32.add (local.get $yo) (i32.shl (i32.mul (local.get $oy) (local.get $OW)) (i32.const 2)))
+                       (local.get $row) (i32.shl (local.get $OW) (i32.const 2)))))
       (br_if $rows (i32.lt_s (local.tee $oy (i32.add (local.get $oy) (i32.const 1))) (local.get $OH)))))
+
+  ;; kind 5: y[n, c] = w[c] ⋆ x[n, c]; task = (n, c).
+  (func $task_dw_fwd (param $job i32) (param $t i32) (param $scr i32)
+    (local $C i32) (local $c i32) (local $n i32) (local $xp i32) (local $Wp4 i32) (local $kh i32) (local $kw i32)
+    (local.set $C (i32.load offset=36 (local.get $job)))
+    (local.set $c (i32.rem_u (local.get $t) (local.get $C)))
+    (local.set $n (i32.div_u (local.get $t) (local.get $C)))
+    (local.set $kh (i32.load offset=52 (local.get $job)))
+    (local.set $kw (i32.load offset=56 (local.get $job)))
+    (local.set $Wp4 (i32.shl (i32.load offset=116 (local.get $job)) (i32.const 2)))
+    (local.set $xp (i32.add (local.get $scr) (global.get $SCR_FREE)))
+    (call $pad_copy
+      (i32.add (i32.load offset=96 (local.get $job))
+        (i32.shl (i32.mul (i32.add (i32.mul (local.get $n) (local.get $C)) (local.get $c))
+                          (i32.mul (i32.load offset=40 (local.get $job)) (i32.load offset=44 (local.get $job)))) (i32.const 2)))
+      (i32.const 1) (i32.load offset=40 (local.get $job)) (i32.load offset=44 (local.get $job))
+      (local.get $xp) (i32.load offset=112 (local.get $job)) (i32.load offset=116 (local.get $job))
+      (i32.load offset=76 (local.get $job)) (i32.load offset=80 (local.get $job)))
+    (call $dw_plane
+      (local.get $xp)
+      (i32.add (i32.load offset=100 (local.get $job)) (i32.shl (i32.mul (local.get $c) (i32.mul (local.get $kh) (local.get $kw))) (i32.const 2)))
+      (i32.add (i32.load offset=104 (local.get $job))
+        (i32.shl (i32.mul (i32.add (i32.mul (local.get $n) (local.get $C)) (local.get $c))
+                          (i32.mul (i32.load offset=60 (local.get $job)) (i32.load offset=64 (local.get $job)))) (i32.const 2)))
+      ;; the row buffer: after the frame, 64-byte aligned
+      (i32.add (local.get $xp)
+        (i32.and (i32.add (i32.mul (i32.load offset=112 (local.get $job)) (local.get $Wp4)) (i32.const 63)) (i32.const -64)))
+      (i32.load offset=60 (local.get $job)) (i32.load offset=64 (local.get $job)) (local.get $kh) (local.get $kw) (local.get $Wp4)
+      (i32.mul (i32.load offset=84 (local.get $job)) (local.get $Wp4))
+      (i32.shl (i32.load offset=88 (local.get $job)) (i32.const 2))))
 
   ;; kind 6: dw[c] = Σ_n Σ_pixels dy[n, c] · shifted x[n, c]; task = c (owns dw[c], no reduction).
   ;; dy is copied into rows of ceil8(OW) with zero tails, so the over-read x lanes count 0.
@@ -1743,6 +1816,666 @@
       (br_if $rows (i32.lt_s (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $r1)))))
 
   ;; ---------------------------------------------------------------------------------------------
+  ;; kind 19, ssaLogits: the SSA-Seg classifier head's whole inference pass, one image per task
+  ;; (tasks = B). Each image runs on one thread in one fixed order, so the bits do not depend on the
+  ;; thread count. x = feat[b] viewed [C, N] (N = h·w), K classes, H hidden units; the weights as in
+  ;; SSA_WEIGHT_NAMES (backend.ts). In f32, except the softmaxes' long sums (f64, as kind 10's):
+  ;;   1. Mc = Wseg·x + bseg [K, N] ($mm_rows)
+  ;;   2. SEPA: Ms = softmax over k of Mc, 4 pixels per vector; den[k] = 1/(Σ_n Ms[k, n] + 1e-12);
+  ;;      with SPPA too, A's exponentials from the same e^x ($softmax_k)
+  ;;   3. SPPA: A = softmax over n of each row of Mc, kept as e^(Mc − shift) and 1/Σ per row (SEPA
+  ;;      off: $exp_row); Pf = dwB + the depthwise 3×3 of x, channel by channel through one
+  ;;      zero-padded frame ($dw_plane), then F = x + Pf and Σ_c F[c, n]² while the channel is in L1
+  ;;   4. s[n] = 15/(‖F[:, n]‖ + 1e-12), F = x + Pf (SPPA) or x
+  ;;   5. SEPA: Zs = [(Ms·xᵀ)·1/(den + 1e-12) | Wseg] [K, 2C]; E = W2s·relu(W1s·Zs) + b2s per class
+  ;;   6. SPPA: Zp = [P | (e^(Mc − shift)·Pfᵀ)·1/Σ]; E = W2p·relu(W1p·Zp) + b2p + (E, or Wseg
+  ;;      without SEPA) per class ($mm_nt, $ssa_mlp)
+  ;;   7. Q = E·Wcᵀ; q = Q/(‖Q‖ + 1e-12) per class
+  ;;   8. O[b] = (q·F)·s[n] ($mm_rows, the scale applied to its tiles before they are stored)
+  ;; The matrix products read their operands where they lie ([C, N] maps, row-major weights): no
+  ;; packing but Wseg's and q's 4-row panels. Nothing is written outside O[b] and the thread's task
+  ;; scratch; vectors may read up to 7 floats past a row (into the next row, the 64 bytes of slack
+  ;; after each scratch buffer, or the arena blocks after feat and the weights), never used.
+  ;; NOTE: on a 2.6 GHz EPYC (B = 1, C = 32, K = 11, 16×21, both switches) the task takes ~54 µs:
+  ;; the four K×C×N products ~30 (near the 16 flops per cycle of f32x4 mul + add), the softmaxes 8,
+  ;; the depthwise 3×3 9, its frame and F 3.5. Sharing the e^x of the two softmaxes saved ~10 µs and
+  ;; $vexp_neg ~3; the unrolled 3×3 and a vector frame copy (instead of $pad_copy's 3 bulk-memory
+  ;; calls per row) ~10; the products without $gemm's packing and tables ~10.
+  ;;   8 B  9 C  10 K  11 h  12 w  13 H  14 flags (1 sepa, 2 sppa)  15 N
+  ;;   16 feat  17 out  18-29 the 12 weights (0 where switched off)  30 Wp (frame row, ceil8(w) + 2)
+  ;;   31-46 byte offsets in the task scratch: Mc, Ms (rows of ceil4(N)), Pf, F, frame, s, den (K of
+  ;;   1/(den + 1e-12), then K of A's 1/Σ), Zp, Zs, hidden rows, E, Q, 4-row panels, f64 sums, A
+  ;;   (rows of ceil4(N)), m_n
+
+  ;; Σ of each of 4 vectors, as one vector (Σa, Σb, Σc, Σd)
+  ;; @inline
+  (func $hsum4 (param $a v128) (param $b v128) (param $c v128) (param $d v128) (result v128)
+    (local $ab v128) (local $cd v128)
+    (local.set $ab (f32x4.add (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a) (local.get $b))
+                              (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a) (local.get $b))))
+    (local.set $cd (f32x4.add (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $c) (local.get $d))
+                              (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $c) (local.get $d))))
+    (f32x4.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab) (local.get $cd))
+               (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab) (local.get $cd))))
+
+  ;; out[i, n] = (bias[i] + Σ_l a[i, l]·b[l, n])·scale[n] for i < M, n < N (bias, scale: 0 for none),
+  ;; a row-major (rows lda bytes apart), b rows ldb bytes apart with n contiguous, out rows ldo bytes
+  ;; apart. A is packed into 4-row panels at `pack` ($pack_a); then 4×8 tiles as $ukr's, B read in
+  ;; place. A last partial column panel reads up to 7 floats past b's rows and goes out through
+  ;; `tile` (128 bytes) and $tile_out, so only out[0..M)[0..N) is written.
+  (func $mm_rows (param $M i32) (param $N i32) (param $L i32) (param $a i32) (param $lda i32) (param $b i32) (param $ldb i32)
+        (param $out i32) (param $ldo i32) (param $bias i32) (param $scale i32) (param $pack i32) (param $tile i32)
+    (local $i0 i32) (local $n0 i32) (local $mr i32) (local $nr i32) (local $ap0 i32) (local $ap i32) (local $p i32) (local $l i32) (local $c i32)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
+    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local $b0 v128) (local $b1 v128) (local $av v128)
+    (call $pack_a (local.get $a) (local.get $lda) (i32.const 4) (local.get $M) (local.get $L) (local.get $pack))
+    ;; column panels outside: one 8-wide panel of B (L rows) stays in L1 for every row panel
+    (loop $jp
+      (local.set $nr (call $min (i32.const 8) (i32.sub (local.get $N) (local.get $n0))))
+      (local.set $i0 (i32.const 0))
+      (loop $ip
+        (local.set $mr (call $min (i32.const 4) (i32.sub (local.get $M) (local.get $i0))))
+        (local.set $ap0 (i32.add (local.get $pack) (i32.shl (i32.mul (local.get $i0) (local.get $L)) (i32.const 2))))
+        (if (local.get $bias)
+          (then
+            (local.set $c00 (v128.load32_splat (i32.add (local.get $bias) (i32.shl (local.get $i0) (i32.const 2)))))
+            (local.set $c10 (v128.load32_splat (i32.add (local.get $bias) (i32.shl (call $min (i32.add (local.get $i0) (i32.const 1)) (i32.sub (local.get $M) (i32.const 1))) (i32.const 2)))))
+            (local.set $c20 (v128.load32_splat (i32.add (local.get $bias) (i32.shl (call $min (i32.add (local.get $i0) (i32.const 2)) (i32.sub (local.get $M) (i32.const 1))) (i32.const 2)))))
+            (local.set $c30 (v128.load32_splat (i32.add (local.get $bias) (i32.shl (call $min (i32.add (local.get $i0) (i32.const 3)) (i32.sub (local.get $M) (i32.const 1))) (i32.const 2))))))
+          (else
+            (local.set $c00 (v128.const i32x4 0 0 0 0))
+            (local.set $c10 (v128.const i32x4 0 0 0 0))
+            (local.set $c20 (v128.const i32x4 0 0 0 0))
+            (local.set $c30 (v128.const i32x4 0 0 0 0))))
+        (local.set $c01 (local.get $c00))
+        (local.set $c11 (local.get $c10))
+        (local.set $c21 (local.get $c20))
+        (local.set $c31 (local.get $c30))
+        (local.set $p (i32.add (local.get $b) (i32.shl (local.get $n0) (i32.const 2))))
+        (local.set $ap (local.get $ap0))
+        (local.set $l (local.get $L))
+        (loop $k
+          (local.set $b0 (v128.load (local.get $p)))
+          (local.set $b1 (v128.load offset=16 (local.get $p)))
+          (local.set $av (v128.load32_splat (local.get $ap)))
+          (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $av) (local.get $b0))))
+          (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $av) (local.get $b1))))
+          (local.set $av (v128.load32_splat offset=4 (local.get $ap)))
+          (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $av) (local.get $b0))))
+          (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $av) (local.get $b1))))
+          (local.set $av (v128.load32_splat offset=8 (local.get $ap)))
+          (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $av) (local.get $b0))))
+          (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $av) (local.get $b1))))
+          (local.set $av (v128.load32_splat offset=12 (local.get $ap)))
+          (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $av) (local.get $b0))))
+          (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $av) (local.get $b1))))
+          (local.set $ap (i32.add (local.get $ap) (i32.const 16)))
+          (local.set $p (i32.add (local.get $p) (local.get $ldb)))
+          (br_if $k (local.tee $l (i32.sub (local.get $l) (i32.const 1)))))
+        (if (local.get $scale)
+          (then
+            (local.set $b0 (v128.load (i32.add (local.get $scale) (i32.shl (local.get $n0) (i32.const 2)))))
+            (local.set $b1 (v128.load offset=16 (i32.add (local.get $scale) (i32.shl (local.get $n0) (i32.const 2)))))
+            (local.set $c00 (f32x4.mul (local.get $c00) (local.get $b0)))
+            (local.set $c01 (f32x4.mul (local.get $c01) (local.get $b1)))
+            (local.set $c10 (f32x4.mul (local.get $c10) (local.get $b0)))
+            (local.set $c11 (f32x4.mul (local.get $c11) (local.get $b1)))
+            (local.set $c20 (f32x4.mul (local.get $c20) (local.get $b0)))
+            (local.set $c21 (f32x4.mul (local.get $c21) (local.get $b1)))
+            (local.set $c30 (f32x4.mul (local.get $c30) (local.get $b0)))
+            (local.set $c31 (f32x4.mul (local.get $c31) (local.get $b1)))))
+        (local.set $c (i32.add (local.get $out) (i32.add (i32.mul (local.get $i0) (local.get $ldo)) (i32.shl (local.get $n0) (i32.const 2)))))
+        (if (i32.and (i32.eq (local.get $mr) (i32.const 4)) (i32.eq (local.get $nr) (i32.const 8)))
+          (then
+            (v128.store (local.get $c) (local.get $c00))
+            (v128.store offset=16 (local.get $c) (local.get $c01))
+            (local.set $c (i32.add (local.get $c) (local.get $ldo)))
+            (v128.store (local.get $c) (local.get $c10))
+            (v128.store offset=16 (local.get $c) (local.get $c11))
+            (local.set $c (i32.add (local.get $c) (local.get $ldo)))
+            (v128.store (local.get $c) (local.get $c20))
+            (v128.store offset=16 (local.get $c) (local.get $c21))
+            (local.set $c (i32.add (local.get $c) (local.get $ldo)))
+            (v128.store (local.get $c) (local.get $c30))
+            (v128.store offset=16 (local.get $c) (local.get $c31)))
+          (else
+            (v128.store (local.get $tile) (local.get $c00))
+            (v128.store offset=16 (local.get $tile) (local.get $c01))
+            (v128.store offset=32 (local.get $tile) (local.get $c10))
+            (v128.store offset=48 (local.get $tile) (local.get $c11))
+            (v128.store offset=64 (local.get $tile) (local.get $c20))
+            (v128.store offset=80 (local.get $tile) (local.get $c21))
+            (v128.store offset=96 (local.get $tile) (local.get $c30))
+            (v128.store offset=112 (local.get $tile) (local.get $c31))
+            (call $tile_out (local.get $tile) (local.get $c) (local.get $ldo) (local.get $mr) (local.get $nr) (i32.const 0))))
+        (br_if $ip (i32.lt_s (local.tee $i0 (i32.add (local.get $i0) (i32.const 4))) (local.get $M))))
+      (br_if $jp (i32.lt_s (local.tee $n0 (i32.add (local.get $n0) (i32.const 8))) (local.get $N)))))
+
+  ;; out[i, j] = op(rs[i]·Σ_l a[i, l]·b[j, l] + bias[j]) for i < M, j < N, L >= 1: a and b row-major
+  ;; (rows lda and ldb bytes apart, l contiguous), rs and bias 0 for none; flags 1: relu, 2: add
+  ;; out's old value (before the relu). Tiles of 2 rows of a × 4 rows of b, 4 lanes of l per step
+  ;; (the last 1-3 read past the rows and are masked to 0), each sum in its 4 lanes then $hsum4.
+  ;; Rows past M or N are computed on a repeated last row and not stored.
+  (func $mm_nt (param $M i32) (param $N i32) (param $L i32) (param $a i32) (param $lda i32) (param $b i32) (param $ldb i32)
+        (param $out i32) (param $ldo i32) (param $rs i32) (param $bias i32) (param $flags i32)
+    (local $i0 i32) (local $j0 i32) (local $a0 i32) (local $a1 i32) (local $b0 i32) (local $b1 i32) (local $b2 i32) (local $b3 i32)
+    (local $l i32) (local $Lv i32) (local $L4 i32) (local $nc i32) (local $o i32)
+    (local $s00 v128) (local $s01 v128) (local $s02 v128) (local $s03 v128) (local $s10 v128) (local $s11 v128) (local $s12 v128) (local $s13 v128)
+    (local $x0 v128) (local $x1 v128) (local $y v128) (local $mask v128)
+    (local.set $L4 (i32.shl (local.get $L) (i32.const 2)))
+    (local.set $Lv (i32.and (local.get $L4) (i32.const -16)))
+    (local.set $mask (call $lane_mask (i32.shr_u (i32.sub (local.get $L4) (local.get $Lv)) (i32.const 2))))
+    ;; rows of b outside: its 4 rows stay in L1 for every pair of a's rows
+    (loop $jp
+      (local.set $b0 (i32.add (local.get $b) (i32.mul (local.get $j0) (local.get $ldb))))
+      (local.set $b1 (i32.add (local.get $b) (i32.mul (call $min (i32.add (local.get $j0) (i32.const 1)) (i32.sub (local.get $N) (i32.const 1))) (local.get $ldb))))
+      (local.set $b2 (i32.add (local.get $b) (i32.mul (call $min (i32.add (local.get $j0) (i32.const 2)) (i32.sub (local.get $N) (i32.const 1))) (local.get $ldb))))
+      (local.set $b3 (i32.add (local.get $b) (i32.mul (call $min (i32.add (local.get $j0) (i32.const 3)) (i32.sub (local.get $N) (i32.const 1))) (local.get $ldb))))
+      (local.set $i0 (i32.const 0))
+      (loop $ip
+        (local.set $a0 (i32.add (local.get $a) (i32.mul (local.get $i0) (local.get $lda))))
+        (local.set $a1 (i32.add (local.get $a) (i32.mul (call $min (i32.add (local.get $i0) (i32.const 1)) (i32.sub (local.get $M) (i32.const 1))) (local.get $lda))))
+        (local.set $s00 (v128.const i32x4 0 0 0 0))
+        (local.set $s01 (v128.const i32x4 0 0 0 0))
+        (local.set $s02 (v128.const i32x4 0 0 0 0))
+        (local.set $s03 (v128.const i32x4 0 0 0 0))
+        (local.set $s10 (v128.const i32x4 0 0 0 0))
+        (local.set $s11 (v128.const i32x4 0 0 0 0))
+        (local.set $s12 (v128.const i32x4 0 0 0 0))
+        (local.set $s13 (v128.const i32x4 0 0 0 0))
+        (local.set $l (i32.const 0))
+        (block $dv (loop $lv
+          (br_if $dv (i32.ge_u (local.get $l) (local.get $Lv)))
+          (local.set $x0 (v128.load (i32.add (local.get $a0) (local.get $l))))
+          (local.set $x1 (v128.load (i32.add (local.get $a1) (local.get $l))))
+          (local.set $y (v128.load (i32.add (local.get $b0) (local.get $l))))
+          (local.set $s00 (f32x4.add (local.get $s00) (f32x4.mul (local.get $x0) (local.get $y))))
+          (local.set $s10 (f32x4.add (local.get $s10) (f32x4.mul (local.get $x1) (local.get $y))))
+          (local.set $y (v128.load (i32.add (local.get $b1) (local.get $l))))
+          (local.set $s01 (f32x4.add (local.get $s01) (f32x4.mul (local.get $x0) (local.get $y))))
+          (local.set $s11 (f32x4.add (local.get $s11) (f32x4.mul (local.get $x1) (local.get $y))))
+          (local.set $y (v128.load (i32.add (local.get $b2) (local.get $l))))
+          (local.set $s02 (f32x4.add (local.get $s02) (f32x4.mul (local.get $x0) (local.get $y))))
+          (local.set $s12 (f32x4.add (local.get $s12) (f32x4.mul (local.get $x1) (local.get $y))))
+          (local.set $y (v128.load (i32.add (local.get $b3) (local.get $l))))
+          (local.set $s03 (f32x4.add (local.get $s03) (f32x4.mul (local.get $x0) (local.get $y))))
+          (local.set $s13 (f32x4.add (local.get $s13) (f32x4.mul (local.get $x1) (local.get $y))))
+          (local.set $l (i32.add (local.get $l) (i32.const 16)))
+          (br $lv)))
+        (if (i32.lt_u (local.get $Lv) (local.get $L4))
+          (then
+            (local.set $x0 (v128.and (local.get $mask) (v128.load (i32.add (local.get $a0) (local.get $l)))))
+            (local.set $x1 (v128.and (local.get $mask) (v128.load (i32.add (local.get $a1) (local.get $l)))))
+            (local.set $y (v128.and (local.get $mask) (v128.load (i32.add (local.get $b0) (local.get $l)))))
+            (local.set $s00 (f32x4.add (local.get $s00) (f32x4.mul (local.get $x0) (local.get $y))))
+            (local.set $s10 (f32x4.add (local.get $s10) (f32x4.mul (local.get $x1) (local.get $y))))
+            (local.set $y (v128.and (local.get $mask) (v128.load (i32.add (local.get $b1) (local.get $l)))))
+            (local.set $s01 (f32x4.add (local.get $s01) (f32x4.mul (local.get $x0) (local.get $y))))
+            (local.set $s11 (f32x4.add (local.get $s11) (f32x4.mul (local.get $x1) (local.get $y))))
+            (local.set $y (v128.and (local.get $mask) (v128.load (i32.add (local.get $b2) (local.get $l)))))
+            (local.set $s02 (f32x4.add (local.get $s02) (f32x4.mul (local.get $x0) (local.get $y))))
+            (local.set $s12 (f32x4.add (local.get $s12) (f32x4.mul (local.get $x1) (local.get $y))))
+            (local.set $y (v128.and (local.get $mask) (v128.load (i32.add (local.get $b3) (local.get $l)))))
+            (local.set $s03 (f32x4.add (local.get $s03) (f32x4.mul (local.get $x0) (local.get $y))))
+            (local.set $s13 (f32x4.add (local.get $s13) (f32x4.mul (local.get $x1) (local.get $y))))))
+        (local.set $x0 (call $hsum4 (local.get $s00) (local.get $s01) (local.get $s02) (local.get $s03)))
+        (local.set $x1 (call $hsum4 (local.get $s10) (local.get $s11) (local.get $s12) (local.get $s13)))
+        (if (local.get $rs)
+          (then
+            (local.set $x0 (f32x4.mul (local.get $x0) (v128.load32_splat (i32.add (local.get $rs) (i32.shl (local.get $i0) (i32.const 2))))))
+            (local.set $x1 (f32x4.mul (local.get $x1)
+              (v128.load32_splat (i32.add (local.get $rs) (i32.shl (call $min (i32.add (local.get $i0) (i32.const 1)) (i32.sub (local.get $M) (i32.const 1))) (i32.const 2))))))))
+        (if (local.get $bias)
+          (then
+            (local.set $y (v128.load (i32.add (local.get $bias) (i32.shl (local.get $j0) (i32.const 2)))))
+            (local.set $x0 (f32x4.add (local.get $x0) (local.get $y)))
+            (local.set $x1 (f32x4.add (local.get $x1) (local.get $y)))))
+        (local.set $o (i32.add (local.get $out) (i32.add (i32.mul (local.get $i0) (local.get $ldo)) (i32.shl (local.get $j0) (i32.const 2)))))
+        (if (i32.and (local.get $flags) (i32.const 2))
+          (then
+            (local.set $x0 (f32x4.add (local.get $x0) (v128.load (local.get $o))))
+            (local.set $x1 (f32x4.add (local.get $x1) (v128.load (i32.add (local.get $o) (local.get $ldo)))))))
+        (if (i32.and (local.get $flags) (i32.const 1))
+          (then
+            (local.set $x0 (f32x4.max (local.get $x0) (v128.const i32x4 0 0 0 0)))
+            (local.set $x1 (f32x4.max (local.get $x1) (v128.const i32x4 0 0 0 0)))))
+        (local.set $nc (call $min (i32.const 4) (i32.sub (local.get $N) (local.get $j0))))
+        (if (i32.eq (local.get $nc) (i32.const 4))
+          (then (v128.store (local.get $o) (local.get $x0)))
+          (else (call $store_lanes (local.get $o) (local.get $x0) (local.get $nc))))
+        (if (i32.lt_s (i32.add (local.get $i0) (i32.const 1)) (local.get $M))
+          (then
+            (if (i32.eq (local.get $nc) (i32.const 4))
+              (then (v128.store (i32.add (local.get $o) (local.get $ldo)) (local.get $x1)))
+              (else (call $store_lanes (i32.add (local.get $o) (local.get $ldo)) (local.get $x1) (local.get $nc))))))
+        (br_if $ip (i32.lt_s (local.tee $i0 (i32.add (local.get $i0) (i32.const 2))) (local.get $M))))
+      (br_if $jp (i32.lt_s (local.tee $j0 (i32.add (local.get $j0) (i32.const 4))) (local.get $N)))))
+
+  ;; $vexp for arguments w <= 0 (or NaN), as kind 19's softmaxes take (x − max): the same
+  ;; polynomial and the same bits there, without the clamp and the +Inf case that only w > 0 needs,
+  ;; and 2^k for the integral k in [−126, 0] from the low bits of k + (1.5·2²³ + 127) instead of a
+  ;; saturating conversion. 0 below −87 (and for −Inf), NaN for NaN.
+  ;; @inline
+  (func $vexp_neg (param $w v128) (result v128)
+    (local $k v128) (local $r v128) (local $e v128) (local $c v128)
+    (local.set $c (f32x4.pmax (local.get $w) (v128.const f32x4 -87 -87 -87 -87)))
+    (local.set $k (f32x4.nearest (f32x4.mul (local.get $c) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504))))
+    (local.set $r (f32x4.sub (f32x4.sub (local.get $c) (f32x4.mul (local.get $k) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+                             (f32x4.mul (local.get $k) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+    (local.set $e (f32x4.add (f32x4.mul (local.get $r) (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
+                             (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+    (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+    (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+    (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+    (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+    (local.set $e (f32x4.add (f32x4.add (f32x4.mul (local.get $e) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r))
+                             (v128.const f32x4 1 1 1 1)))
+    ;; k + 12583039 is exact (|k| <= 126); its low 9 mantissa bits are k + 127, shifted into the exponent
+    (local.set $e (f32x4.mul (local.get $e)
+      (i32x4.shl (f32x4.add (local.get $k) (v128.const f32x4 12583039 12583039 12583039 12583039)) (i32.const 23))))
+    (v128.andnot (local.get $e) (f32x4.lt (local.get $w) (v128.const f32x4 -87 -87 -87 -87))))
+
+  ;; kind 19, SEPA: Ms[:, n] = softmax over the K classes of Mc[:, n], 4 pixels per vector (rows
+  ;; ld bytes apart, whole vectors: the lanes past N hold garbage, never used), the sum over the
+  ;; classes in f32; den[k] = 1/(Σ_n Ms[k, n] + 1e-12), those sums in f64 (at acc, K pairs of f64x2;
+  ;; the lanes past N left out).
+  ;; With SPPA too (a != 0) the same exponentials give A's: with m_n = max_k Mc[k, n] and G = max_n
+  ;; m_n, a[k, n] = e^(Mc[k, n] − m_n)·e^(m_n − G) = e^(Mc[k, n] − G) (N more e^x instead of K·N),
+  ;; whose row sums S_k (f64, at acc + 32·K) give rsA[k] = 1/S_k. A row whose max lies far below G
+  ;; (S_k < 1e-20: e^(M_k − G) near or under f32's range) is redone directly ($exp_row from Mc).
+  (func $softmax_k (param $mc i32) (param $ms i32) (param $K i32) (param $N i32) (param $ld i32) (param $den i32) (param $acc i32)
+        (param $a i32) (param $mrow i32) (param $rsA i32)
+    (local $i i32) (local $N4 i32) (local $p i32) (local $end i32) (local $q i32) (local $k i32) (local $sa f64)
+    (local $m v128) (local $s v128) (local $v v128) (local $mask v128) (local $lo v128) (local $e v128) (local $u v128) (local $g v128)
+    (local.set $N4 (i32.shl (local.get $N) (i32.const 2)))
+    (local.set $end (i32.mul (local.get $K) (local.get $ld)))
+    (memory.fill (local.get $acc) (i32.const 0) (i32.shl (local.get $K) (i32.const 6)))
+    (if (local.get $a)
+      (then
+        ;; m_n for every pixel (into mrow), and G
+        (local.set $g (v128.const f32x4 -inf -inf -inf -inf))
+        (loop $groups
+          (local.set $m (v128.load (i32.add (local.get $mc) (local.get $i))))
+          (local.set $p (local.get $ld))
+          (block $d1 (loop $l1
+            (br_if $d1 (i32.ge_u (local.get $p) (local.get $end)))
+            (local.set $m (f32x4.pmax (local.get $m) (v128.load (i32.add (i32.add (local.get $mc) (local.get $i)) (local.get $p)))))
+            (local.set $p (i32.add (local.get $p) (local.get $ld)))
+            (br $l1)))
+          (v128.store (i32.add (local.get $mrow) (local.get $i)) (local.get $m))
+          (local.set $g (f32x4.max (local.get $g)
+            (v128.bitselect (local.get $m) (v128.const f32x4 -inf -inf -inf -inf)
+              (call $lane_mask (i32.shr_u (i32.sub (local.get $N4) (local.get $i)) (i32.const 2))))))
+          (br_if $groups (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $N4))))
+        (local.set $g (f32x4.splat (f32.max (f32.max (f32x4.extract_lane 0 (local.get $g)) (f32x4.extract_lane 1 (local.get $g)))
+                                            (f32.max (f32x4.extract_lane 2 (local.get $g)) (f32x4.extract_lane 3 (local.get $g))))))
+        (local.set $i (i32.const 0))))
+    (loop $groups
+      (local.set $mask (call $lane_mask (i32.shr_u (i32.sub (local.get $N4) (local.get $i)) (i32.const 2))))
+      (if (local.get $a)
+        (then
+          (local.set $m (v128.load (i32.add (local.get $mrow) (local.get $i))))
+          (local.set $u (call $vexp_neg (f32x4.sub (local.get $m) (local.get $g)))))
+        (else
+          (local.set $m (v128.load (i32.add (local.get $mc) (local.get $i))))
+          (local.set $p (local.get $ld))
+          (block $d1 (loop $l1
+            (br_if $d1 (i32.ge_u (local.get $p) (local.get $end)))
+            (local.set $m (f32x4.pmax (local.get $m) (v128.load (i32.add (i32.add (local.get $mc) (local.get $i)) (local.get $p)))))
+            (local.set $p (i32.add (local.get $p) (local.get $ld)))
+            (br $l1)))))
+      (local.set $s (v128.const i32x4 0 0 0 0))
+      (local.set $p (i32.const 0))
+      (loop $l2
+        (local.set $v (call $vexp_neg (f32x4.sub (v128.load (i32.add (i32.add (local.get $mc) (local.get $i)) (local.get $p))) (local.get $m))))
+        (v128.store (i32.add (i32.add (local.get $ms) (local.get $i)) (local.get $p)) (local.get $v))
+        (local.set $s (f32x4.add (local.get $s) (local.get $v)))
+        (br_if $l2 (i32.lt_u (local.tee $p (i32.add (local.get $p) (local.get $ld))) (local.get $end))))
+      (local.set $s (f32x4.div (v128.const f32x4 1 1 1 1) (local.get $s)))
+      (local.set $p (i32.const 0))
+      (local.set $q (local.get $acc))
+      (loop $l3
+        (local.set $e (v128.load (i32.add (i32.add (local.get $ms) (local.get $i)) (local.get $p))))
+        (local.set $v (f32x4.mul (local.get $e) (local.get $s)))
+        (v128.store (i32.add (i32.add (local.get $ms) (local.get $i)) (local.get $p)) (local.get $v))
+        (local.set $v (v128.and (local.get $v) (local.get $mask)))
+        (v128.store (local.get $q) (call $acc_lo (v128.load (local.get $q)) (local.get $v)))
+        (v128.store offset=16 (local.get $q) (call $acc_hi (v128.load offset=16 (local.get $q)) (local.get $v)))
+        (if (local.get $a)
+          (then
+            (local.set $e (f32x4.mul (local.get $e) (local.get $u)))
+            (v128.store (i32.add (i32.add (local.get $a) (local.get $i)) (local.get $p)) (local.get $e))
+            (local.set $e (v128.and (local.get $e) (local.get $mask)))
+            (local.set $q (i32.add (local.get $q) (i32.shl (local.get $K) (i32.const 5))))
+            (v128.store (local.get $q) (call $acc_lo (v128.load (local.get $q)) (local.get $e)))
+            (v128.store offset=16 (local.get $q) (call $acc_hi (v128.load offset=16 (local.get $q)) (local.get $e)))
+            (local.set $q (i32.sub (local.get $q) (i32.shl (local.get $K) (i32.const 5))))))
+        (local.set $q (i32.add (local.get $q) (i32.const 32)))
+        (br_if $l3 (i32.lt_u (local.tee $p (i32.add (local.get $p) (local.get $ld))) (local.get $end))))
+      (br_if $groups (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $N4))))
+    (loop $rows
+      (local.set $lo (f64x2.add (v128.load (local.get $acc)) (v128.load offset=16 (local.get $acc))))
+      (f32.store (local.get $den) (f32.demote_f64 (f64.div (f64.const 1)
+        (f64.add (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo))) (f64.const 1e-12)))))
+      (if (local.get $a)
+        (then
+          (local.set $p (i32.add (local.get $acc) (i32.shl (local.get $K) (i32.const 5))))
+          (local.set $lo (f64x2.add (v128.load (local.get $p)) (v128.load offset=16 (local.get $p))))
+          (local.set $sa (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo))))
+          (f32.store (local.get $rsA)
+            (if (result f32) (f64.ge (local.get $sa) (f64.const 1e-20))
+              (then (f32.demote_f64 (f64.div (f64.const 1) (local.get $sa))))
+              (else (call $exp_row (i32.add (local.get $mc) (i32.mul (local.get $k) (local.get $ld)))
+                                   (i32.add (local.get $a) (i32.mul (local.get $k) (local.get $ld))) (local.get $N)))))
+          (local.set $rsA (i32.add (local.get $rsA) (i32.const 4)))))
+      (local.set $acc (i32.add (local.get $acc) (i32.const 32)))
+      (local.set $den (i32.add (local.get $den) (i32.const 4)))
+      (br_if $rows (i32.lt_s (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $K)))))
+
+  ;; One row of kind 19's A: dst = e^(src − max of its first N) over whole vectors (the lanes past N
+  ;; hold garbage, never used), the sum of the first N in f64; returns 1/sum rounded to f32.
+  (func $exp_row (param $src i32) (param $dst i32) (param $N i32) (result f32)
+    (local $i i32) (local $N4 i32) (local $nv i32) (local $mf f32)
+    (local $m v128) (local $v v128) (local $tmask v128) (local $lo v128) (local $hi v128)
+    (local.set $N4 (i32.shl (local.get $N) (i32.const 2)))
+    (local.set $nv (i32.and (local.get $N4) (i32.const -16)))
+    (local.set $tmask (call $lane_mask (i32.shr_u (i32.sub (local.get $N4) (local.get $nv)) (i32.const 2))))
+    (local.set $m (v128.const f32x4 -inf -inf -inf -inf))
+    (block $d1 (loop $l1
+      (br_if $d1 (i32.ge_u (local.get $i) (local.get $nv)))
+      (local.set $m (f32x4.pmax (local.get $m) (v128.load (i32.add (local.get $src) (local.get $i)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $l1)))
+    (if (i32.lt_u (local.get $nv) (local.get $N4))
+      (then (local.set $m (f32x4.max (local.get $m)
+        (v128.bitselect (v128.load (i32.add (local.get $src) (local.get $nv))) (v128.const f32x4 -inf -inf -inf -inf) (local.get $tmask))))))
+    (local.set $mf (f32.max (f32.max (f32x4.extract_lane 0 (local.get $m)) (f32x4.extract_lane 1 (local.get $m)))
+                            (f32.max (f32x4.extract_lane 2 (local.get $m)) (f32x4.extract_lane 3 (local.get $m)))))
+    (local.set $m (f32x4.splat (local.get $mf)))
+    (local.set $i (i32.const 0))
+    (block $d2 (loop $l2
+      (br_if $d2 (i32.ge_u (local.get $i) (local.get $nv)))
+      (local.set $v (call $vexp_neg (f32x4.sub (v128.load (i32.add (local.get $src) (local.get $i))) (local.get $m))))
+      (v128.store (i32.add (local.get $dst) (local.get $i)) (local.get $v))
+      (local.set $lo (call $acc_lo (local.get $lo) (local.get $v)))
+      (local.set $hi (call $acc_hi (local.get $hi) (local.get $v)))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $l2)))
+    (if (i32.lt_u (local.get $nv) (local.get $N4))
+      (then
+        (local.set $v (v128.and (local.get $tmask) (call $vexp_neg (f32x4.sub (v128.load (i32.add (local.get $src) (local.get $nv))) (local.get $m)))))
+        (v128.store (i32.add (local.get $dst) (local.get $nv)) (local.get $v))
+        (local.set $lo (call $acc_lo (local.get $lo) (local.get $v)))
+        (local.set $hi (call $acc_hi (local.get $hi) (local.get $v)))))
+    (local.set $lo (f64x2.add (local.get $lo) (local.get $hi)))
+    (f32.demote_f64 (f64.div (f64.const 1) (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo))))))
+
+  ;; The per-class MLP of kind 19: E[k, :] (+)= W2·relu(W1·z[k, :]) + b2 for the K rows of z [K, 2C]
+  ;; (rows 8C bytes apart), W1 [H, 2C], W2 [C, H], through the hidden rows hb [K, H]; acc = 1 adds
+  ;; E's old value. With H = 0 the product is empty: E (+)= b2.
+  (func $ssa_mlp (param $job i32) (param $z i32) (param $w1 i32) (param $w2 i32) (param $b2 i32) (param $hb i32) (param $e i32) (param $acc i32)
+    (local $C i32) (local $K i32) (local $H i32) (local $k i32)
+    (local.set $C (i32.load offset=36 (local.get $job)))
+    (local.set $K (i32.load offset=40 (local.get $job)))
+    (local.set $H (i32.load offset=52 (local.get $job)))
+    (if (local.get $H)
+      (then
+        (call $mm_nt (local.get $K) (local.get $H) (i32.shl (local.get $C) (i32.const 1))
+          (local.get $z) (i32.shl (local.get $C) (i32.const 3)) (local.get $w1) (i32.shl (local.get $C) (i32.const 3))
+          (local.get $hb) (i32.shl (local.get $H) (i32.const 2)) (i32.const 0) (i32.const 0) (i32.const 1))
+        (call $mm_nt (local.get $K) (local.get $C) (local.get $H)
+          (local.get $hb) (i32.shl (local.get $H) (i32.const 2)) (local.get $w2) (i32.shl (local.get $H) (i32.const 2))
+          (local.get $e) (i32.shl (local.get $C) (i32.const 2)) (i32.const 0) (local.get $b2) (i32.shl (local.get $acc) (i32.const 1))))
+      (else
+        (loop $rows
+          (call $vadd (i32.add (local.get $e) (i32.mul (local.get $k) (i32.shl (local.get $C) (i32.const 2)))) (local.get $b2) (local.get $C) (local.get $acc))
+          (br_if $rows (i32.lt_s (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $K)))))))
+
+  ;; dst[i] = a[i] (acc = 0) or dst[i] + a[i] (acc = 1), i < n
+  (func $vadd (param $dst i32) (param $a i32) (param $n i32) (param $acc i32)
+    (local $i i32)
+    (block $d (loop $l
+      (br_if $d (i32.ge_s (local.get $i) (local.get $n)))
+      (f32.store (local.get $dst)
+        (select (f32.add (f32.load (local.get $dst)) (f32.load (local.get $a))) (f32.load (local.get $a)) (local.get $acc)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+      (local.set $a (i32.add (local.get $a) (i32.const 4)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $l))))
+
+  (func $task_ssa_logits (param $job i32) (param $t i32) (param $scr i32)
+    (local $C i32) (local $K i32) (local $N i32) (local $h i32) (local $w i32) (local $flags i32)
+    (local $C4 i32) (local $cv i32) (local $N4 i32) (local $Nq4 i32) (local $nv i32) (local $Np4 i32) (local $acc i32) (local $am i32) (local $mrow i32) (local $Wp4 i32) (local $w4 i32) (local $wv i32)
+    (local $x i32) (local $o i32) (local $base i32) (local $wseg i32)
+    (local $mc i32) (local $ms i32) (local $pf i32) (local $f i32) (local $fr i32) (local $sc i32) (local $den i32)
+    (local $zp i32) (local $zs i32) (local $hb i32) (local $e i32) (local $q i32) (local $pack i32)
+    (local $c i32) (local $k i32) (local $i i32) (local $y i32) (local $xr i32) (local $pr i32) (local $fo i32) (local $row i32)
+    (local $d f32) (local $u f32) (local $bv v128) (local $v v128) (local $p v128) (local $mask v128)
+    (local.set $C (i32.load offset=36 (local.get $job)))
+    (local.set $K (i32.load offset=40 (local.get $job)))
+    (local.set $h (i32.load offset=44 (local.get $job)))
+    (local.set $w (i32.load offset=48 (local.get $job)))
+    (local.set $flags (i32.load offset=56 (local.get $job)))
+    (local.set $N (i32.load offset=60 (local.get $job)))
+    (local.set $C4 (i32.shl (local.get $C) (i32.const 2)))
+    (local.set $N4 (i32.shl (local.get $N) (i32.const 2)))
+    (local.set $nv (i32.and (local.get $N4) (i32.const -16)))
+    ;; rows of Mc and Ms: whole vectors
+    (local.set $Nq4 (i32.and (i32.add (local.get $N4) (i32.const 15)) (i32.const -16)))
+    ;; s covers whole 8-float panels ($mm_rows reads 8 scales per tile)
+    (local.set $Np4 (i32.and (i32.add (local.get $N4) (i32.const 31)) (i32.const -32)))
+    (local.set $x (i32.add (i32.load offset=64 (local.get $job)) (i32.mul (local.get $t) (i32.mul (local.get $C) (local.get $N4)))))
+    (local.set $o (i32.add (i32.load offset=68 (local.get $job)) (i32.mul (local.get $t) (i32.mul (local.get $K) (local.get $N4)))))
+    (local.set $wseg (i32.load offset=72 (local.get $job)))
+    (local.set $Wp4 (i32.shl (i32.load offset=120 (local.get $job)) (i32.const 2)))
+    (local.set $base (i32.add (local.get $scr) (global.get $SCR_FREE)))
+    (local.set $mc (i32.add (local.get $base) (i32.load offset=124 (local.get $job))))
+    (local.set $ms (i32.add (local.get $base) (i32.load offset=128 (local.get $job))))
+    (local.set $pf (i32.add (local.get $base) (i32.load offset=132 (local.get $job))))
+    (local.set $f (i32.add (local.get $base) (i32.load offset=136 (local.get $job))))
+    (local.set $fr (i32.add (local.get $base) (i32.load offset=140 (local.get $job))))
+    (local.set $sc (i32.add (local.get $base) (i32.load offset=144 (local.get $job))))
+    (local.set $den (i32.add (local.get $base) (i32.load offset=148 (local.get $job))))
+    (local.set $zp (i32.add (local.get $base) (i32.load offset=152 (local.get $job))))
+    (local.set $zs (i32.add (local.get $base) (i32.load offset=156 (local.get $job))))
+    (local.set $hb (i32.add (local.get $base) (i32.load offset=160 (local.get $job))))
+    (local.set $e (i32.add (local.get $base) (i32.load offset=164 (local.get $job))))
+    (local.set $q (i32.add (local.get $base) (i32.load offset=168 (local.get $job))))
+    (local.set $pack (i32.add (local.get $base) (i32.load offset=172 (local.get $job))))
+    (local.set $acc (i32.add (local.get $base) (i32.load offset=176 (local.get $job))))
+    (local.set $am (i32.add (local.get $base) (i32.load offset=180 (local.get $job))))
+    (local.set $mrow (i32.add (local.get $base) (i32.load offset=184 (local.get $job))))
+
+    ;; 1. coarse logits Mc = Wseg·x + bseg
+    (call $mm_rows (local.get $K) (local.get $N) (local.get $C) (local.get $wseg) (local.get $C4) (local.get $x) (local.get $N4)
+      (local.get $mc) (local.get $Nq4) (i32.load offset=76 (local.get $job)) (i32.const 0) (local.get $pack) (i32.add (local.get $scr) (global.get $SCR_TILE)))
+
+    ;; 2. SEPA: Ms = softmax over the classes of each pixel; den[k] = 1/(Σ_n Ms[k, n] + 1e-12);
+    ;; with SPPA also A's e^(Mc − G) and rsA = den + 4K (see $softmax_k)
+    (if (i32.and (local.get $flags) (i32.const 1))
+      (then
+        (call $softmax_k (local.get $mc) (local.get $ms) (local.get $K) (local.get $N) (local.get $Nq4) (local.get $den) (local.get $acc)
+          (select (local.get $am) (i32.const 0) (i32.and (local.get $flags) (i32.const 2))) (local.get $mrow)
+          (i32.add (local.get $den) (i32.shl (local.get $K) (i32.const 2))))))
+
+    ;; 3. SPPA: A = softmax over the pixels of each class, kept as e^(Mc − row max) (without SEPA;
+    ;; with it step 2 made A's rows) and rsA[k] = 1/Σ_n, applied to A·Pfᵀ in step 6; Pf = the depthwise 3×3
+    ;; of x (bias in step 4), channel by channel through one frame [h + 2, Wp] whose border stays
+    ;; zero: it is cleared once, then each channel's rows go to its rows 1..h, columns 1..4⌈w/4⌉
+    ;; (lanes past w masked to 0; x's next floats are read for them)
+    (if (i32.and (local.get $flags) (i32.const 2))
+      (then
+        (if (i32.eqz (i32.and (local.get $flags) (i32.const 1)))
+          (then
+            (local.set $k (i32.const 0))
+            (loop $rows
+              (local.set $row (i32.add (local.get $mc) (i32.mul (local.get $k) (local.get $Nq4))))
+              (f32.store (i32.add (local.get $den) (i32.shl (i32.add (local.get $K) (local.get $k)) (i32.const 2)))
+                (call $exp_row (local.get $row) (i32.add (local.get $am) (i32.mul (local.get $k) (local.get $Nq4))) (local.get $N)))
+              (br_if $rows (i32.lt_s (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $K))))))
+        (memory.fill (local.get $fr) (i32.const 0) (i32.mul (i32.add (local.get $h) (i32.const 2)) (local.get $Wp4)))
+        (local.set $w4 (i32.shl (local.get $w) (i32.const 2)))
+        (local.set $wv (i32.and (local.get $w4) (i32.const -16)))
+        (local.set $mask (call $lane_mask (i32.shr_u (i32.sub (local.get $w4) (local.get $wv)) (i32.const 2))))
+        (memory.fill (local.get $sc) (i32.const 0) (local.get $Np4))
+        (local.set $c (i32.const 0))
+        (loop $chans
+          (local.set $xr (i32.add (local.get $x) (i32.mul (local.get $c) (local.get $N4))))
+          (local.set $row (i32.add (local.get $fr) (i32.add (local.get $Wp4) (i32.const 4))))
+          (local.set $y (i32.const 0))
+          (loop $frows
+            (local.set $i (i32.const 0))
+            (block $dv (loop $lv
+              (br_if $dv (i32.ge_u (local.get $i) (local.get $wv)))
+              (v128.store (i32.add (local.get $row) (local.get $i)) (v128.load (i32.add (local.get $xr) (local.get $i))))
+              (local.set $i (i32.add (local.get $i) (i32.const 16)))
+              (br $lv)))
+            (if (i32.lt_u (local.get $wv) (local.get $w4))
+              (then (v128.store (i32.add (local.get $row) (local.get $i))
+                (v128.and (local.get $mask) (v128.load (i32.add (local.get $xr) (local.get $i)))))))
+            (local.set $xr (i32.add (local.get $xr) (local.get $w4)))
+            (local.set $row (i32.add (local.get $row) (local.get $Wp4)))
+            (br_if $frows (i32.lt_s (local.tee $y (i32.add (local.get $y) (i32.const 1))) (local.get $h))))
+          (call $dw_plane (local.get $fr)
+            (i32.add (i32.load offset=80 (local.get $job)) (i32.mul (local.get $c) (i32.const 36)))
+            (i32.add (local.get $pf) (i32.mul (local.get $c) (local.get $N4))) (i32.const 0)
+            (local.get $h) (local.get $w) (i32.const 3) (i32.const 3)
+            (local.get $Wp4) (local.get $Wp4) (i32.const 4))
+          ;; while the channel is in L1: Pf += dwB[c], F = x + Pf, s += F²
+          (local.set $xr (i32.add (local.get $x) (i32.mul (local.get $c) (local.get $N4))))
+          (local.set $i (i32.const 0))
+          (local.set $pr (i32.add (local.get $pf) (i32.mul (local.get $c) (local.get $N4))))
+          (local.set $fo (i32.add (local.get $f) (i32.mul (local.get $c) (local.get $N4))))
+          (local.set $bv (v128.load32_splat (i32.add (i32.load offset=84 (local.get $job)) (i32.shl (local.get $c) (i32.const 2)))))
+          (block $dv (loop $lv
+            (br_if $dv (i32.ge_u (local.get $i) (local.get $nv)))
+            (local.set $p (f32x4.add (v128.load (i32.add (local.get $pr) (local.get $i))) (local.get $bv)))
+            (v128.store (i32.add (local.get $pr) (local.get $i)) (local.get $p))
+            (local.set $v (f32x4.add (v128.load (i32.add (local.get $xr) (local.get $i))) (local.get $p)))
+            (v128.store (i32.add (local.get $fo) (local.get $i)) (local.get $v))
+            (v128.store (i32.add (local.get $sc) (local.get $i))
+              (f32x4.add (v128.load (i32.add (local.get $sc) (local.get $i))) (f32x4.mul (local.get $v) (local.get $v))))
+            (local.set $i (i32.add (local.get $i) (i32.const 16)))
+            (br $lv)))
+          (block $ds (loop $ls
+            (br_if $ds (i32.ge_u (local.get $i) (local.get $N4)))
+            (local.set $d (f32.add (f32.load (i32.add (local.get $pr) (local.get $i))) (f32x4.extract_lane 0 (local.get $bv))))
+            (f32.store (i32.add (local.get $pr) (local.get $i)) (local.get $d))
+            (local.set $u (f32.add (f32.load (i32.add (local.get $xr) (local.get $i))) (local.get $d)))
+            (f32.store (i32.add (local.get $fo) (local.get $i)) (local.get $u))
+            (f32.store (i32.add (local.get $sc) (local.get $i))
+              (f32.add (f32.load (i32.add (local.get $sc) (local.get $i))) (f32.mul (local.get $u) (local.get $u))))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (br $ls)))
+          (br_if $chans (i32.lt_s (local.tee $c (i32.add (local.get $c) (i32.const 1))) (local.get $C))))))
+
+    ;; 4. s = 15/(√s + 1e-12) over whole vectors (the lanes past N are 0 and never used), s[n] =
+    ;; Σ_c F[c, n]²: summed in step 3 with SPPA, here from x without
+    (if (i32.eqz (i32.and (local.get $flags) (i32.const 2)))
+      (then
+        (memory.fill (local.get $sc) (i32.const 0) (local.get $Np4))
+        (local.set $c (i32.const 0))
+        (loop $chans
+          (local.set $xr (i32.add (local.get $x) (i32.mul (local.get $c) (local.get $N4))))
+          (local.set $i (i32.const 0))
+          (block $dv (loop $lv
+            (br_if $dv (i32.ge_u (local.get $i) (local.get $nv)))
+            (local.set $v (v128.load (i32.add (local.get $xr) (local.get $i))))
+            (v128.store (i32.add (local.get $sc) (local.get $i))
+              (f32x4.add (v128.load (i32.add (local.get $sc) (local.get $i))) (f32x4.mul (local.get $v) (local.get $v))))
+            (local.set $i (i32.add (local.get $i) (i32.const 16)))
+            (br $lv)))
+          (block $ds (loop $ls
+            (br_if $ds (i32.ge_u (local.get $i) (local.get $N4)))
+            (local.set $u (f32.load (i32.add (local.get $xr) (local.get $i))))
+            (f32.store (i32.add (local.get $sc) (local.get $i))
+              (f32.add (f32.load (i32.add (local.get $sc) (local.get $i))) (f32.mul (local.get $u) (local.get $u))))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (br $ls)))
+          (br_if $chans (i32.lt_s (local.tee $c (i32.add (local.get $c) (i32.const 1))) (local.get $C))))))
+    (local.set $i (i32.const 0))
+    (loop $lv
+      (v128.store (i32.add (local.get $sc) (local.get $i))
+        (f32x4.div (v128.const f32x4 15 15 15 15)
+          (f32x4.add (f32x4.sqrt (v128.load (i32.add (local.get $sc) (local.get $i)))) (v128.const f32x4 1e-12 1e-12 1e-12 1e-12))))
+      (br_if $lv (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $Np4))))
+
+    ;; 5. SEPA: Zs = [(Ms·xᵀ)·1/(den + 1e-12) | Wseg] (the product writes the left half); E = MLP(Zs)
+    (if (i32.and (local.get $flags) (i32.const 1))
+      (then
+        (call $mm_nt (local.get $K) (local.get $C) (local.get $N) (local.get $ms) (local.get $Nq4) (local.get $x) (local.get $N4)
+          (local.get $zs) (i32.shl (local.get $C4) (i32.const 1)) (local.get $den) (i32.const 0) (i32.const 0))
+        (local.set $k (i32.const 0))
+        (loop $rows
+          (memory.copy (i32.add (local.get $zs) (i32.add (i32.mul (local.get $k) (i32.shl (local.get $C4) (i32.const 1))) (local.get $C4)))
+                       (i32.add (local.get $wseg) (i32.mul (local.get $k) (local.get $C4))) (local.get $C4))
+          (br_if $rows (i32.lt_s (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $K))))
+        (call $ssa_mlp (local.get $job) (local.get $zs) (i32.load offset=104 (local.get $job)) (i32.load offset=108 (local.get $job)) (i32.load offset=112 (local.get $job))
+          (local.get $hb) (local.get $e) (i32.const 0))))
+
+    ;; 6. SPPA: Zp = [P | A·Pfᵀ] (the product writes the right half); E = MLP(Zp) + (E or Wseg)
+    (if (i32.and (local.get $flags) (i32.const 2))
+      (then
+        (call $mm_nt (local.get $K) (local.get $C) (local.get $N) (local.get $am) (local.get $Nq4) (local.get $pf) (local.get $N4)
+          (i32.add (local.get $zp) (local.get $C4)) (i32.shl (local.get $C4) (i32.const 1))
+          (i32.add (local.get $den) (i32.shl (local.get $K) (i32.const 2))) (i32.const 0) (i32.const 0))
+        (local.set $k (i32.const 0))
+        (loop $rows
+          (memory.copy (i32.add (local.get $zp) (i32.mul (local.get $k) (i32.shl (local.get $C4) (i32.const 1))))
+                       (i32.add (i32.load offset=88 (local.get $job)) (i32.mul (local.get $k) (local.get $C4))) (local.get $C4))
+          (br_if $rows (i32.lt_s (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $K))))
+        (if (i32.eqz (i32.and (local.get $flags) (i32.const 1)))
+          (then (memory.copy (local.get $e) (local.get $wseg) (i32.mul (local.get $K) (local.get $C4)))))
+        (call $ssa_mlp (local.get $job) (local.get $zp) (i32.load offset=92 (local.get $job)) (i32.load offset=96 (local.get $job)) (i32.load offset=100 (local.get $job))
+          (local.get $hb) (local.get $e) (i32.const 1))))
+
+    ;; 7. Q = E·Wcᵀ; q = Q/(‖Q‖ + 1e-12) per class
+    (call $mm_nt (local.get $K) (local.get $C) (local.get $C) (local.get $e) (local.get $C4) (i32.load offset=116 (local.get $job)) (local.get $C4)
+      (local.get $q) (local.get $C4) (i32.const 0) (i32.const 0) (i32.const 0))
+    (local.set $cv (i32.and (local.get $C4) (i32.const -16)))
+    (local.set $mask (call $lane_mask (i32.shr_u (i32.sub (local.get $C4) (local.get $cv)) (i32.const 2))))
+    (local.set $row (local.get $q))
+    (local.set $k (i32.const 0))
+    (loop $rows
+      ;; ‖Q[k, :]‖: 4 lanes of squares (the last 0-3 cells masked in), then across them
+      (local.set $v (v128.const i32x4 0 0 0 0))
+      (local.set $i (i32.const 0))
+      (block $dv (loop $lv
+        (br_if $dv (i32.ge_u (local.get $i) (local.get $cv)))
+        (local.set $p (v128.load (i32.add (local.get $row) (local.get $i))))
+        (local.set $v (f32x4.add (local.get $v) (f32x4.mul (local.get $p) (local.get $p))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $lv)))
+      (if (i32.lt_u (local.get $cv) (local.get $C4))
+        (then
+          (local.set $p (v128.and (local.get $mask) (v128.load (i32.add (local.get $row) (local.get $cv)))))
+          (local.set $v (f32x4.add (local.get $v) (f32x4.mul (local.get $p) (local.get $p))))))
+      (local.set $d (f32.add (f32.sqrt (f32.add (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
+                                                (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
+                             (f32.const 1e-12)))
+      ;; q = Q/d: whole vectors inside the row (the row is followed by slack), then its last 0-3 cells
+      (local.set $bv (f32x4.splat (local.get $d)))
+      (local.set $i (i32.const 0))
+      (block $dv (loop $lv
+        (br_if $dv (i32.ge_u (local.get $i) (local.get $cv)))
+        (v128.store (i32.add (local.get $row) (local.get $i)) (f32x4.div (v128.load (i32.add (local.get $row) (local.get $i))) (local.get $bv)))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $lv)))
+      (block $ds (loop $ls
+        (br_if $ds (i32.ge_u (local.get $i) (local.get $C4)))
+        (f32.store (i32.add (local.get $row) (local.get $i)) (f32.div (f32.load (i32.add (local.get $row) (local.get $i))) (local.get $d)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $ls)))
+      (local.set $row (i32.add (local.get $row) (local.get $C4)))
+      (br_if $rows (i32.lt_s (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $K))))
+
+    ;; 8. O[b] = (q·F)·s[n]
+    (call $mm_rows (local.get $K) (local.get $N) (local.get $C) (local.get $q) (local.get $C4)
+      (select (local.get $f) (local.get $x) (i32.and (local.get $flags) (i32.const 2))) (local.get $N4)
+      (local.get $o) (local.get $N4) (i32.const 0) (local.get $sc) (local.get $pack) (i32.add (local.get $scr) (global.get $SCR_TILE))))
+
+  ;; ---------------------------------------------------------------------------------------------
   ;; Job runner: the caller's thread and any workers call this with the same job; each takes tasks
   ;; from the shared counter until there are none left.
   (func (export "run") (param $job i32) (param $tid i32)
@@ -1755,9 +2488,9 @@
         (local.set $t (i32.atomic.rmw.add offset=8 (local.get $job) (i32.const 1)))
         (br_if $done (i32.ge_u (local.get $t) (local.get $n)))
         (block $dispatched
-          (block $k18 (block $k17 (block $k16 (block $k15 (block $k14
+          (block $k19 (block $k18 (block $k17 (block $k16 (block $k15 (block $k14
           (block $k13 (block $k12 (block $k11 (block $k10 (block $k9 (block $k8 (block $k7 (block $k6 (block $k5 (block $k4 (block $k3 (block $k2 (block $k1
-            (br_table $dispatched $k1 $k2 $k3 $k4 $k5 $k6 $k7 $k8 $k9 $k10 $k11 $k12 $k13 $k14 $k15 $k16 $k17 $k18 $dispatched (local.get $kind)))
+            (br_table $dispatched $k1 $k2 $k3 $k4 $k5 $k6 $k7 $k8 $k9 $k10 $k11 $k12 $k13 $k14 $k15 $k16 $k17 $k18 $k19 $dispatched (local.get $kind)))
             (call $task_gemm (local.get $job) (local.get $t) (local.get $scr))
             (br $dispatched))
             (call $task_conv_fwd (local.get $job) (local.get $t) (local.get $scr))
@@ -1792,6 +2525,8 @@
             (br $dispatched))
             (call $task_scatter_add (local.get $job) (local.get $t))
             (br $dispatched))
-          (call $task_strided (local.get $job) (local.get $t)))
+            (call $task_strided (local.get $job) (local.get $t))
+            (br $dispatched))
+          (call $task_ssa_logits (local.get $job) (local.get $t) (local.get $scr)))
         (br $next))))
 )
