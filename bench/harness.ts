@@ -89,6 +89,13 @@ export interface Part {
 export interface MeasureOptions {
   /** Untimed runs first (default 1). */
   warmup?: number;
+  /**
+   * After the `warmup` runs, keep making untimed runs until this much time went into warm-up
+   * (default 0). Light workloads need it to reach a steady state: a fresh process's first few
+   * hundred ms of output arrays land on memory never touched before, whose page faults (costly in
+   * a VM) can double a 5 ms run.
+   */
+  warmupMs?: number;
   /** Runs always made, unless the cap stops them (default 3). */
   minRuns?: number;
   /** Never more runs than this (default 30). */
@@ -120,14 +127,16 @@ export function median(xs: readonly number[]): number {
 /** Repetition policy of a normal run and of `--quick`. */
 export function defaultMeasureOptions(quick: boolean): Required<MeasureOptions> {
   return quick
-    ? { warmup: 1, minRuns: 1, maxRuns: 3, budgetMs: 300, capMs: 1500 }
-    : { warmup: 1, minRuns: 3, maxRuns: 30, budgetMs: 2000, capMs: 8000 };
+    ? { warmup: 1, warmupMs: 0, minRuns: 1, maxRuns: 3, budgetMs: 300, capMs: 1500 }
+    : { warmup: 1, warmupMs: 0, minRuns: 3, maxRuns: 30, budgetMs: 2000, capMs: 8000 };
 }
 
 /** Times `fn` (which must resolve when its results are on the host): warm-up, then repeated runs. */
 export async function measure(fn: () => Promise<unknown>, opts: MeasureOptions = {}): Promise<Measurement> {
   const o = { ...defaultMeasureOptions(false), ...opts };
+  const w0 = performance.now();
   for (let i = 0; i < o.warmup; i++) await fn();
+  while (performance.now() - w0 < o.warmupMs) await fn();
   const samples: number[] = [];
   let total = 0;
   while (samples.length < o.maxRuns) {
@@ -441,7 +450,9 @@ export function fmtMiB(bytes: number | null | undefined): string {
  */
 export async function measureInterleaved(fns: readonly (() => Promise<unknown>)[], opts: MeasureOptions = {}): Promise<Measurement[]> {
   const o = { ...defaultMeasureOptions(false), ...opts };
+  const w0 = performance.now();
   for (let i = 0; i < o.warmup; i++) for (const fn of fns) await fn();
+  while (performance.now() - w0 < o.warmupMs) for (const fn of fns) await fn();
   const samples: number[][] = fns.map(() => []);
   const rounds: number[] = [];
   let total = 0;

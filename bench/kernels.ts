@@ -384,15 +384,19 @@ interface Cell {
   relErrs?: number[];
 }
 
+/** Untimed warm-up of a light workload (correctness run under 200 ms) before its timed runs. */
+const WARMUP_MS = 1000;
 /** Under --quick, a workload whose correctness run took longer than this is not run again. */
 const QUICK_SINGLE_MS = 2000;
 const runsText = (c: Cell) => (c.cold ? '1 (cold)' : String(c.runs));
 
 function policy(quick: boolean, checkMs: number): MeasureOptions {
   const base = defaultMeasureOptions(quick);
-  // The correctness run was the first warm-up; light workloads get more.
+  // The correctness run was the first warm-up; light workloads get more, and at least a second of
+  // it (harness.ts, warmupMs: a GEMM 512² through `data()` ran at ~43 GFLOP/s for its first ~60
+  // runs in a fresh process, then ~77, the difference all in `data()`'s fresh 1 MiB arrays).
   const warmup = checkMs < 200 ? (quick ? 1 : 3) : checkMs < 2000 && !quick ? 1 : 0;
-  return { ...base, warmup };
+  return { ...base, warmup, warmupMs: checkMs < 200 && !quick ? WARMUP_MS : 0 };
 }
 
 async function runOne(make: () => Instance, ref: Float32Array[] | null, quick: boolean, single = false): Promise<{ cell: Cell; canon: Float32Array[] | null }> {
@@ -575,7 +579,7 @@ export const part: Part = {
 
     notes.push(
       RATIO_NOTE,
-      'times: wall clock from launch until the outputs are on the host (await data()), median of the timed runs; the correctness run is the first warm-up and is not timed',
+      `times: wall clock from launch until the outputs are on the host (await data()), median of the timed runs; the correctness run is the first warm-up and is not timed; workloads whose correctness run took under 200 ms get ${WARMUP_MS / 1000} s more of untimed runs first${ctx.quick ? ' (not under --quick)' : ''} (a fresh process's first output arrays land on never-touched memory, whose page faults can double a 5 ms run)`,
       `max rel err = max|ours − ref| / max|ref| over all outputs (conv net: loss and all ten gradients), ref = ${refName ?? 'none'}; above ${TOL} it is flagged MISMATCH`,
       'layouts: ours NCHW with [Cout, Cin, kh, kw] filters, tfjs NHWC with [kh, kw, Cin, Cout] (each its native layout); outputs are transposed on the host for the check only',
       'flop: GEMM 2·n³; conv 2·N·H·W·Cout·Cin·k²; softmax 5 per element; conv net: the convolutions only (forward, input gradient of layers 2–5, all filter gradients)',
