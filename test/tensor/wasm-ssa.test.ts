@@ -7,19 +7,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { SSA_WEIGHT_NAMES, type SsaLogitsSpec } from '../../src/tensor/backend.js';
 import { WasmKernels, shutdownWasmKernels } from '../../src/tensor/backends/wasm/index.js';
+import { seeded as rng } from '../helpers/backends.js';
 
 afterAll(() => shutdownWasmKernels());
-
-/** Seeded uniform generator in [0, 1) (mulberry32), so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    let t = (s = (s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** n values uniform in [−scale, scale). */
 function randomArray(r: () => number, n: number, scale = 1): Float32Array {
