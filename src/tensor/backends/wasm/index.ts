@@ -4,9 +4,9 @@
  * add/sub/mul/div with broadcasting, relu/step/square/neg/sigmoid), strided copies (permute,
  * expand and slice views), softmax /
  * log-softmax along an axis (forward and backward), dot products and normalisation along an axis
- * (norm, normalize), gather / scatterAdd along an axis, and the SSA-Seg head's whole inference
- * pass in one job (ssaLogits), installed as the gpu.js backend's `HostKernels` on the CPU modes
- * (webasm, cpu).
+ * (norm, normalize), gather / scatterAdd along an axis, the SSA-Seg head's whole inference
+ * pass in one job (ssaLogits), and the AdamW update (its three outputs in one job), installed as
+ * the gpu.js backend's `HostKernels` on the CPU modes (webasm, cpu).
  * Same contract as the gpu.js kernels they replace: flat row-major Float32Array in and out.
  *
  * Threads: jobs large enough (PARALLEL_MIN_FLOP) run on worker threads over one shared
@@ -19,12 +19,15 @@
  * the thread count (default: hardware threads, at most 8). In a browser, await prepareWasmKernels()
  * before first use (main threads may not compile synchronously).
  */
-import type { Conv2dSpec, MatmulSpec, SsaLogitsSpec } from '../../backend.js';
+import type { AdamWStep, Conv2dSpec, MatmulSpec, SsaLogitsSpec } from '../../backend.js';
 import type { HostBinaryOp, HostKernels, HostUnaryOp } from '../gpu/gpu-backend.js';
 import {
+  type AdamwOutputs,
   type Built,
   type ChannelAffineArgs,
+  adamwFlop,
   alongFlop,
+  buildAdamw,
   buildBinary,
   buildChannelAffine,
   buildConv2d,
@@ -263,10 +266,19 @@ export class WasmKernels implements HostKernels {
   }
 
   /**
-   * Runs one job. Small jobs (and every job with one thread) run on the calling thread and return
-   * the array; large ones on an asynchronous instance return a Promise.
+   * One AdamW update of the first n values (kind 20): [p', exp_avg', exp_avg_sq'] in one job, with the
+   * bits of gpu.js's cpu-mode adamwKernel (f64 from the f32 inputs and f32-rounded meta values).
    */
-  private exec(flop: number, build: (rt: WasmRuntime, threads: number) => Built): Float32Array | Promise<Float32Array> {
+  adamw(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number, h: AdamWStep): AdamwOutputs | Promise<AdamwOutputs> {
+    if (n === 0) return [new Float32Array(0), new Float32Array(0), new Float32Array(0)];
+    return this.exec(adamwFlop(n), (rt, t) => buildAdamw(rt, p, g, m, v, n, h, t));
+  }
+
+  /**
+   * Runs one job. Small jobs (and every job with one thread) run on the calling thread and return
+   * the result; large ones on an asynchronous instance return a Promise.
+   */
+  private exec<T = Float32Array>(flop: number, build: (rt: WasmRuntime, threads: number) => Built<T>): T | Promise<T> {
     const rt = runtimeFor(this.threads);
     const parallel = this.threads > 1 && rt.shared && flop >= this.parallelMinFlop;
     if (this.async && parallel) {
@@ -344,6 +356,7 @@ export async function warmUpWasmKernels(rounds = 12): Promise<void> {
     return { spec, weights };
   });
   const feat = r(8 * 35);
+  const absArr = c.map(Math.abs);
   for (let i = 0; i < rounds; i++) {
     k.matmul(a, b, mm);
     k.channelAffine(c, c, c, c, c, 16, 37, c.length);
@@ -371,6 +384,7 @@ export async function warmUpWasmKernels(rounds = 12): Promise<void> {
     k.scatterAdd(c, idx, 8, 16, 37, 16);
     k.scatterAdd(c, idx, 8, 2, 296, 16);
     for (const { spec, weights } of ssa) k.ssaLogits(feat, weights, spec);
+    k.adamw(c, c, c, absArr, c.length, { beta1: 0.9, beta2: 0.999, decay: 0.999, stepSize: 1e-3, invSqrtBc2: 1.2, eps: 1e-8 });
     for (const s of convs) {
       const x = r(s.N * s.Cin * s.H * s.W);
       const w = r(s.Cout * (s.Cin / s.groups) * s.kh * s.kw);

@@ -31,8 +31,10 @@
  *   thread (so every thread count gives the same bits); its products read the [C, N] maps and the
  *   row-major weights in place (register-tiled, no packing of the maps), the two softmaxes share
  *   their e^x, and the depthwise 3×3 runs kind 5's direct loop; the scratch holds the image's maps.
+ * - adamw (kind 20): the new parameter and both moments of one AdamW update in one streaming pass,
+ *   in f64 as gpu.js's cpu-mode adamwKernel; tasks are runs of 16 floats; three outputs read back.
  */
-import { type Conv2dSpec, type MatmulSpec, SSA_WEIGHT_NAMES, type SsaLogitsSpec } from '../../backend.js';
+import { type AdamWStep, type Conv2dSpec, type MatmulSpec, SSA_WEIGHT_NAMES, type SsaLogitsSpec } from '../../backend.js';
 import type { HostBinaryOp, HostUnaryOp } from '../gpu/gpu-backend.js';
 import type { WasmRuntime } from './runtime.js';
 
@@ -55,6 +57,7 @@ const KIND_GATHER = 16;
 const KIND_SCATTER_ADD = 17;
 const KIND_STRIDED = 18;
 const KIND_SSA_LOGITS = 19;
+const KIND_ADAMW = 20;
 
 /** Floats per thread in the column buffer of the strided backward-input path (1 MiB). */
 const COL_FLOATS = 1 << 18;
@@ -62,10 +65,10 @@ const HEADER_BYTES = 256;
 /** At most this many floats of per-chunk dW copies (64 MiB) before splitting taps instead of images. */
 const MAX_PARTIAL_FLOATS = 1 << 24;
 
-export interface Built {
+export interface Built<T = Float32Array> {
   job: number;
   /** The result, copied out of the arena. */
-  read(): Float32Array;
+  read(): T;
 }
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
@@ -723,4 +726,49 @@ export function buildSsaLogits(rt: WasmRuntime, feat: Float32Array, weights: rea
   const flags = (sepa ? 1 : 0) | (sppa ? 2 : 0);
   const job = header(rt, KIND_SSA_LOGITS, B, threads, top, [B, C, K, h, w, H, flags, N, featPtr, outPtr, ...wPtr, Wp, ...offsets]);
   return { job, read: () => rt.read(outPtr, B * K * N) };
+}
+
+// ---- AdamW ----
+
+/** The three outputs of an AdamW update: the new parameter, exp_avg and exp_avg_sq. */
+export type AdamwOutputs = [Float32Array, Float32Array, Float32Array];
+
+/**
+ * Work of an adamw job in the units of PARALLEL_MIN_FLOP: one streaming pass over 4 inputs and 3
+ * outputs, as channelAffine (threads only from 2²¹ cells; the 7 copies stay on the calling thread).
+ */
+export function adamwFlop(n: number): number {
+  return n;
+}
+
+/**
+ * The meta values of gpu.js's adamwKernel after its `which` word, rounded to f32 as the kernel reads
+ * them from a Float32Array (GpuBackend.adamw builds that array from the same expressions).
+ */
+export function adamwMeta(h: AdamWStep): Float32Array {
+  return Float32Array.of(h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, h.decay, h.stepSize, h.invSqrtBc2, h.eps);
+}
+
+/**
+ * One AdamW update of the first `n` values of p, g, m, v (kind 20): [p', m', v'] with the bits of
+ * gpu.js's cpu-mode adamwKernel (f64 from the f32 inputs and meta values, rounded to f32 once).
+ */
+export function buildAdamw(
+  rt: WasmRuntime, p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number, h: AdamWStep, threads: number,
+): Built<AdamwOutputs> {
+  if (!(Number.isInteger(n) && n >= 1) || [p, g, m, v].some((a) => a.length < n)) {
+    throw new Error(`wasm adamw: needs n >= 1 and p, g, m, v of n floats, got n ${n} (p ${p.length}, g ${g.length}, m ${m.length}, v ${v.length} floats)`);
+  }
+  const pPtr = putN(rt, p, n);
+  const gPtr = putN(rt, g, n);
+  const mPtr = putN(rt, m, n);
+  const vPtr = putN(rt, v, n);
+  const pOut = rt.alloc(n * 4, 'adamw parameter');
+  const mOut = rt.alloc(n * 4, 'adamw exp_avg');
+  const vOut = rt.alloc(n * 4, 'adamw exp_avg_sq');
+  const t = threads > 1 ? split(n, 2 * threads, 16) : { size: roundUp(n, 16), count: 1 };
+  const job = header(rt, KIND_ADAMW, t.count, threads, 0, [n, 0, t.size, 0, pPtr, gPtr, mPtr, vPtr, pOut, mOut, vOut]);
+  // words 19-26: the meta values as f32 (written as floats: no ArrayBuffer behind a small array)
+  rt.f32.set(adamwMeta(h), (job >> 2) + 19);
+  return { job, read: () => [rt.read(pOut, n), rt.read(mOut, n), rt.read(vOut, n)] };
 }

@@ -3,7 +3,8 @@
 ;; the element-wise per-channel affine map, exact GELU (with its gradient), row sums, softmax /
 ;; log-softmax along any axis (forward and backward), and plain element-wise arithmetic (binary ops
 ;; with broadcasting, a few unary ops), dot products and normalisation along an axis, gather and
-;; scatterAdd, strided copies, and the SSA-Seg classifier head's inference pass fused into one job.
+;; scatterAdd, strided copies, the SSA-Seg classifier head's inference pass fused into one job, and
+;; the AdamW update.
 ;; Hand-written; `npm run build:wasm` assembles it with wabt into kernels-wasm.ts (committed).
 ;;
 ;; Conventions:
@@ -30,7 +31,8 @@
 ;; kind 13 (relu, step, square, neg, sigmoid), kind 14 (dotAlong: Σ a·b or Σ a along an axis, optional √),
 ;; kind 15 (normalizeAlong: x / (n + eps)), kinds 16 and 17 (gather and scatterAdd along an axis),
 ;; kind 18 (strided copy: a permuted, expanded or sliced view made contiguous), kind 19 (ssaLogits: the
-;; SSA-Seg classifier head's whole inference pass, one image per task): see their task functions.
+;; SSA-Seg classifier head's whole inference pass, one image per task), kind 20 (adamw: one AdamW
+;; update, the new parameter and both moments in one pass): see their task functions.
 (module
   (import "env" "memory" (memory 1 32768 shared))
 
@@ -2476,6 +2478,61 @@
       (local.get $o) (local.get $N4) (i32.const 0) (local.get $sc) (local.get $pack) (i32.add (local.get $scr) (global.get $SCR_TILE))))
 
   ;; ---------------------------------------------------------------------------------------------
+  ;; kind 20, adamw: one AdamW update of a parameter (GpuBackend.adamw), all three of gpu.js's
+  ;; adamwKernel outputs in one pass instead of its three launches:
+  ;;   m' = m·β1 + g·(1 − β1)    v' = v·β2 + g·g·(1 − β2)
+  ;;   p' = p·decay − (m' / (√v'·c + eps))·stepSize    (c = 1/√(1 − β2ᵗ), bias corrections as PyTorch)
+  ;; Computed as gpu.js's cpu mode runs the kernel: JavaScript numbers (f64) from the f32 inputs and
+  ;; the f32 meta values (it reads them from a Float32Array; here they come as f32 bits in the header),
+  ;; every operation in the kernel's order, √ included, and m', v' unrounded inside p' (they are the
+  ;; kernel's locals); each output rounded to f32 once when stored. + − × ÷ and √ are exactly rounded
+  ;; in f64 in both, so the outputs are the cpu mode's bits. 2 cells per step (an f64x2); the step may
+  ;; run one cell past n (arena blocks are padded to 64 bytes; the extra lane is never read back).
+  ;; Each cell is computed on its own: a task is a run of cells, and every split gives the same bits.
+  ;;   8 n  10 floats per task (a multiple of 16)  12 p  13 g  14 m  15 v  16 p'  17 m'  18 v'
+  ;;   19-26 β1, 1 − β1, β2, 1 − β2, decay, stepSize, c, eps (f32 bits)
+  (func $task_adamw (param $job i32) (param $t i32)
+    (local $i i32) (local $i1 i32) (local $p i32) (local $g i32) (local $m i32) (local $v i32)
+    (local $po i32) (local $mo i32) (local $vo i32)
+    (local $b1 v128) (local $c1 v128) (local $b2 v128) (local $c2 v128) (local $dec v128) (local $step v128) (local $c v128) (local $eps v128)
+    (local $gv v128) (local $mv v128) (local $vv v128)
+    (local.set $i (i32.mul (local.get $t) (i32.load offset=40 (local.get $job))))
+    (local.set $i1 (i32.shl (call $min (i32.load offset=32 (local.get $job)) (i32.add (local.get $i) (i32.load offset=40 (local.get $job)))) (i32.const 2)))
+    (local.set $i (i32.shl (local.get $i) (i32.const 2)))
+    (local.set $p (i32.load offset=48 (local.get $job)))
+    (local.set $g (i32.load offset=52 (local.get $job)))
+    (local.set $m (i32.load offset=56 (local.get $job)))
+    (local.set $v (i32.load offset=60 (local.get $job)))
+    (local.set $po (i32.load offset=64 (local.get $job)))
+    (local.set $mo (i32.load offset=68 (local.get $job)))
+    (local.set $vo (i32.load offset=72 (local.get $job)))
+    (local.set $b1 (f64x2.splat (f64.promote_f32 (f32.load offset=76 (local.get $job)))))
+    (local.set $c1 (f64x2.splat (f64.promote_f32 (f32.load offset=80 (local.get $job)))))
+    (local.set $b2 (f64x2.splat (f64.promote_f32 (f32.load offset=84 (local.get $job)))))
+    (local.set $c2 (f64x2.splat (f64.promote_f32 (f32.load offset=88 (local.get $job)))))
+    (local.set $dec (f64x2.splat (f64.promote_f32 (f32.load offset=92 (local.get $job)))))
+    (local.set $step (f64x2.splat (f64.promote_f32 (f32.load offset=96 (local.get $job)))))
+    (local.set $c (f64x2.splat (f64.promote_f32 (f32.load offset=100 (local.get $job)))))
+    (local.set $eps (f64x2.splat (f64.promote_f32 (f32.load offset=104 (local.get $job)))))
+    (loop $cells
+      (local.set $gv (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $g) (local.get $i)))))
+      ;; m' = m·β1 + g·(1 − β1);  v' = v·β2 + (g·g)·(1 − β2)
+      (local.set $mv (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $m) (local.get $i)))) (local.get $b1))
+                                (f64x2.mul (local.get $gv) (local.get $c1))))
+      (local.set $vv (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $v) (local.get $i)))) (local.get $b2))
+                                (f64x2.mul (f64x2.mul (local.get $gv) (local.get $gv)) (local.get $c2))))
+      (v128.store64_lane 0 (i32.add (local.get $mo) (local.get $i)) (f32x4.demote_f64x2_zero (local.get $mv)))
+      (v128.store64_lane 0 (i32.add (local.get $vo) (local.get $i)) (f32x4.demote_f64x2_zero (local.get $vv)))
+      ;; p' = p·decay − (m' / (√v'·c + eps))·stepSize
+      (v128.store64_lane 0 (i32.add (local.get $po) (local.get $i)) (f32x4.demote_f64x2_zero
+        (f64x2.sub
+          (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $p) (local.get $i)))) (local.get $dec))
+          (f64x2.mul
+            (f64x2.div (local.get $mv) (f64x2.add (f64x2.mul (f64x2.sqrt (local.get $vv)) (local.get $c)) (local.get $eps)))
+            (local.get $step)))))
+      (br_if $cells (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 8))) (local.get $i1)))))
+
+  ;; ---------------------------------------------------------------------------------------------
   ;; Job runner: the caller's thread and any workers call this with the same job; each takes tasks
   ;; from the shared counter until there are none left.
   (func (export "run") (param $job i32) (param $tid i32)
@@ -2488,9 +2545,9 @@
         (local.set $t (i32.atomic.rmw.add offset=8 (local.get $job) (i32.const 1)))
         (br_if $done (i32.ge_u (local.get $t) (local.get $n)))
         (block $dispatched
-          (block $k19 (block $k18 (block $k17 (block $k16 (block $k15 (block $k14
+          (block $k20 (block $k19 (block $k18 (block $k17 (block $k16 (block $k15 (block $k14
           (block $k13 (block $k12 (block $k11 (block $k10 (block $k9 (block $k8 (block $k7 (block $k6 (block $k5 (block $k4 (block $k3 (block $k2 (block $k1
-            (br_table $dispatched $k1 $k2 $k3 $k4 $k5 $k6 $k7 $k8 $k9 $k10 $k11 $k12 $k13 $k14 $k15 $k16 $k17 $k18 $k19 $dispatched (local.get $kind)))
+            (br_table $dispatched $k1 $k2 $k3 $k4 $k5 $k6 $k7 $k8 $k9 $k10 $k11 $k12 $k13 $k14 $k15 $k16 $k17 $k18 $k19 $k20 $dispatched (local.get $kind)))
             (call $task_gemm (local.get $job) (local.get $t) (local.get $scr))
             (br $dispatched))
             (call $task_conv_fwd (local.get $job) (local.get $t) (local.get $scr))
@@ -2527,6 +2584,8 @@
             (br $dispatched))
             (call $task_strided (local.get $job) (local.get $t))
             (br $dispatched))
-          (call $task_ssa_logits (local.get $job) (local.get $t) (local.get $scr)))
+            (call $task_ssa_logits (local.get $job) (local.get $t) (local.get $scr))
+            (br $dispatched))
+          (call $task_adamw (local.get $job) (local.get $t)))
         (br $next))))
 )
