@@ -170,6 +170,13 @@ export interface HostKernels {
    * has no gpu.js kernel of its own: the composite of those ops is its GPU path and parity check.
    */
   ssaLogits?(feat: Float32Array, weights: readonly (Float32Array | null)[], spec: SsaLogitsSpec): Float32Array | Promise<Float32Array>;
+  /**
+   * adamwKernel's three outputs in one call: [p', exp_avg', exp_avg_sq'] of the first n values of p,
+   * g, m, v (float32), with the bits of gpu.js's cpu mode: f64 from the f32 inputs and the meta values
+   * rounded to f32 (as the kernel reads them from a Float32Array), each output rounded to f32 once.
+   */
+  adamw?(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number, step: AdamWStep):
+    [Float32Array, Float32Array, Float32Array] | Promise<[Float32Array, Float32Array, Float32Array]>;
 }
 
 /** The binary ops host kernels may run (broadcastBinaryKernel's op codes 0-3). */
@@ -316,14 +323,44 @@ export class GpuBackend implements Backend, StorageOwner {
    * on the in-order queue. The output storage takes whatever `exec` returns (or resolves to).
    */
   private enqueue(op: string, name: string, args: readonly Arg[], shape: Shape, dtype: DType, exec: (values: unknown[], size: number) => unknown): RawTensor {
+    return this.enqueueOutputs(op, name, args, shape, dtype, 1, exec)[0];
+  }
+
+  /**
+   * `enqueue` for a host kernel with `count` (>= 2) outputs of one shape and dtype, produced by one
+   * call: `exec` returns (or resolves to) `count` values, one per output storage, each released on
+   * its own (host arrays from the buffer pool go back to it one by one).
+   */
+  private enqueueMulti(
+    op: string, name: string, args: readonly Arg[], shape: Shape, dtype: DType, count: number,
+    exec: (values: unknown[], size: number) => readonly unknown[] | Promise<readonly unknown[]>,
+  ): RawTensor[] {
+    if (!(Number.isInteger(count) && count >= 2)) throw new Error(`internal: enqueueMulti needs 2 or more outputs, got ${count}`);
+    return this.enqueueOutputs(op, name, args, shape, dtype, count, exec);
+  }
+
+  /**
+   * enqueue's body for `count` outputs: with one output `exec`'s result is that storage's value,
+   * with more an array of `count` values.
+   */
+  private enqueueOutputs(op: string, name: string, args: readonly Arg[], shape: Shape, dtype: DType, count: number, exec: (values: unknown[], size: number) => unknown): RawTensor[] {
     assertValidShape(op, shape, 'output shape');
     const size = sizeOf(shape);
-    const storage = new Storage(this, size, dtype);
-    const out = new RawTensor(shape, dtype, storage);
+    const storages = Array.from({ length: count }, () => new Storage(this, size, dtype));
+    const outs = storages.map((s) => new RawTensor(shape, dtype, s));
     if (size === 0) {
-      storage.value = new Float32Array(0);
-      return out;
+      for (const s of storages) s.value = new Float32Array(0);
+      return outs;
     }
+    const settle = (result: unknown): void => {
+      if (count === 1) {
+        storages[0].value = result;
+        return;
+      }
+      const values = result as readonly unknown[];
+      if (!Array.isArray(values) || values.length !== count) throw new Error(`internal: expected ${count} outputs, got ${Array.isArray(values) ? values.length : typeof values}`);
+      storages.forEach((s, i) => (s.value = values[i]));
+    };
     const inputs = args.map((a) => (a instanceof RawTensor ? a.storageFor(op) : a));
     this.launches++;
     const values = () =>
@@ -344,7 +381,7 @@ export class GpuBackend implements Backend, StorageOwner {
     if (!this.isAsync) {
       const t0 = this.profile ? performance.now() : 0;
       try {
-        storage.value = exec(values(), size);
+        settle(exec(values(), size));
       } catch (e) {
         throw fail(e);
       }
@@ -355,25 +392,28 @@ export class GpuBackend implements Backend, StorageOwner {
         e.cells += size;
         this.profile.set(name, e);
       }
-      return out;
+      return outs;
     }
     const held = inputs.filter((v): v is Storage => v instanceof Storage);
     for (const s of held) s.hold();
     const run = async () => {
       try {
-        storage.value = await exec(values(), size);
+        settle(await exec(values(), size));
       } catch (e) {
-        storage.error = fail(e);
+        const err = fail(e);
+        for (const s of storages) s.error = err;
       } finally {
         for (const s of held) s.unhold();
       }
     };
     const p = this.tail.then(run);
     this.tail = p;
-    storage.ready = p.then(() => {
-      storage.ready = null;
-    });
-    return out;
+    for (const s of storages) {
+      s.ready = p.then(() => {
+        s.ready = null;
+      });
+    }
+    return outs;
   }
 
   private standIn: unknown = null;
@@ -694,8 +734,16 @@ export class GpuBackend implements Backend, StorageOwner {
     return this.launch('channelAffine', E.channelAffineKernel, [a, hasB ? b : a, p ?? a, hasB ? q : a, r ?? a, meta], a.shape, 'float32');
   }
 
-  adamw(p: RawTensor, g: RawTensor, m: RawTensor, v: RawTensor, h: AdamWStep): [RawTensor, RawTensor, RawTensor] {
-    const meta = (which: number) => Float32Array.from([which, h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, h.decay, h.stepSize, h.invSqrtBc2, h.eps]);
+  adamw(p: RawTensor, g: RawTensor, m: RawTensor, v: RawTensor, step: AdamWStep): [RawTensor, RawTensor, RawTensor] {
+    const h = this.host;
+    if ([p, g, m, v].every((t) => t.dtype === 'float32') && this.hostOk && h?.adamw) {
+      // NOTE: one host call for all three outputs (gpu.js: a launch per output, each recomputing m' and v')
+      const [p1, m1, v1] = this.enqueueMulti('adamw', `${h.name}.adamw`, [p, g, m, v], p.shape, 'float32', 3, (vals, size) =>
+        h.adamw!(vals[0] as Float32Array, vals[1] as Float32Array, vals[2] as Float32Array, vals[3] as Float32Array, size, step));
+      return [p1, m1, v1];
+    }
+    // NOTE: the host kernel reads the same values rounded to f32 (jobs.ts, adamwMeta)
+    const meta = (which: number) => Float32Array.from([which, step.beta1, 1 - step.beta1, step.beta2, 1 - step.beta2, step.decay, step.stepSize, step.invSqrtBc2, step.eps]);
     const run = (which: number) => this.launch('adamw', E.adamwKernel, [p, g, m, v, meta(which)], p.shape, 'float32');
     return [run(0), run(1), run(2)];
   }
