@@ -6,6 +6,7 @@ import type { DType } from '../../src/tensor/dtype.js';
 import { memory } from '../../src/tensor/memory.js';
 import type { RawTensor } from '../../src/tensor/raw-tensor.js';
 import { ReferenceBackend } from '../../src/tensor/backends/reference/reference-backend.js';
+import { seeded as rng } from '../helpers/backends.js';
 
 const be = new ReferenceBackend();
 
@@ -33,17 +34,6 @@ function expectClose(actual: ArrayLike<number>, expected: readonly number[], ato
 
 async function expectValues(x: RawTensor, expected: readonly number[], atol?: number, rtol?: number): Promise<void> {
   expectClose(await values(x), expected, atol, rtol);
-}
-
-/** Seeded uniform generator in [0, 1) (mulberry32), so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(s ^ (s >>> 15), 1 | s);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function randomArray(n: number, next: () => number): number[] {

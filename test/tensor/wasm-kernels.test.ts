@@ -20,19 +20,9 @@ import { KERNELS_WAT_SHA256 } from '../../src/tensor/backends/wasm/kernels-wasm.
 import { useBackend } from '../../src/tensor/engine.js';
 import { add, batchNorm, conv2d, div, expand, gather, gelu, logSoftmax, matmul, mul, neg, norm, normalize, permute, relu, sigmoid, slice, softmax, square, sub, sum, tensor } from '../../src/tensor/ops.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
+import { seeded as rng } from '../helpers/backends.js';
 
 const ref = new ReferenceBackend();
-
-/** Seeded uniform generator in [0, 1) (mulberry32), so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    let t = (s = (s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomArray(r: () => number, n: number): Float32Array {
   const a = new Float32Array(n);
