@@ -188,10 +188,17 @@ function imTables(rt: WasmRuntime, s: Conv2dSpec, Hf: number, Wf: number): { tap
   return { tap, pix };
 }
 
-/** Padded frame of the direct depthwise loops: every 8-wide vector load stays inside it. */
-function dwFrame(s: Conv2dSpec): { Hp: number; Wp: number; OWv: number } {
-  const OWv = roundUp(s.OW, 8);
-  return { Hp: s.OH + (s.kh - 1) * s.dilationH, Wp: OWv + (s.kw - 1) * s.dilationW, OWv };
+/**
+ * Flat frame of the direct depthwise loops (kinds 5 and 6): Hp rows of exactly Wp = OW + (kw−1)·dW
+ * floats, so output (oy, ox) is flat index oy·Wp + ox and tap (ky, kx) a fixed offset; the loops run
+ * over L = (OH−1)·Wp + OW flat outputs in blocks of 16 (Lr4: bytes of L rounded up to 16 floats).
+ * `frameBytes` covers the frame and the 16 zero floats after it that a block's over-read reaches.
+ */
+function dwFrame(s: Conv2dSpec): { Hp: number; Wp: number; Lr4: number; frameBytes: number } {
+  const Hp = s.OH + (s.kh - 1) * s.dilationH;
+  const Wp = s.OW + (s.kw - 1) * s.dilationW;
+  const Lr4 = roundUp((s.OH - 1) * Wp + s.OW, 16) * 4;
+  return { Hp, Wp, Lr4, frameBytes: roundUp((Hp * Wp + 16) * 4, 64) };
 }
 
 /** The forward conv job on operands already in the arena (shared by conv2d and stride-1 backward input). */
@@ -199,9 +206,14 @@ function convForwardJob(rt: WasmRuntime, xPtr: number, wPtr: number, s: Conv2dSp
   const out = s.N * s.Cout * s.OH * s.OW;
   const yPtr = rt.alloc(out * 4, 'conv2d output');
   if (isDepthwise(s)) {
-    const { Hp, Wp, OWv } = dwFrame(s);
-    const scratch = roundUp(Hp * Wp * 4, 64) + OWv * 4;
-    const job = header(rt, KIND_DW_FWD, s.N * s.Cin, threads, scratch, [...geometry(s), xPtr, wPtr, yPtr, 1, Hp, Wp, 1, 0, 0, 0]);
+    // scratch: the frame, the flat outputs (Lr4 bytes), the tap table (offset, weight)
+    const { Hp, Wp, Lr4, frameBytes } = dwFrame(s);
+    const tab = frameBytes + roundUp(Lr4, 64);
+    const scratch = tab + s.kh * s.kw * 8;
+    // a task is one channel over a chunk of images (the frame's zeros and the taps set up once);
+    // threads with fewer than two channels each split the images too
+    const img = threads > 1 && s.Cin < 2 * threads ? split(s.N, ceilDiv(2 * threads, s.Cin), 1) : { size: s.N, count: 1 };
+    const job = header(rt, KIND_DW_FWD, s.Cin * img.count, threads, scratch, [...geometry(s), xPtr, wPtr, yPtr, img.size, Hp, Wp, 1, frameBytes, tab, Lr4]);
     return { job, read: () => rt.read(yPtr, out) };
   }
   const G = s.groups;
@@ -270,9 +282,12 @@ export function buildConv2dBackwardWeight(rt: WasmRuntime, x: Float32Array, dy: 
   const dyPtr = rt.put(dy);
   const dwPtr = rt.alloc(out * 4, 'conv2d weight gradient');
   if (isDepthwise(s)) {
-    const { Hp, Wp, OWv } = dwFrame(s);
-    const scratch = roundUp(Hp * Wp * 4, 64) + s.OH * OWv * 4;
-    const job = header(rt, KIND_DW_BWD_WEIGHT, s.Cin, threads, scratch, [...geometry(s), xPtr, dyPtr, dwPtr, 1, Hp, Wp, 1, 0, 0, 0]);
+    // scratch: x's frame, dy in the same flat layout (OH rows of Wp, 16 zero floats after), one
+    // vector of partial sums per tap
+    const { Hp, Wp, Lr4, frameBytes } = dwFrame(s);
+    const acc = frameBytes + roundUp((s.OH * Wp + 16) * 4, 64);
+    const scratch = acc + s.kh * s.kw * 16;
+    const job = header(rt, KIND_DW_BWD_WEIGHT, s.Cin, threads, scratch, [...geometry(s), xPtr, dyPtr, dwPtr, 1, Hp, Wp, 1, frameBytes, acc, Lr4]);
     return { job, read: () => rt.read(dwPtr, out) };
   }
   const { pad, Hf, Wf } = frame(s);

@@ -699,101 +699,237 @@
                        (local.get $row) (i32.shl (local.get $OW) (i32.const 2)))))
       (br_if $rows (i32.lt_s (local.tee $oy (i32.add (local.get $oy) (i32.const 1))) (local.get $OH)))))
 
-  ;; kind 5: y[n, c] = w[c] ⋆ x[n, c]; task = (n, c).
+  ;; Kinds 5 and 6 work on the plane as one flat row (session 12). The frame of an input plane has
+  ;; rows of exactly Wp = OW + (kw−1)·dW floats, Hp = OH + (kh−1)·dH of them, so output pixel
+  ;; (oy, ox) at flat index j = oy·Wp + ox reads the frame at j + ky·dH·Wp + kx·dW: a 1-D
+  ;; convolution over the flat frame whose taps are fixed offsets. The loops then run over
+  ;; L = (OH−1)·Wp + OW outputs in blocks of 16 (four vectors), with no per-row tails: on the model's
+  ;; thin rows (8–21 pixels) 8-wide vectors per row wasted up to 5 of 16 lanes, and the per-row loop
+  ;; cost as much as the taps. The (kw−1)·dW flat outputs between rows are computed and dropped.
+  ;; The frame has 16 zero floats after it, so a block's over-read stays inside it and reads zeros.
+
+  ;; Copies rows × nb bytes (nb a multiple of 4) from rows ss bytes apart at s to rows sd bytes apart
+  ;; at d (the ranges disjoint): each row with whole vectors, the last one ending exactly at the row's
+  ;; end (it overlaps the one before), so nothing outside the rows is touched; rows under 16 bytes
+  ;; float by float.
+  (func $dw_copy (param $s i32) (param $ss i32) (param $d i32) (param $sd i32) (param $rows i32) (param $nb i32)
+    (local $b i32) (local $e i32) (local $r i32)
+    (if (i32.ge_u (local.get $nb) (i32.const 16))
+      (then
+        (local.set $e (i32.sub (local.get $nb) (i32.const 16)))
+        (loop $rowsv
+          (local.set $b (i32.const 0))
+          (block $done
+            (loop $vecs
+              (br_if $done (i32.ge_u (local.get $b) (local.get $e)))
+              (v128.store (i32.add (local.get $d) (local.get $b)) (v128.load (i32.add (local.get $s) (local.get $b))))
+              (local.set $b (i32.add (local.get $b) (i32.const 16)))
+              (br $vecs)))
+          (v128.store (i32.add (local.get $d) (local.get $e)) (v128.load (i32.add (local.get $s) (local.get $e))))
+          (local.set $s (i32.add (local.get $s) (local.get $ss)))
+          (local.set $d (i32.add (local.get $d) (local.get $sd)))
+          (br_if $rowsv (i32.lt_s (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $rows)))))
+      (else
+        (loop $rowsf
+          (local.set $b (i32.const 0))
+          (block $done1
+            (loop $floats
+              (br_if $done1 (i32.ge_u (local.get $b) (local.get $nb)))
+              (f32.store (i32.add (local.get $d) (local.get $b)) (f32.load (i32.add (local.get $s) (local.get $b))))
+              (local.set $b (i32.add (local.get $b) (i32.const 4)))
+              (br $floats)))
+          (local.set $s (i32.add (local.get $s) (local.get $ss)))
+          (local.set $d (i32.add (local.get $d) (local.get $sd)))
+          (br_if $rowsf (i32.lt_s (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $rows)))))))
+
+  ;; The data of one H×W plane at src into a flat frame at dst (Hp rows of Wp floats): frame row i
+  ;; holds source row i − pt shifted right by pl (negative pt, pl crop). Only the data is written,
+  ;; row by row with $dw_copy (one copy when the rows are contiguous, as in k×1 kernels), so the
+  ;; zeros around it, written once per task by memory.fill, stay for every image of the task: the
+  ;; per-row fills and copies of $pad_copy (calls into the runtime, ~3 ns each) were ~40 % of a
+  ;; small plane.
+  (func $dw_frame (param $src i32) (param $H i32) (param $W i32) (param $dst i32) (param $Hp i32) (param $Wp i32) (param $pt i32) (param $pl i32)
+    (local $i0 i32) (local $i1 i32) (local $j0 i32) (local $wb i32) (local $Wp4 i32) (local $W4 i32)
+    (local.set $j0 (call $max (i32.const 0) (local.get $pl)))
+    ;; bytes of each source row inside the frame
+    (local.set $wb (i32.shl (i32.sub (call $min (local.get $Wp) (i32.add (local.get $W) (local.get $pl))) (local.get $j0)) (i32.const 2)))
+    ;; the frame rows that hold source rows: [i0, i1)
+    (local.set $i0 (call $max (i32.const 0) (local.get $pt)))
+    (local.set $i1 (call $min (local.get $Hp) (i32.add (local.get $H) (local.get $pt))))
+    (if (i32.or (i32.le_s (local.get $wb) (i32.const 0)) (i32.ge_s (local.get $i0) (local.get $i1))) (then (return)))
+    (local.set $Wp4 (i32.shl (local.get $Wp) (i32.const 2)))
+    (local.set $W4 (i32.shl (local.get $W) (i32.const 2)))
+    (local.set $src (i32.add (local.get $src)
+      (i32.add (i32.mul (i32.sub (local.get $i0) (local.get $pt)) (local.get $W4)) (i32.shl (i32.sub (local.get $j0) (local.get $pl)) (i32.const 2)))))
+    (local.set $dst (i32.add (local.get $dst) (i32.add (i32.mul (local.get $i0) (local.get $Wp4)) (i32.shl (local.get $j0) (i32.const 2)))))
+    (if (i32.and (i32.eq (local.get $wb) (local.get $W4)) (i32.eq (local.get $W4) (local.get $Wp4)))
+      (then (call $dw_copy (local.get $src) (i32.const 0) (local.get $dst) (i32.const 0) (i32.const 1)
+        (i32.mul (i32.sub (local.get $i1) (local.get $i0)) (local.get $W4))))
+      (else (call $dw_copy (local.get $src) (local.get $W4) (local.get $dst) (local.get $Wp4) (i32.sub (local.get $i1) (local.get $i0)) (local.get $wb)))))
+
+  ;; yb[j] = Σ_t w_t·xp[j + off_t] for the first Lr4 bytes of yb (a multiple of 64): 16 outputs per
+  ;; block in four accumulators, the taps from the table [off_t (i32 bytes), w_t (f32)] at tab..tend,
+  ;; in row-major order and added to 0 one by one: the additions of $dw_plane's loops, so the same
+  ;; bits as before the flat layout.
+  (func $dw_flat (param $xp i32) (param $tab i32) (param $tend i32) (param $yb i32) (param $Lr4 i32)
+    (local $j i32) (local $p i32) (local $q i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $wv v128)
+    (loop $blocks
+      (local.set $a0 (v128.const i32x4 0 0 0 0))
+      (local.set $a1 (v128.const i32x4 0 0 0 0))
+      (local.set $a2 (v128.const i32x4 0 0 0 0))
+      (local.set $a3 (v128.const i32x4 0 0 0 0))
+      (local.set $p (local.get $tab))
+      (loop $taps
+        (local.set $q (i32.add (i32.add (local.get $xp) (local.get $j)) (i32.load (local.get $p))))
+        (local.set $wv (v128.load32_splat offset=4 (local.get $p)))
+        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $wv) (v128.load (local.get $q)))))
+        (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $wv) (v128.load offset=16 (local.get $q)))))
+        (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $wv) (v128.load offset=32 (local.get $q)))))
+        (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $wv) (v128.load offset=48 (local.get $q)))))
+        (br_if $taps (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 8))) (local.get $tend))))
+      (local.set $q (i32.add (local.get $yb) (local.get $j)))
+      (v128.store (local.get $q) (local.get $a0))
+      (v128.store offset=16 (local.get $q) (local.get $a1))
+      (v128.store offset=32 (local.get $q) (local.get $a2))
+      (v128.store offset=48 (local.get $q) (local.get $a3))
+      (br_if $blocks (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 64))) (local.get $Lr4)))))
+
+  ;; kind 5: y[n, c] = w[c] ⋆ x[n, c]; task = (image chunk, c), word 27 images per chunk (all N but
+  ;; for threads with few channels). Scratch: the flat frame, then (words 31, 32: byte offsets from
+  ;; the frame, word 31 also the bytes zeroed) the flat outputs yb and the tap table; word 33 = Lr4,
+  ;; the bytes of L = (OH−1)·Wp + OW rounded up to 16 floats. yb's rows (Wp floats apart) are copied
+  ;; to y (OW apart). Each plane is computed alone, so the split does not change any bit.
   (func $task_dw_fwd (param $job i32) (param $t i32) (param $scr i32)
-    (local $C i32) (local $c i32) (local $n i32) (local $xp i32) (local $Wp4 i32) (local $kh i32) (local $kw i32)
+    (local $C i32) (local $c i32) (local $n i32) (local $n1 i32) (local $xp i32) (local $yb i32) (local $tab i32) (local $p i32) (local $wc i32)
+    (local $y i32) (local $Wp i32) (local $Wp4 i32) (local $kh i32) (local $kw i32) (local $ky i32) (local $kx i32)
+    (local $OH i32) (local $OW4 i32) (local $HW4 i32) (local $Lr4 i32)
     (local.set $C (i32.load offset=36 (local.get $job)))
     (local.set $c (i32.rem_u (local.get $t) (local.get $C)))
-    (local.set $n (i32.div_u (local.get $t) (local.get $C)))
+    (local.set $n (i32.mul (i32.div_u (local.get $t) (local.get $C)) (i32.load offset=108 (local.get $job))))
+    (local.set $n1 (call $min (i32.load offset=32 (local.get $job)) (i32.add (local.get $n) (i32.load offset=108 (local.get $job)))))
+    (if (i32.ge_s (local.get $n) (local.get $n1)) (then (return)))
     (local.set $kh (i32.load offset=52 (local.get $job)))
     (local.set $kw (i32.load offset=56 (local.get $job)))
-    (local.set $Wp4 (i32.shl (i32.load offset=116 (local.get $job)) (i32.const 2)))
+    (local.set $OH (i32.load offset=60 (local.get $job)))
+    (local.set $OW4 (i32.shl (i32.load offset=64 (local.get $job)) (i32.const 2)))
+    (local.set $HW4 (i32.shl (i32.mul (i32.load offset=40 (local.get $job)) (i32.load offset=44 (local.get $job))) (i32.const 2)))
+    (local.set $Wp (i32.load offset=116 (local.get $job)))
+    (local.set $Wp4 (i32.shl (local.get $Wp) (i32.const 2)))
+    (local.set $Lr4 (i32.load offset=132 (local.get $job)))
     (local.set $xp (i32.add (local.get $scr) (global.get $SCR_FREE)))
-    (call $pad_copy
-      (i32.add (i32.load offset=96 (local.get $job))
-        (i32.shl (i32.mul (i32.add (i32.mul (local.get $n) (local.get $C)) (local.get $c))
-                          (i32.mul (i32.load offset=40 (local.get $job)) (i32.load offset=44 (local.get $job)))) (i32.const 2)))
-      (i32.const 1) (i32.load offset=40 (local.get $job)) (i32.load offset=44 (local.get $job))
-      (local.get $xp) (i32.load offset=112 (local.get $job)) (i32.load offset=116 (local.get $job))
-      (i32.load offset=76 (local.get $job)) (i32.load offset=80 (local.get $job)))
-    (call $dw_plane
-      (local.get $xp)
-      (i32.add (i32.load offset=100 (local.get $job)) (i32.shl (i32.mul (local.get $c) (i32.mul (local.get $kh) (local.get $kw))) (i32.const 2)))
-      (i32.add (i32.load offset=104 (local.get $job))
-        (i32.shl (i32.mul (i32.add (i32.mul (local.get $n) (local.get $C)) (local.get $c))
-                          (i32.mul (i32.load offset=60 (local.get $job)) (i32.load offset=64 (local.get $job)))) (i32.const 2)))
-      ;; the row buffer: after the frame, 64-byte aligned
-      (i32.add (local.get $xp)
-        (i32.and (i32.add (i32.mul (i32.load offset=112 (local.get $job)) (local.get $Wp4)) (i32.const 63)) (i32.const -64)))
-      (i32.load offset=60 (local.get $job)) (i32.load offset=64 (local.get $job)) (local.get $kh) (local.get $kw) (local.get $Wp4)
-      (i32.mul (i32.load offset=84 (local.get $job)) (local.get $Wp4))
-      (i32.shl (i32.load offset=88 (local.get $job)) (i32.const 2))))
+    (local.set $yb (i32.add (local.get $xp) (i32.load offset=124 (local.get $job))))
+    (local.set $tab (i32.add (local.get $xp) (i32.load offset=128 (local.get $job))))
+    ;; the frame's zeros (and the 16 floats after it), once for the task's images
+    (memory.fill (local.get $xp) (i32.const 0) (i32.load offset=124 (local.get $job)))
+    ;; the tap table: frame offset and weight of each tap, row-major
+    (local.set $wc (i32.add (i32.load offset=100 (local.get $job)) (i32.shl (i32.mul (local.get $c) (i32.mul (local.get $kh) (local.get $kw))) (i32.const 2))))
+    (local.set $p (local.get $tab))
+    (loop $taprows
+      (local.set $kx (i32.const 0))
+      (loop $taps
+        (i32.store (local.get $p)
+          (i32.add (i32.mul (i32.mul (local.get $ky) (i32.load offset=84 (local.get $job))) (local.get $Wp4))
+                   (i32.shl (i32.mul (local.get $kx) (i32.load offset=88 (local.get $job))) (i32.const 2))))
+        (f32.store offset=4 (local.get $p) (f32.load (local.get $wc)))
+        (local.set $p (i32.add (local.get $p) (i32.const 8)))
+        (local.set $wc (i32.add (local.get $wc) (i32.const 4)))
+        (br_if $taps (i32.lt_s (local.tee $kx (i32.add (local.get $kx) (i32.const 1))) (local.get $kw))))
+      (br_if $taprows (i32.lt_s (local.tee $ky (i32.add (local.get $ky) (i32.const 1))) (local.get $kh))))
+    (loop $images
+      (call $dw_frame
+        (i32.add (i32.load offset=96 (local.get $job)) (i32.mul (i32.add (i32.mul (local.get $n) (local.get $C)) (local.get $c)) (local.get $HW4)))
+        (i32.load offset=40 (local.get $job)) (i32.load offset=44 (local.get $job))
+        (local.get $xp) (i32.load offset=112 (local.get $job)) (local.get $Wp)
+        (i32.load offset=76 (local.get $job)) (i32.load offset=80 (local.get $job)))
+      (call $dw_flat (local.get $xp) (local.get $tab) (local.get $p) (local.get $yb) (local.get $Lr4))
+      (local.set $y (i32.add (i32.load offset=104 (local.get $job))
+        (i32.mul (i32.add (i32.mul (local.get $n) (local.get $C)) (local.get $c)) (i32.mul (local.get $OH) (local.get $OW4)))))
+      (if (i32.eq (local.get $Wp4) (local.get $OW4))
+        (then (call $dw_copy (local.get $yb) (i32.const 0) (local.get $y) (i32.const 0) (i32.const 1) (i32.mul (local.get $OH) (local.get $OW4))))
+        (else (call $dw_copy (local.get $yb) (local.get $Wp4) (local.get $y) (local.get $OW4) (local.get $OH) (local.get $OW4))))
+      (br_if $images (i32.lt_s (local.tee $n (i32.add (local.get $n) (i32.const 1))) (local.get $n1)))))
 
   ;; kind 6: dw[c] = Σ_n Σ_pixels dy[n, c] · shifted x[n, c]; task = c (owns dw[c], no reduction).
-  ;; dy is copied into rows of ceil8(OW) with zero tails, so the over-read x lanes count 0.
+  ;; Scratch: x's flat frame, then (words 31, 32: byte offsets from it; word 32 also the bytes zeroed
+  ;; once per task) dy in the same flat layout
+  ;; (OH rows of Wp, zeros between rows and after, so the dropped lanes count 0) and one vector of
+  ;; partial sums per tap, kept over the images and reduced once at the end; word 33 = Lr4 as in
+  ;; kind 5. Each tap is one dot product of Lr4 bytes in four accumulators.
   (func $task_dw_bwd_weight (param $job i32) (param $t i32) (param $scr i32)
-    (local $C i32) (local $N i32) (local $n i32) (local $xp i32) (local $dyp i32) (local $dwc i32)
-    (local $OH i32) (local $OW i32) (local $OWv i32) (local $kh i32) (local $kw i32) (local $Wp4 i32) (local $OWv4 i32)
-    (local $ky i32) (local $kx i32) (local $oy i32) (local $ox i32) (local $dr i32) (local $xr i32) (local $q i32)
-    (local $a0 v128) (local $a1 v128) (local $s f32)
+    (local $C i32) (local $N i32) (local $n i32) (local $xp i32) (local $dyp i32) (local $acc i32) (local $ap i32) (local $dwc i32)
+    (local $OH i32) (local $OW i32) (local $kh i32) (local $kw i32) (local $Wp i32) (local $Wp4 i32) (local $Lr4 i32) (local $taps i32)
+    (local $ky i32) (local $kx i32) (local $j i32) (local $q i32) (local $d i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
     (local.set $C (i32.load offset=36 (local.get $job)))
     (local.set $N (i32.load offset=32 (local.get $job)))
     (local.set $OH (i32.load offset=60 (local.get $job)))
     (local.set $OW (i32.load offset=64 (local.get $job)))
-    (local.set $OWv (i32.and (i32.add (local.get $OW) (i32.const 7)) (i32.const -8)))
-    (local.set $OWv4 (i32.shl (local.get $OWv) (i32.const 2)))
     (local.set $kh (i32.load offset=52 (local.get $job)))
     (local.set $kw (i32.load offset=56 (local.get $job)))
-    (local.set $Wp4 (i32.shl (i32.load offset=116 (local.get $job)) (i32.const 2)))
+    (local.set $taps (i32.mul (local.get $kh) (local.get $kw)))
+    (local.set $Wp (i32.load offset=116 (local.get $job)))
+    (local.set $Wp4 (i32.shl (local.get $Wp) (i32.const 2)))
+    (local.set $Lr4 (i32.load offset=132 (local.get $job)))
     (local.set $xp (i32.add (local.get $scr) (global.get $SCR_FREE)))
-    (local.set $dyp (i32.add (local.get $xp)
-      (i32.and (i32.add (i32.mul (i32.load offset=112 (local.get $job)) (local.get $Wp4)) (i32.const 63)) (i32.const -64))))
-    (local.set $dwc (i32.add (i32.load offset=104 (local.get $job)) (i32.shl (i32.mul (local.get $t) (i32.mul (local.get $kh) (local.get $kw))) (i32.const 2))))
+    (local.set $dyp (i32.add (local.get $xp) (i32.load offset=124 (local.get $job))))
+    (local.set $acc (i32.add (local.get $xp) (i32.load offset=128 (local.get $job))))
+    ;; the zeros of both frames, once for all images
+    (memory.fill (local.get $xp) (i32.const 0) (i32.load offset=128 (local.get $job)))
     (loop $images
-      (call $pad_copy
+      (call $dw_frame
         (i32.add (i32.load offset=96 (local.get $job))
           (i32.shl (i32.mul (i32.add (i32.mul (local.get $n) (local.get $C)) (local.get $t))
                             (i32.mul (i32.load offset=40 (local.get $job)) (i32.load offset=44 (local.get $job)))) (i32.const 2)))
-        (i32.const 1) (i32.load offset=40 (local.get $job)) (i32.load offset=44 (local.get $job))
-        (local.get $xp) (i32.load offset=112 (local.get $job)) (i32.load offset=116 (local.get $job))
+        (i32.load offset=40 (local.get $job)) (i32.load offset=44 (local.get $job))
+        (local.get $xp) (i32.load offset=112 (local.get $job)) (local.get $Wp)
         (i32.load offset=76 (local.get $job)) (i32.load offset=80 (local.get $job)))
-      (call $pad_copy
+      (call $dw_frame
         (i32.add (i32.load offset=100 (local.get $job))
           (i32.shl (i32.mul (i32.add (i32.mul (local.get $n) (local.get $C)) (local.get $t)) (i32.mul (local.get $OH) (local.get $OW))) (i32.const 2)))
-        (i32.const 1) (local.get $OH) (local.get $OW) (local.get $dyp) (local.get $OH) (local.get $OWv) (i32.const 0) (i32.const 0))
-      (local.set $q (local.get $dwc))
+        (local.get $OH) (local.get $OW) (local.get $dyp) (local.get $OH) (local.get $Wp) (i32.const 0) (i32.const 0))
+      (local.set $ap (local.get $acc))
       (local.set $ky (i32.const 0))
       (loop $taprows
         (local.set $kx (i32.const 0))
-        (loop $taps
+        (loop $tapsx
           (local.set $a0 (v128.const i32x4 0 0 0 0))
           (local.set $a1 (v128.const i32x4 0 0 0 0))
-          (local.set $dr (local.get $dyp))
-          (local.set $xr (i32.add (local.get $xp)
+          (local.set $a2 (v128.const i32x4 0 0 0 0))
+          (local.set $a3 (v128.const i32x4 0 0 0 0))
+          (local.set $q (i32.add (local.get $xp)
             (i32.add (i32.mul (i32.mul (local.get $ky) (i32.load offset=84 (local.get $job))) (local.get $Wp4))
                      (i32.shl (i32.mul (local.get $kx) (i32.load offset=88 (local.get $job))) (i32.const 2)))))
-          (local.set $oy (i32.const 0))
-          (loop $rows
-            (local.set $ox (i32.const 0))
-            (loop $vecs
-              (local.set $a0 (f32x4.add (local.get $a0)
-                (f32x4.mul (v128.load (i32.add (local.get $dr) (local.get $ox))) (v128.load (i32.add (local.get $xr) (local.get $ox))))))
-              (local.set $a1 (f32x4.add (local.get $a1)
-                (f32x4.mul (v128.load offset=16 (i32.add (local.get $dr) (local.get $ox))) (v128.load offset=16 (i32.add (local.get $xr) (local.get $ox))))))
-              (br_if $vecs (i32.lt_s (local.tee $ox (i32.add (local.get $ox) (i32.const 32))) (local.get $OWv4))))
-            (local.set $dr (i32.add (local.get $dr) (local.get $OWv4)))
-            (local.set $xr (i32.add (local.get $xr) (local.get $Wp4)))
-            (br_if $rows (i32.lt_s (local.tee $oy (i32.add (local.get $oy) (i32.const 1))) (local.get $OH))))
-          (local.set $a0 (f32x4.add (local.get $a0) (local.get $a1)))
-          (local.set $s (f32.add
-            (f32.add (f32x4.extract_lane 0 (local.get $a0)) (f32x4.extract_lane 1 (local.get $a0)))
-            (f32.add (f32x4.extract_lane 2 (local.get $a0)) (f32x4.extract_lane 3 (local.get $a0)))))
-          (if (local.get $n) (then (local.set $s (f32.add (local.get $s) (f32.load (local.get $q))))))
-          (f32.store (local.get $q) (local.get $s))
-          (local.set $q (i32.add (local.get $q) (i32.const 4)))
-          (br_if $taps (i32.lt_s (local.tee $kx (i32.add (local.get $kx) (i32.const 1))) (local.get $kw))))
+          (local.set $d (local.get $dyp))
+          (local.set $j (i32.const 0))
+          (loop $blocks
+            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load (local.get $d)) (v128.load (local.get $q)))))
+            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (v128.load offset=16 (local.get $d)) (v128.load offset=16 (local.get $q)))))
+            (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (v128.load offset=32 (local.get $d)) (v128.load offset=32 (local.get $q)))))
+            (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (v128.load offset=48 (local.get $d)) (v128.load offset=48 (local.get $q)))))
+            (local.set $d (i32.add (local.get $d) (i32.const 64)))
+            (local.set $q (i32.add (local.get $q) (i32.const 64)))
+            (br_if $blocks (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 64))) (local.get $Lr4))))
+          (local.set $a0 (f32x4.add (f32x4.add (local.get $a0) (local.get $a1)) (f32x4.add (local.get $a2) (local.get $a3))))
+          (if (local.get $n) (then (local.set $a0 (f32x4.add (v128.load (local.get $ap)) (local.get $a0)))))
+          (v128.store (local.get $ap) (local.get $a0))
+          (local.set $ap (i32.add (local.get $ap) (i32.const 16)))
+          (br_if $tapsx (i32.lt_s (local.tee $kx (i32.add (local.get $kx) (i32.const 1))) (local.get $kw))))
         (br_if $taprows (i32.lt_s (local.tee $ky (i32.add (local.get $ky) (i32.const 1))) (local.get $kh))))
-      (br_if $images (i32.lt_s (local.tee $n (i32.add (local.get $n) (i32.const 1))) (local.get $N)))))
+      (br_if $images (i32.lt_s (local.tee $n (i32.add (local.get $n) (i32.const 1))) (local.get $N))))
+    ;; dw[c][tap] = the four lanes of its partial sums
+    (local.set $dwc (i32.add (i32.load offset=104 (local.get $job)) (i32.shl (i32.mul (local.get $t) (local.get $taps)) (i32.const 2))))
+    (local.set $ap (local.get $acc))
+    (local.set $j (i32.const 0))
+    (loop $reduce
+      (local.set $a0 (v128.load (local.get $ap)))
+      (f32.store (local.get $dwc)
+        (f32.add
+          (f32.add (f32x4.extract_lane 0 (local.get $a0)) (f32x4.extract_lane 1 (local.get $a0)))
+          (f32.add (f32x4.extract_lane 2 (local.get $a0)) (f32x4.extract_lane 3 (local.get $a0)))))
+      (local.set $ap (i32.add (local.get $ap) (i32.const 16)))
+      (local.set $dwc (i32.add (local.get $dwc) (i32.const 4)))
+      (br_if $reduce (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $taps)))))
 
   ;; ---------------------------------------------------------------------------------------------
   ;; Element-wise kernels: one streaming pass, no scratch. Threads split whole rows (kind 7) or runs
