@@ -30,7 +30,7 @@
  * - ssaLogits (the SSA-Seg head's inference pass, kind 19): one task per image, computed whole by one
  *   thread (so every thread count gives the same bits); its products read the [C, N] maps and the
  *   row-major weights in place (register-tiled, no packing of the maps), the two softmaxes share
- *   their e^x, and the depthwise 3×3 runs kind 5's direct loop; the scratch holds the image's maps.
+ *   their e^x, and the depthwise 3×3 runs a direct loop ($dw_plane3); the scratch holds the image's maps.
  * - adamw (kind 20): the new parameter and both moments of one AdamW update in one streaming pass,
  *   in f64 as gpu.js's cpu-mode adamwKernel; tasks are runs of 16 floats; three outputs read back.
  */
@@ -213,7 +213,8 @@ function convForwardJob(rt: WasmRuntime, xPtr: number, wPtr: number, s: Conv2dSp
     // a task is one channel over a chunk of images (the frame's zeros and the taps set up once);
     // threads with fewer than two channels each split the images too
     const img = threads > 1 && s.Cin < 2 * threads ? split(s.N, ceilDiv(2 * threads, s.Cin), 1) : { size: s.N, count: 1 };
-    const job = header(rt, KIND_DW_FWD, s.Cin * img.count, threads, scratch, [...geometry(s), xPtr, wPtr, yPtr, img.size, Hp, Wp, 1, frameBytes, tab, Lr4]);
+    const tasks = s.OH * s.OW === 0 ? 0 : s.Cin * img.count; // the loops run at least once: none for an empty output
+    const job = header(rt, KIND_DW_FWD, tasks, threads, scratch, [...geometry(s), xPtr, wPtr, yPtr, img.size, Hp, Wp, 1, frameBytes, tab, Lr4]);
     return { job, read: () => rt.read(yPtr, out) };
   }
   const G = s.groups;

@@ -596,108 +596,65 @@
       (br_if $images (i32.lt_s (local.tee $n (i32.add (local.get $n) (i32.const 1))) (local.get $n1)))))
 
   ;; ---------------------------------------------------------------------------------------------
-  ;; Depthwise (groups = Cin = Cout), stride 1: direct SIMD loops over output rows, no im2col.
-  ;; The input channel is first copied into a zero-padded Hp×Wp frame with Hp = OH + (kh−1)·dH and
-  ;; Wp >= ceil8(OW) + (kw−1)·dW, so every vector load is in bounds and branch-free.
+  ;; Depthwise (groups = Cin = Cout), stride 1: direct SIMD loops, no im2col.
 
-  ;; One channel of a direct depthwise convolution, stride 1 (kinds 5 and 19): y[oy][ox] =
-  ;; Σ_ky Σ_kx wc[ky·kw + kx]·xp[oy + ky·dH][ox + kx·dW] over the zero-padded frame xp (rows Wp4
-  ;; bytes apart; dHrow = dH·Wp4, dW4 = 4·dW), 8 outputs per step, taps in row-major order from 0.
-  ;; With a row buffer (row != 0) each output row is built there and its OW floats copied to y (rows
-  ;; OW floats apart); with row = 0 the vectors go straight to y and run up to 7 floats past each
-  ;; row: into the next rows (written after it) and, after the last row, into the caller's slack.
-  (func $dw_plane (param $xp i32) (param $wc i32) (param $yo i32) (param $row i32)
-        (param $OH i32) (param $OW i32) (param $kh i32) (param $kw i32) (param $Wp4 i32) (param $dHrow i32) (param $dW4 i32)
-    (local $OWv i32) (local $oy i32) (local $ox i32) (local $ky i32) (local $kx i32) (local $rp i32) (local $wr i32) (local $q i32) (local $dst i32)
-    (local $a0 v128) (local $a1 v128) (local $wv v128)
+  ;; One channel of a direct 3×3 depthwise convolution, stride 1 (kind 19's positional features):
+  ;; y[oy][ox] = Σ_ky Σ_kx wc[ky·3 + kx]·xp[oy + ky·dH][ox + kx·dW] over a zero-padded frame xp (rows
+  ;; Wp4 bytes apart, Wp >= ceil8(OW) + 2·dW; dHrow = dH·Wp4, dW4 = 4·dW), 8 outputs per step, the
+  ;; taps unrolled with their weights in registers, added in row-major order from 0. The vectors go
+  ;; straight to y (rows OW floats apart) and run up to 7 floats past each row: into the next rows
+  ;; (written after it) and, after the last row, into the caller's slack. (Kinds 5 and 6 used this
+  ;; loop, with a general tap loop and a row buffer, until the flat layout below.)
+  (func $dw_plane3 (param $xp i32) (param $wc i32) (param $yo i32)
+        (param $OH i32) (param $OW i32) (param $Wp4 i32) (param $dHrow i32) (param $dW4 i32)
+    (local $OWv i32) (local $oy i32) (local $ox i32) (local $rp i32) (local $q i32) (local $dst i32)
+    (local $a0 v128) (local $a1 v128)
     (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128) (local $w4 v128) (local $w5 v128) (local $w6 v128) (local $w7 v128) (local $w8 v128)
     (local.set $OWv (i32.and (i32.add (local.get $OW) (i32.const 7)) (i32.const -8)))
-    (if (i32.and (i32.eq (local.get $kh) (i32.const 3)) (i32.eq (local.get $kw) (i32.const 3)))
-      (then
-        ;; 3×3: the taps unrolled and their weights held in registers; the same additions in the same
-        ;; order as the general loop below (from 0, ky-major), so the same bits
-        (local.set $w0 (v128.load32_splat (local.get $wc)))
-        (local.set $w1 (v128.load32_splat offset=4 (local.get $wc)))
-        (local.set $w2 (v128.load32_splat offset=8 (local.get $wc)))
-        (local.set $w3 (v128.load32_splat offset=12 (local.get $wc)))
-        (local.set $w4 (v128.load32_splat offset=16 (local.get $wc)))
-        (local.set $w5 (v128.load32_splat offset=20 (local.get $wc)))
-        (local.set $w6 (v128.load32_splat offset=24 (local.get $wc)))
-        (local.set $w7 (v128.load32_splat offset=28 (local.get $wc)))
-        (local.set $w8 (v128.load32_splat offset=32 (local.get $wc)))
-        (loop $rows3
-          (local.set $dst (if (result i32) (local.get $row)
-            (then (local.get $row))
-            (else (i32.add (local.get $yo) (i32.shl (i32.mul (local.get $oy) (local.get $OW)) (i32.const 2))))))
-          (local.set $ox (i32.const 0))
-          (loop $vecs3
-            (local.set $rp (i32.add (i32.add (local.get $xp) (i32.mul (local.get $oy) (local.get $Wp4))) (i32.shl (local.get $ox) (i32.const 2))))
-            (local.set $q (i32.add (local.get $rp) (local.get $dW4)))
-            (local.set $a0 (f32x4.add (v128.const i32x4 0 0 0 0) (f32x4.mul (local.get $w0) (v128.load (local.get $rp)))))
-            (local.set $a1 (f32x4.add (v128.const i32x4 0 0 0 0) (f32x4.mul (local.get $w0) (v128.load offset=16 (local.get $rp)))))
-            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w1) (v128.load (local.get $q)))))
-            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w1) (v128.load offset=16 (local.get $q)))))
-            (local.set $q (i32.add (local.get $q) (local.get $dW4)))
-            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w2) (v128.load (local.get $q)))))
-            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w2) (v128.load offset=16 (local.get $q)))))
-            (local.set $rp (i32.add (local.get $rp) (local.get $dHrow)))
-            (local.set $q (i32.add (local.get $rp) (local.get $dW4)))
-            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w3) (v128.load (local.get $rp)))))
-            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w3) (v128.load offset=16 (local.get $rp)))))
-            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w4) (v128.load (local.get $q)))))
-            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w4) (v128.load offset=16 (local.get $q)))))
-            (local.set $q (i32.add (local.get $q) (local.get $dW4)))
-            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w5) (v128.load (local.get $q)))))
-            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w5) (v128.load offset=16 (local.get $q)))))
-            (local.set $rp (i32.add (local.get $rp) (local.get $dHrow)))
-            (local.set $q (i32.add (local.get $rp) (local.get $dW4)))
-            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w6) (v128.load (local.get $rp)))))
-            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w6) (v128.load offset=16 (local.get $rp)))))
-            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w7) (v128.load (local.get $q)))))
-            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w7) (v128.load offset=16 (local.get $q)))))
-            (local.set $q (i32.add (local.get $q) (local.get $dW4)))
-            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w8) (v128.load (local.get $q)))))
-            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w8) (v128.load offset=16 (local.get $q)))))
-            (v128.store (i32.add (local.get $dst) (i32.shl (local.get $ox) (i32.const 2))) (local.get $a0))
-            (v128.store offset=16 (i32.add (local.get $dst) (i32.shl (local.get $ox) (i32.const 2))) (local.get $a1))
-            (br_if $vecs3 (i32.lt_s (local.tee $ox (i32.add (local.get $ox) (i32.const 8))) (local.get $OWv))))
-          (if (local.get $row)
-            (then
-              (memory.copy (i32.add (local.get $yo) (i32.shl (i32.mul (local.get $oy) (local.get $OW)) (i32.const 2)))
-                           (local.get $row) (i32.shl (local.get $OW) (i32.const 2)))))
-          (br_if $rows3 (i32.lt_s (local.tee $oy (i32.add (local.get $oy) (i32.const 1))) (local.get $OH))))
-        (return)))
-    (loop $rows
-      (local.set $dst (if (result i32) (local.get $row)
-        (then (local.get $row))
-        (else (i32.add (local.get $yo) (i32.shl (i32.mul (local.get $oy) (local.get $OW)) (i32.const 2))))))
+    (local.set $w0 (v128.load32_splat (local.get $wc)))
+    (local.set $w1 (v128.load32_splat offset=4 (local.get $wc)))
+    (local.set $w2 (v128.load32_splat offset=8 (local.get $wc)))
+    (local.set $w3 (v128.load32_splat offset=12 (local.get $wc)))
+    (local.set $w4 (v128.load32_splat offset=16 (local.get $wc)))
+    (local.set $w5 (v128.load32_splat offset=20 (local.get $wc)))
+    (local.set $w6 (v128.load32_splat offset=24 (local.get $wc)))
+    (local.set $w7 (v128.load32_splat offset=28 (local.get $wc)))
+    (local.set $w8 (v128.load32_splat offset=32 (local.get $wc)))
+    (loop $rows3
+      (local.set $dst (i32.add (local.get $yo) (i32.shl (i32.mul (local.get $oy) (local.get $OW)) (i32.const 2))))
       (local.set $ox (i32.const 0))
-      (loop $vecs
-        (local.set $a0 (v128.const i32x4 0 0 0 0))
-        (local.set $a1 (v128.const i32x4 0 0 0 0))
+      (loop $vecs3
         (local.set $rp (i32.add (i32.add (local.get $xp) (i32.mul (local.get $oy) (local.get $Wp4))) (i32.shl (local.get $ox) (i32.const 2))))
-        (local.set $wr (local.get $wc))
-        (local.set $ky (i32.const 0))
-        (loop $taprows
-          (local.set $q (local.get $rp))
-          (local.set $kx (i32.const 0))
-          (loop $taps
-            (local.set $wv (v128.load32_splat (i32.add (local.get $wr) (i32.shl (local.get $kx) (i32.const 2)))))
-            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $wv) (v128.load (local.get $q)))))
-            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $wv) (v128.load offset=16 (local.get $q)))))
-            (local.set $q (i32.add (local.get $q) (local.get $dW4)))
-            (br_if $taps (i32.lt_s (local.tee $kx (i32.add (local.get $kx) (i32.const 1))) (local.get $kw))))
-          (local.set $rp (i32.add (local.get $rp) (local.get $dHrow)))
-          (local.set $wr (i32.add (local.get $wr) (i32.shl (local.get $kw) (i32.const 2))))
-          (br_if $taprows (i32.lt_s (local.tee $ky (i32.add (local.get $ky) (i32.const 1))) (local.get $kh))))
+        (local.set $q (i32.add (local.get $rp) (local.get $dW4)))
+        (local.set $a0 (f32x4.add (v128.const i32x4 0 0 0 0) (f32x4.mul (local.get $w0) (v128.load (local.get $rp)))))
+        (local.set $a1 (f32x4.add (v128.const i32x4 0 0 0 0) (f32x4.mul (local.get $w0) (v128.load offset=16 (local.get $rp)))))
+        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w1) (v128.load (local.get $q)))))
+        (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w1) (v128.load offset=16 (local.get $q)))))
+        (local.set $q (i32.add (local.get $q) (local.get $dW4)))
+        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w2) (v128.load (local.get $q)))))
+        (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w2) (v128.load offset=16 (local.get $q)))))
+        (local.set $rp (i32.add (local.get $rp) (local.get $dHrow)))
+        (local.set $q (i32.add (local.get $rp) (local.get $dW4)))
+        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w3) (v128.load (local.get $rp)))))
+        (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w3) (v128.load offset=16 (local.get $rp)))))
+        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w4) (v128.load (local.get $q)))))
+        (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w4) (v128.load offset=16 (local.get $q)))))
+        (local.set $q (i32.add (local.get $q) (local.get $dW4)))
+        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w5) (v128.load (local.get $q)))))
+        (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w5) (v128.load offset=16 (local.get $q)))))
+        (local.set $rp (i32.add (local.get $rp) (local.get $dHrow)))
+        (local.set $q (i32.add (local.get $rp) (local.get $dW4)))
+        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w6) (v128.load (local.get $rp)))))
+        (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w6) (v128.load offset=16 (local.get $rp)))))
+        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w7) (v128.load (local.get $q)))))
+        (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w7) (v128.load offset=16 (local.get $q)))))
+        (local.set $q (i32.add (local.get $q) (local.get $dW4)))
+        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w8) (v128.load (local.get $q)))))
+        (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w8) (v128.load offset=16 (local.get $q)))))
         (v128.store (i32.add (local.get $dst) (i32.shl (local.get $ox) (i32.const 2))) (local.get $a0))
         (v128.store offset=16 (i32.add (local.get $dst) (i32.shl (local.get $ox) (i32.const 2))) (local.get $a1))
-        (br_if $vecs (i32.lt_s (local.tee $ox (i32.add (local.get $ox) (i32.const 8))) (local.get $OWv))))
-      (if (local.get $row)
-        (then
-          (memory.copy (i32.add (local.get $yo) (i32.shl (i32.mul (local.get $oy) (local.get $OW)) (i32.const 2)))
-                       (local.get $row) (i32.shl (local.get $OW) (i32.const 2)))))
-      (br_if $rows (i32.lt_s (local.tee $oy (i32.add (local.get $oy) (i32.const 1))) (local.get $OH)))))
+        (br_if $vecs3 (i32.lt_s (local.tee $ox (i32.add (local.get $ox) (i32.const 8))) (local.get $OWv))))
+      (br_if $rows3 (i32.lt_s (local.tee $oy (i32.add (local.get $oy) (i32.const 1))) (local.get $OH)))))
 
   ;; Kinds 5 and 6 work on the plane as one flat row (session 12). The frame of an input plane has
   ;; rows of exactly Wp = OW + (kw−1)·dW floats, Hp = OH + (kh−1)·dH of them, so output pixel
@@ -769,7 +726,7 @@
 
   ;; yb[j] = Σ_t w_t·xp[j + off_t] for the first Lr4 bytes of yb (a multiple of 64): 16 outputs per
   ;; block in four accumulators, the taps from the table [off_t (i32 bytes), w_t (f32)] at tab..tend,
-  ;; in row-major order and added to 0 one by one: the additions of $dw_plane's loops, so the same
+  ;; in row-major order and added to 0 one by one: the additions of the loops kinds 5 and 6 had before, so the same
   ;; bits as before the flat layout.
   (func $dw_flat (param $xp i32) (param $tab i32) (param $tend i32) (param $yb i32) (param $Lr4 i32)
     (local $j i32) (local $p i32) (local $q i32)
@@ -1963,7 +1920,7 @@
   ;;      with SPPA too, A's exponentials from the same e^x ($softmax_k)
   ;;   3. SPPA: A = softmax over n of each row of Mc, kept as e^(Mc − shift) and 1/Σ per row (SEPA
   ;;      off: $exp_row); Pf = dwB + the depthwise 3×3 of x, channel by channel through one
-  ;;      zero-padded frame ($dw_plane), then F = x + Pf and Σ_c F[c, n]² while the channel is in L1
+  ;;      zero-padded frame ($dw_plane3), then F = x + Pf and Σ_c F[c, n]² while the channel is in L1
   ;;   4. s[n] = 15/(‖F[:, n]‖ + 1e-12), F = x + Pf (SPPA) or x
   ;;   5. SEPA: Zs = [(Ms·xᵀ)·1/(den + 1e-12) | Wseg] [K, 2C]; E = W2s·relu(W1s·Zs) + b2s per class
   ;;   6. SPPA: Zp = [P | (e^(Mc − shift)·Pfᵀ)·1/Σ]; E = W2p·relu(W1p·Zp) + b2p + (E, or Wseg
@@ -2475,10 +2432,10 @@
             (local.set $xr (i32.add (local.get $xr) (local.get $w4)))
             (local.set $row (i32.add (local.get $row) (local.get $Wp4)))
             (br_if $frows (i32.lt_s (local.tee $y (i32.add (local.get $y) (i32.const 1))) (local.get $h))))
-          (call $dw_plane (local.get $fr)
+          (call $dw_plane3 (local.get $fr)
             (i32.add (i32.load offset=80 (local.get $job)) (i32.mul (local.get $c) (i32.const 36)))
-            (i32.add (local.get $pf) (i32.mul (local.get $c) (local.get $N4))) (i32.const 0)
-            (local.get $h) (local.get $w) (i32.const 3) (i32.const 3)
+            (i32.add (local.get $pf) (i32.mul (local.get $c) (local.get $N4)))
+            (local.get $h) (local.get $w)
             (local.get $Wp4) (local.get $Wp4) (i32.const 4))
           ;; while the channel is in L1: Pf += dwB[c], F = x + Pf, s += F²
           (local.set $xr (i32.add (local.get $x) (i32.mul (local.get $c) (local.get $N4))))
