@@ -15,7 +15,7 @@ import type { RawTensor } from '../../src/tensor/raw-tensor.js';
 import { GpuBackend } from '../../src/tensor/backends/gpu/gpu-backend.js';
 import { dotAlongKernel } from '../../src/tensor/backends/gpu/kernels/reduce.js';
 import { ReferenceBackend } from '../../src/tensor/backends/reference/reference-backend.js';
-import { WasmKernels, installWasmKernels, prepareWasmKernels, shutdownWasmKernels, threadsSupported, wasmKernelsEnabled } from '../../src/tensor/backends/wasm/index.js';
+import { WasmKernels, WasmRuntime, installWasmKernels, prepareWasmKernels, shutdownWasmKernels, threadsSupported, wasmKernelsEnabled } from '../../src/tensor/backends/wasm/index.js';
 import { KERNELS_WAT_SHA256 } from '../../src/tensor/backends/wasm/kernels-wasm.js';
 import { useBackend } from '../../src/tensor/engine.js';
 import { add, batchNorm, conv2d, div, expand, gather, gelu, logSoftmax, matmul, mul, neg, norm, normalize, permute, relu, sigmoid, slice, softmax, square, sub, sum, tensor } from '../../src/tensor/ops.js';
@@ -1302,7 +1302,52 @@ describe('wasm kernels: threads', () => {
     expect(new WasmKernels({ threads: 2, async: true }).matmul(a.subarray(0, 16), a.subarray(0, 16), mmSpec(1, 4, 4, 4))).toBeInstanceOf(Float32Array);
   });
 
-  it('a synchronous call during an asynchronous job uses a spare runtime and both are right', async () => {
+  /** Runs fn and records, for each job, whether its runtime had shared memory and ran threaded. */
+  function jobsOf(fn: () => unknown): { shared: boolean; parallel: boolean }[] {
+    const seen: { shared: boolean; parallel: boolean }[] = [];
+    const orig = WasmRuntime.prototype.runSync;
+    WasmRuntime.prototype.runSync = function (this: WasmRuntime, job: number, parallel: boolean) {
+      seen.push({ shared: this.shared, parallel });
+      return orig.call(this, job, parallel);
+    };
+    try {
+      fn();
+    } finally {
+      WasmRuntime.prototype.runSync = orig;
+    }
+    return seen;
+  }
+
+  it('jobs below the threads threshold run on the plain-memory runtime, larger ones on the shared one', () => {
+    const k = new WasmKernels({ threads: 2 });
+    const r = rng(21);
+    const small = mmSpec(1, 8, 8, 8);
+    const a = randomArray(r, 64);
+    const big = mmSpec(1, 160, 160, 160);
+    const A = randomArray(r, 160 * 160);
+    let got: Float32Array | null = null;
+    expect(jobsOf(() => (got = k.matmul(a, a, small) as Float32Array))).toEqual([{ shared: false, parallel: false }]);
+    expect(Array.from(got!)).toEqual(Array.from(new WasmKernels({ threads: 1 }).matmul(a, a, small) as Float32Array));
+    expect(jobsOf(() => k.matmul(A, A, big))).toEqual([{ shared: threadsSupported(), parallel: threadsSupported() }]);
+  });
+
+  it('a stride-1 depthwise forward and input gradient count a quarter of their flops for threads; the weight gradient in full', () => {
+    // 48 channels 3×3 at 16×21, batch 8: 2.3 MFLOP, above the 2 MFLOP threshold
+    const s: Conv2dSpec = { N: 8, Cin: 48, H: 16, W: 21, Cout: 48, kh: 3, kw: 3, OH: 16, OW: 21, strideH: 1, strideW: 1, padH: 1, padW: 1, dilationH: 1, dilationW: 1, groups: 48 };
+    const r = rng(22);
+    const x = randomArray(r, 8 * 48 * 336);
+    const w = randomArray(r, 48 * 9);
+    const k = new WasmKernels({ threads: 2 });
+    expect(jobsOf(() => k.conv2d(x, w, s))).toEqual([{ shared: false, parallel: false }]);
+    expect(jobsOf(() => k.conv2dBackwardInput(x, w, s))).toEqual([{ shared: false, parallel: false }]);
+    expect(jobsOf(() => k.conv2dBackwardWeight(x, x, s))).toEqual([{ shared: threadsSupported(), parallel: threadsSupported() }]);
+    // 4× the images: 9.3 MFLOP, threaded again
+    const s4 = { ...s, N: 32 };
+    const x4 = randomArray(r, 32 * 48 * 336);
+    expect(jobsOf(() => k.conv2d(x4, w, s4))).toEqual([{ shared: threadsSupported(), parallel: threadsSupported() }]);
+  });
+
+  it('a synchronous call during an asynchronous job uses the single-threaded runtime and both are right', async () => {
     const s = mmSpec(1, 384, 384, 384);
     const r = rng(11);
     const a = randomArray(r, 384 * 384);

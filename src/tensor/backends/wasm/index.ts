@@ -48,6 +48,7 @@ import {
   channelAffineFlop,
   conv2dFlop,
   elementwiseFlop,
+  isDepthwise,
   geluFlop,
   indexFlop,
   matmulFlop,
@@ -86,10 +87,11 @@ export function wasmKernelsEnabled(): boolean {
   return wasmSimdSupported();
 }
 
-// One threaded runtime per thread count, shared by every WasmKernels; plus a single-threaded one for
-// the rare synchronous call that arrives while an asynchronous job holds the shared arena.
+// One runtime per thread count, shared by every WasmKernels. The single-threaded one (plain memory)
+// also takes every job that runs on the calling thread alone, and a synchronous call that arrives
+// while an asynchronous job holds the threaded runtime's arena (see WasmKernels.exec).
 const runtimes = new Map<number, WasmRuntime>();
-let spare: WasmRuntime | null = null;
+let plainFailed = false;
 
 function runtimeFor(threads: number): WasmRuntime {
   let rt = runtimes.get(threads);
@@ -106,12 +108,24 @@ function runtimeFor(threads: number): WasmRuntime {
  * await it) before the backend is first used, or installWasmKernels declines to install.
  */
 export async function prepareWasmKernels(threads = defaultThreads()): Promise<void> {
-  if (!runtimes.has(threads)) runtimes.set(threads, await WasmRuntime.create({ shared: threads > 1 && threadsSupported(), threads }));
+  for (const n of new Set([threads, 1])) {
+    if (!runtimes.has(n)) runtimes.set(n, await WasmRuntime.create({ shared: n > 1 && threadsSupported(), threads: n }));
+  }
 }
 
-function spareRuntime(): WasmRuntime {
-  spare ??= new WasmRuntime({ shared: false, threads: 1 });
-  return spare;
+/**
+ * The single-threaded runtime (plain memory), or null where it cannot be created synchronously (a
+ * browser's main thread before prepareWasmKernels()).
+ */
+function plainRuntime(): WasmRuntime | null {
+  if (runtimes.has(1)) return runtimes.get(1)!;
+  if (plainFailed) return null;
+  try {
+    return runtimeFor(1);
+  } catch {
+    plainFailed = true;
+    return null;
+  }
 }
 
 export interface WasmKernelOptions {
@@ -121,6 +135,17 @@ export interface WasmKernelOptions {
   threads?: number;
   /** Flops from which a job is split over threads (default PARALLEL_MIN_FLOP). */
   parallelMinFlop?: number;
+}
+
+/**
+ * The flops a forward or input-gradient conv counts as when deciding whether to use threads. A
+ * stride-1 depthwise plane is one short task, and a two-thread job costs about as much more as a
+ * 2-3 MFLOP one takes (48 channels 3×3 at 16×21, batch 8: 108 µs on one thread, 126-160 on two),
+ * so those count a quarter: threads from ~8 MFLOP. Their weight gradient gains from threads sooner
+ * and counts in full (docs/performance.md, "Depthwise convolutions on thin rows").
+ */
+function threadFlop(spec: Conv2dSpec): number {
+  return isDepthwise(spec) ? conv2dFlop(spec) / 4 : conv2dFlop(spec);
 }
 
 /** The host kernels: every method copies its operands into WebAssembly memory, runs one job, copies out. */
@@ -148,12 +173,12 @@ export class WasmKernels implements HostKernels {
 
   conv2d(x: Float32Array, w: Float32Array, spec: Conv2dSpec): Float32Array | Promise<Float32Array> {
     if (spec.Cin === 0) return new Float32Array(spec.N * spec.Cout * spec.OH * spec.OW);
-    return this.exec(conv2dFlop(spec), (rt, t) => buildConv2d(rt, x, w, spec, t));
+    return this.exec(threadFlop(spec), (rt, t) => buildConv2d(rt, x, w, spec, t));
   }
 
   conv2dBackwardInput(dy: Float32Array, w: Float32Array, spec: Conv2dSpec): Float32Array | Promise<Float32Array> {
     if (spec.Cout === 0 || spec.OH * spec.OW === 0) return new Float32Array(spec.N * spec.Cin * spec.H * spec.W);
-    return this.exec(conv2dFlop(spec), (rt, t) => buildConv2dBackwardInput(rt, dy, w, spec, t));
+    return this.exec(threadFlop(spec), (rt, t) => buildConv2dBackwardInput(rt, dy, w, spec, t));
   }
 
   conv2dBackwardWeight(x: Float32Array, dy: Float32Array, spec: Conv2dSpec): Float32Array | Promise<Float32Array> {
@@ -289,9 +314,16 @@ export class WasmKernels implements HostKernels {
         return b.read();
       });
     }
-    // NOTE: a synchronous call cannot wait for an asynchronous job holding the shared arena; it
-    // takes the spare single-threaded runtime instead.
-    const use = rt.busy ? spareRuntime() : rt;
+    // NOTE: a job that runs on this thread alone goes to the plain-memory runtime: copies into and
+    // out of a SharedArrayBuffer take ~2.3× as long as with an ArrayBuffer, and the training step
+    // ran 2-3 ms faster so (docs/performance.md, "Small jobs on plain memory"). A synchronous call
+    // cannot wait for an asynchronous job holding the shared arena either; it goes there too.
+    let use = rt;
+    if (rt.shared && (!parallel || rt.busy)) {
+      const plain = plainRuntime();
+      if (plain) use = plain;
+      else if (rt.busy) throw new Error('wasm kernels: a synchronous job arrived while an asynchronous one holds the shared arena, and the single-threaded runtime could not be created here (await prepareWasmKernels() first)');
+    }
     use.busy = true;
     try {
       use.reset();
