@@ -34,6 +34,8 @@ import {
 
 const PART = 'wasm-kernels';
 const TOL = 1e-4;
+/** Untimed warm-up per row and implementation (not under --quick). */
+const WARMUP_MS = 1000;
 
 interface Timing {
   medianMs: number;
@@ -47,7 +49,9 @@ interface Timing {
 /** Times `fn` like harness.measure (warm-up, then repeated runs) and records CPU time per run too. */
 async function timeIt(fn: () => Promise<unknown>, opts: MeasureOptions): Promise<Timing> {
   const o = { ...defaultMeasureOptions(false), ...opts };
+  const w0 = performance.now();
   for (let i = 0; i < o.warmup; i++) await fn();
+  while (performance.now() - w0 < o.warmupMs) await fn();
   const wall: number[] = [];
   const cpu: number[] = [];
   let total = 0;
@@ -270,7 +274,9 @@ export async function runWasmKernels(ctx: PartContext, opts: WasmBenchOptions = 
   await warmUpWasmKernels();
   const gpujs = opts.gpujs === false ? null : ours('gpujs', 'gpu.js webasm (async, its threads)', true, null);
   const peer = opts.peer === false ? null : await peerRunner(ctx);
-  const base = defaultMeasureOptions(ctx.quick);
+  // NOTE: a second of untimed runs first, as in the kernels part (a young process's fresh output
+  // arrays page-fault; docs/performance.md, "The GEMM warm-up")
+  const base: MeasureOptions = { ...defaultMeasureOptions(ctx.quick), warmupMs: ctx.quick ? 0 : WARMUP_MS };
   const slow: MeasureOptions = { warmup: 0, minRuns: 1, maxRuns: ctx.quick ? 1 : 2, budgetMs: 0, capMs: 1 };
 
   const rows: string[][] = [];
@@ -335,6 +341,7 @@ export async function runWasmKernels(ctx: PartContext, opts: WasmBenchOptions = 
     rows,
     [
       ...impls.map((i) => `${i.id}: ${i.label}`),
+      `times: ${ctx.quick ? 'after 1 warm-up run' : `after ${WARMUP_MS / 1000} s of untimed runs (a young process's fresh output arrays page-fault)`}, then the median of the timed runs.`,
       'load: the 1-minute load average when the row started (2 cores; above ~1 other processes compete for them).',
       'per CPU: flops / process CPU time of the run (all threads); under other load it stays put while wall-clock GFLOP/s drops.',
       `rel err: max |ours − float64 reference| / max |reference| (MISMATCH above ${TOL}).`,
