@@ -210,17 +210,18 @@ describe('wasm adamw: threads and arguments', () => {
   });
 });
 
-describe('wasm adamw behind GpuBackend.adamw', () => {
-  /** Counts the host adamw calls; `fail` makes the next call throw. */
-  class Counting extends WasmKernels {
-    calls = 0;
-    fail = false;
-    override adamw(...args: Parameters<WasmKernels['adamw']>) {
-      this.calls++;
-      if (this.fail) throw new Error('injected failure');
-      return super.adamw(...args);
-    }
+/** Counts the host adamw calls; `fail` makes the next call throw. */
+class Counting extends WasmKernels {
+  calls = 0;
+  fail = false;
+  override adamw(...args: Parameters<WasmKernels['adamw']>) {
+    this.calls++;
+    if (this.fail) throw new Error('injected failure');
+    return super.adamw(...args);
   }
+}
+
+describe('wasm adamw behind GpuBackend.adamw', () => {
 
   it.each([
     ['cpu', false],
@@ -362,17 +363,11 @@ describe('AdamW steps with and without the host kernel', () => {
     const be = useBackend('cpu') as GpuBackend;
     const saved = be.host;
     expect(saved?.adamw, 'the cpu backend has the host adamw installed').toBeTypeOf('function');
-    let calls = 0;
-    class Counting extends WasmKernels {
-      override adamw(...args: Parameters<WasmKernels['adamw']>) {
-        calls++;
-        return super.adamw(...args);
-      }
-    }
+    const counting = new Counting({ threads: 2 });
     try {
-      be.setHostKernels(new Counting({ threads: 2 }));
+      be.setHostKernels(counting);
       const host = await train('cpu', false);
-      expect(calls).toBe(5 * 6);
+      expect(counting.calls).toBe(5 * 6);
       be.setHostKernels(null);
       const gpu = await train('cpu', false);
       expect(host.length).toBe(6 + 12);
