@@ -98,6 +98,15 @@ export interface AdamWStep {
 }
 
 /**
+ * The values an AdamW update reads, in the order of gpu.js's adamwKernel meta (after its `which`
+ * word) and of the WebAssembly kernel's header: [β₁, 1−β₁, β₂, 1−β₂, decay, stepSize, invSqrtBc2,
+ * eps]. Both read them as f32, so both must be built from this one list for the same bits.
+ */
+export function adamwMetaValues(h: AdamWStep): number[] {
+  return [h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, h.decay, h.stepSize, h.invSqrtBc2, h.eps];
+}
+
+/**
  * Geometry and switches of the fused SSA inference pass (`Backend.ssaLogits`): features [B, C, h, w],
  * K classes, the φ MLPs' hidden width ⌊C/2⌋, and which prototype adaptations are on (at least one).
  */

@@ -8,7 +8,7 @@
  * output storage's `ready` promise settles when its kernel has run, and `download` awaits it.
  */
 import type { GPU, IKernelRunShortcut } from 'gpu.js';
-import type { AdamWStep, Backend, BinaryOp, Conv2dSpec, MatmulSpec, Pool2dSpec, PoolOp, ReduceOp, SsaLogitsSpec, UnaryOp } from '../../backend.js';
+import { type AdamWStep, type Backend, type BinaryOp, type Conv2dSpec, type MatmulSpec, type Pool2dSpec, type PoolOp, type ReduceOp, type SsaLogitsSpec, type UnaryOp, adamwMetaValues } from '../../backend.js';
 import type { DType, HostArray } from '../../dtype.js';
 import { hostPool } from '../../buffer-pool.js';
 import { RawTensor } from '../../raw-tensor.js';
@@ -742,8 +742,7 @@ export class GpuBackend implements Backend, StorageOwner {
         h.adamw!(vals[0] as Float32Array, vals[1] as Float32Array, vals[2] as Float32Array, vals[3] as Float32Array, size, step));
       return [p1, m1, v1];
     }
-    // NOTE: the host kernel reads the same values rounded to f32 (jobs.ts, adamwMeta)
-    const meta = (which: number) => Float32Array.from([which, step.beta1, 1 - step.beta1, step.beta2, 1 - step.beta2, step.decay, step.stepSize, step.invSqrtBc2, step.eps]);
+    const meta = (which: number) => Float32Array.from([which, ...adamwMetaValues(step)]);
     const run = (which: number) => this.launch('adamw', E.adamwKernel, [p, g, m, v, meta(which)], p.shape, 'float32');
     return [run(0), run(1), run(2)];
   }

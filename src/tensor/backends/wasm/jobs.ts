@@ -34,7 +34,7 @@
  * - adamw (kind 20): the new parameter and both moments of one AdamW update in one streaming pass,
  *   in f64 as gpu.js's cpu-mode adamwKernel; tasks are runs of 16 floats; three outputs read back.
  */
-import { type AdamWStep, type Conv2dSpec, type MatmulSpec, SSA_WEIGHT_NAMES, type SsaLogitsSpec } from '../../backend.js';
+import { type AdamWStep, type Conv2dSpec, type MatmulSpec, SSA_WEIGHT_NAMES, type SsaLogitsSpec, adamwMetaValues } from '../../backend.js';
 import type { HostBinaryOp, HostUnaryOp } from '../gpu/gpu-backend.js';
 import type { WasmRuntime } from './runtime.js';
 
@@ -758,14 +758,6 @@ export function adamwFlop(n: number): number {
 }
 
 /**
- * The meta values of gpu.js's adamwKernel after its `which` word, rounded to f32 as the kernel reads
- * them from a Float32Array (GpuBackend.adamw builds that array from the same expressions).
- */
-export function adamwMeta(h: AdamWStep): Float32Array {
-  return Float32Array.of(h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, h.decay, h.stepSize, h.invSqrtBc2, h.eps);
-}
-
-/**
  * One AdamW update of the first `n` values of p, g, m, v (kind 20): [p', m', v'] with the bits of
  * gpu.js's cpu-mode adamwKernel (f64 from the f32 inputs and meta values, rounded to f32 once).
  */
@@ -785,6 +777,6 @@ export function buildAdamw(
   const t = threads > 1 ? split(n, 2 * threads, 16) : { size: roundUp(n, 16), count: 1 };
   const job = header(rt, KIND_ADAMW, t.count, threads, 0, [n, 0, t.size, 0, pPtr, gPtr, mPtr, vPtr, pOut, mOut, vOut]);
   // words 19-26: the meta values as f32 (written as floats: no ArrayBuffer behind a small array)
-  rt.f32.set(adamwMeta(h), (job >> 2) + 19);
+  rt.f32.set(adamwMetaValues(h), (job >> 2) + 19);
   return { job, read: () => [rt.read(pOut, n), rt.read(mOut, n), rt.read(vOut, n)] };
 }
