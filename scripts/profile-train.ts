@@ -43,8 +43,10 @@ console.log(`${cfg.head} head, batch ${cfg.batch}, backend ${b.name}: ${((perfor
 if (b.profile) {
   const rows = [...b.profile.entries()].sort((x, y) => y[1].ms - x[1].ms);
   const total = rows.reduce((s, [, v]) => s + v.ms, 0);
-  console.log(`${'kernel'.padEnd(28)} ${'calls'.padStart(7)} ${'ms'.padStart(8)} ${'share'.padStart(7)} ${'ms/call'.padStart(8)}`);
-  for (const [k, v] of rows.slice(0, 25)) {
-    console.log(`${k.padEnd(28)} ${String(v.calls).padStart(7)} ${v.ms.toFixed(0).padStart(8)} ${((100 * v.ms) / total).toFixed(1).padStart(6)}% ${(v.ms / v.calls).toFixed(3).padStart(8)}`);
+  const launches = rows.reduce((s, [, v]) => s + v.calls, 0);
+  console.log(`kernels: ${(total / last).toFixed(1)} ms and ${(launches / last).toFixed(0)} launches per step (mean over all ${last} steps)`);
+  console.log(`${'kernel'.padEnd(process.env.SSA_SEG_PROFILE === 'shapes' ? 70 : 28)} ${'calls'.padStart(7)} ${'ms'.padStart(8)} ${'share'.padStart(7)} ${'ms/call'.padStart(8)}`);
+  for (const [k, v] of rows.slice(0, Number(process.env.SSA_SEG_PROFILE_ROWS ?? 25))) {
+    console.log(`${k.padEnd(process.env.SSA_SEG_PROFILE === 'shapes' ? 70 : 28)} ${String(v.calls).padStart(7)} ${v.ms.toFixed(0).padStart(8)} ${((100 * v.ms) / total).toFixed(1).padStart(6)}% ${(v.ms / v.calls).toFixed(3).padStart(8)}`);
   }
 } else console.log('(set SSA_SEG_PROFILE=1 for the per-kernel table)');

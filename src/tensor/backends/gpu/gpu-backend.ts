@@ -247,6 +247,8 @@ export class GpuBackend implements Backend, StorageOwner {
   /** Per-kernel launch counts and milliseconds, when profiling is on (synchronous modes time exactly). */
   profile: Map<string, { calls: number; ms: number; cells: number }> | null =
     typeof process !== 'undefined' && process.env?.SSA_SEG_PROFILE ? new Map() : null;
+  /** Profile keys name the op and output shape too (SSA_SEG_PROFILE=shapes). */
+  readonly profileByShape = typeof process !== 'undefined' && process.env?.SSA_SEG_PROFILE === 'shapes';
 
   /** Host kernels in use (CPU modes only); null: every op runs as a gpu.js kernel. */
   host: HostKernels | null = null;
@@ -386,11 +388,12 @@ export class GpuBackend implements Backend, StorageOwner {
         throw fail(e);
       }
       if (this.profile) {
-        const e = this.profile.get(name) ?? { calls: 0, ms: 0, cells: 0 };
+        const key = this.profileByShape ? `${name} ${op} [${shape.join(',')}]` : name;
+        const e = this.profile.get(key) ?? { calls: 0, ms: 0, cells: 0 };
         e.calls++;
         e.ms += performance.now() - t0;
         e.cells += size;
-        this.profile.set(name, e);
+        this.profile.set(key, e);
       }
       return outs;
     }
