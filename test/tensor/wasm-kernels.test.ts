@@ -134,6 +134,11 @@ const CONVS: [string, Conv2dSpec][] = [
   ['asymmetric 3×5, stride (2, 1), pad (0, 2)', convSpec(2, 3, 9, 10, 4, [3, 5], { stride: [2, 1], pad: [0, 2] })],
   ['padding past the kernel reach (3×3 pad 3)', convSpec(1, 2, 5, 6, 3, [3, 3], { pad: [3, 3] })],
   ['stem 3→12 3×3 stride 2', convSpec(2, 3, 32, 42, 12, [3, 3], { stride: [2, 2], pad: [1, 1] })],
+  // strided convs read phase planes ($phase_copy): strides past the kernel, dilation across phases, groups
+  ['5×5 stride 3 pad 2', convSpec(2, 3, 14, 17, 4, [5, 5], { stride: [3, 3], pad: [2, 2] })],
+  ['3×3 stride 2 dilation 2 pad 2, groups 2', convSpec(2, 4, 13, 12, 6, [3, 3], { stride: [2, 2], pad: [2, 2], dil: [2, 2], groups: 2 })],
+  ['2×2 stride 4 (taps skip cells)', convSpec(1, 2, 11, 13, 3, [2, 2], { stride: [4, 4] })],
+  ['3×3 stride (1, 2) pad (1, 0)', convSpec(2, 3, 7, 12, 5, [3, 3], { stride: [1, 2], pad: [1, 0] })],
   ['32→32 3×3 on 16×21 (the decoder fuse)', convSpec(2, 32, 16, 21, 32, [3, 3], { pad: [1, 1] })],
 ];
 
