@@ -5,7 +5,8 @@
  * expand and slice views), softmax /
  * log-softmax along an axis (forward and backward), dot products and normalisation along an axis
  * (norm, normalize), gather / scatterAdd along an axis, the SSA-Seg head's whole inference
- * pass in one job (ssaLogits), and the AdamW update (its three outputs in one job), installed as
+ * pass in one job (ssaLogits), the AdamW update (its three outputs in one job), and interpolate's
+ * separable resampling (resample2d, forward and backward), installed as
  * the gpu.js backend's `HostKernels` on the CPU modes (webasm, cpu).
  * Same contract as the gpu.js kernels they replace: flat row-major Float32Array in and out.
  *
@@ -19,7 +20,7 @@
  * the thread count (default: hardware threads, at most 8). In a browser, await prepareWasmKernels()
  * before first use (main threads may not compile synchronously).
  */
-import type { AdamWStep, Conv2dSpec, MatmulSpec, SsaLogitsSpec } from '../../backend.js';
+import type { AdamWStep, Conv2dSpec, MatmulSpec, ResampleAxis, SsaLogitsSpec } from '../../backend.js';
 import type { HostBinaryOp, HostKernels, HostUnaryOp } from '../gpu/gpu-backend.js';
 import {
   type AdamwOutputs,
@@ -38,6 +39,7 @@ import {
   buildGelu,
   buildMatmul,
   buildNormalizeAlong,
+  buildResample2d,
   buildScatterAdd,
   buildSoftmax,
   buildSoftmaxBackward,
@@ -52,6 +54,7 @@ import {
   geluFlop,
   indexFlop,
   matmulFlop,
+  resampleFlop,
   softmaxFlop,
   ssaLogitsFlop,
 } from './jobs.js';
@@ -297,6 +300,16 @@ export class WasmKernels implements HostKernels {
   adamw(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number, h: AdamWStep): AdamwOutputs | Promise<AdamwOutputs> {
     if (n === 0) return [new Float32Array(0), new Float32Array(0), new Float32Array(0)];
     return this.exec(adamwFlop(n), (rt, t) => buildAdamw(rt, p, g, m, v, n, h, t));
+  }
+
+  /**
+   * out[p] = Rh · x[p] · Rwᵀ over the first `planes` planes [H, W] of x (kind 23), h = Rh [OH, H] and
+   * w = Rw [OW, W] as bands: interpolate's forward, and its backward with the transposed matrices.
+   * Tasks are runs of whole planes, so threads never change the bits.
+   */
+  resample2d(x: Float32Array, planes: number, h: ResampleAxis, w: ResampleAxis): Float32Array | Promise<Float32Array> {
+    if (planes === 0) return new Float32Array(0);
+    return this.exec(resampleFlop(planes, h, w), (rt, t) => buildResample2d(rt, x, planes, h, w, t));
   }
 
   /**
