@@ -20,7 +20,7 @@
  * the thread count (default: hardware threads, at most 8). In a browser, await prepareWasmKernels()
  * before first use (main threads may not compile synchronously).
  */
-import type { AdamWStep, Conv2dSpec, MatmulSpec, ResampleAxis, SsaLogitsSpec } from '../../backend.js';
+import { type AdamWStep, type Conv2dSpec, type MatmulSpec, type ResampleAxis, type SsaLogitsSpec, resampleAxis } from '../../backend.js';
 import type { HostBinaryOp, HostKernels, HostUnaryOp } from '../gpu/gpu-backend.js';
 import {
   type AdamwOutputs,
@@ -402,6 +402,13 @@ export async function warmUpWasmKernels(rounds = 12): Promise<void> {
   });
   const feat = r(8 * 35);
   const absArr = c.map(Math.abs);
+  // kind 23 in both pass orders: bilinear [4, 5] → [8, 10] and its transposed bands
+  const band = (i: number, o: number, t: boolean) => {
+    const m = new Float64Array(o * i);
+    for (let r = 0; r < o; r++) m[r * i + Math.min(i - 1, Math.floor((r * i) / o))] = 1;
+    return resampleAxis(m, o, i, t);
+  };
+  const rs = [false, true].map((t) => ({ h: band(4, 8, t), w: band(5, 10, t) }));
   for (let i = 0; i < rounds; i++) {
     k.matmul(a, b, mm);
     k.channelAffine(c, c, c, c, c, 16, 37, c.length);
@@ -429,6 +436,7 @@ export async function warmUpWasmKernels(rounds = 12): Promise<void> {
     k.scatterAdd(c, idx, 8, 16, 37, 16);
     k.scatterAdd(c, idx, 8, 2, 296, 16);
     for (const { spec, weights } of ssa) k.ssaLogits(feat, weights, spec);
+    for (const { h, w } of rs) k.resample2d(c, 4, h, w);
     k.adamw(c, c, c, absArr, c.length, { beta1: 0.9, beta2: 0.999, decay: 0.999, stepSize: 1e-3, invSqrtBc2: 1.2, eps: 1e-8 });
     for (const s of convs) {
       const x = r(s.N * s.Cin * s.H * s.W);

@@ -836,6 +836,12 @@ function resampleGroups(w: ResampleAxis): { start: Int32Array; len: Int32Array; 
   return { start, len, weights };
 }
 
+/** The pass order a resample2d job of these axes runs (0: horizontal first, 1: vertical first); for tests. */
+export function resampleOrder(h: ResampleAxis, w: ResampleAxis): 0 | 1 {
+  const { len } = resampleGroups(w);
+  return resamplePlan(h, w, len.reduce((a, b) => a + b, 0)).order;
+}
+
 /** Checks an axis's band description against its sizes; names the axis and what is wrong. */
 function checkAxis(name: string, a: ResampleAxis): void {
   const bad = (what: string) => new Error(`wasm resample2d: axis ${name} (${a.outSize} × ${a.inSize}) ${what}`);
