@@ -1,15 +1,15 @@
 /**
  * interpolate forward + backward, Backend.resample2d (kind 23) against the two matmuls it replaces,
- * alternating in one process: `npx tsx scripts/bench-resample.ts [--rounds N] [--backend cpu|webasm]`.
+ * alternating in one process: `npx tsx scripts/bench-resample.ts [--rounds N] [--backend cpu|webasm] [--async]`.
  * Each round times one call of each path (order alternating per round) on each case; prints the
  * medians and their ratio. The composite runs with the hook hidden on the backend instance.
  */
 import { parseArgs } from 'node:util';
-import { interpolate, randn, withBackend, type BackendName, type InterpolateOptions, type Tensor } from '../src/index.js';
+import { interpolate, randn, setBackend, type BackendName, type InterpolateOptions, type Tensor } from '../src/index.js';
 import { backend } from '../src/tensor/engine.js';
 import { warmUpWasmKernels } from '../src/tensor/backends/wasm/index.js';
 
-const { values: a } = parseArgs({ options: { rounds: { type: 'string', default: '40' }, backend: { type: 'string', default: 'cpu' } } });
+const { values: a } = parseArgs({ options: { rounds: { type: 'string', default: '40' }, backend: { type: 'string', default: 'cpu' }, async: { type: 'boolean', default: false } } });
 const ROUNDS = Number(a.rounds);
 const CASES: [string, number[], InterpolateOptions][] = [
   ['loss [8,11,16,21] → [64,84], align', [8, 11, 16, 21], { size: [64, 84], mode: 'bilinear', alignCorners: true }],
@@ -22,7 +22,8 @@ const CASES: [string, number[], InterpolateOptions][] = [
 const median = (v: number[]) => [...v].sort((p, q) => p - q)[Math.floor(v.length / 2)];
 
 await warmUpWasmKernels();
-await withBackend(a.backend as BackendName, async () => {
+await setBackend(a.backend as BackendName, { async: a.async });
+{
   const bk = backend() as unknown as { resample2d?: unknown };
   // x and the output gradient are made once per case; a run is interpolate, its backward, and the
   // download of x's gradient (which waits for the work on an asynchronous backend)
@@ -57,4 +58,4 @@ await withBackend(a.backend as BackendName, async () => {
     console.log(`${label.padEnd(36)} composite ${c.toFixed(3)} ms  fused ${f.toFixed(3)} ms  ×${(c / f).toFixed(2)}`);
   }
   delete bk.resample2d;
-});
+}
