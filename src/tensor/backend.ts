@@ -135,6 +135,51 @@ export const SSA_WEIGHT_NAMES = [
   'center_proj.weight',
 ] as const;
 
+/**
+ * One axis of a separable resampling (`Backend.resample2d`): the [outSize, inSize] matrix R by rows,
+ * row o's nonzeros R[o, start[o] + k] = weights[offset[o] + k] for k < count[o] (count 0: a zero row).
+ * Resampling matrices have 1-2 nonzeros per row (nearest, bilinear) and a few per column, so this
+ * holds R or Rᵀ in O(out + in) where the dense matrix has out·in cells. Weights are f32, the values
+ * the dense f32 matrix of the composite holds.
+ */
+export interface ResampleAxis {
+  readonly inSize: number;
+  readonly outSize: number;
+  readonly start: Int32Array;
+  readonly count: Int32Array;
+  readonly offset: Int32Array;
+  readonly weights: Float32Array;
+}
+
+/**
+ * The band description of the dense row-major matrix m [rows, cols] (or, with `transpose`, of mᵀ
+ * [cols, rows]): per row, the first and last nonzero and every weight between them.
+ */
+export function resampleAxis(m: ArrayLike<number>, rows: number, cols: number, transpose = false): ResampleAxis {
+  const outSize = transpose ? cols : rows;
+  const inSize = transpose ? rows : cols;
+  const at = transpose ? (o: number, i: number) => m[i * cols + o] : (o: number, i: number) => m[o * cols + i];
+  const start = new Int32Array(outSize);
+  const count = new Int32Array(outSize);
+  const offset = new Int32Array(outSize);
+  const w: number[] = [];
+  for (let o = 0; o < outSize; o++) {
+    let first = -1;
+    let last = -1;
+    for (let i = 0; i < inSize; i++) {
+      if (at(o, i) === 0) continue;
+      if (first < 0) first = i;
+      last = i;
+    }
+    offset[o] = w.length;
+    if (first < 0) continue;
+    start[o] = first;
+    count[o] = last - first + 1;
+    for (let i = first; i <= last; i++) w.push(at(o, i));
+  }
+  return { inSize, outSize, start, count, offset, weights: Float32Array.from(w) };
+}
+
 /** Names a user can ask for. 'reference' is the float64 oracle (tests, debugging). */
 export type BackendName = 'webgpu' | 'headlessgl' | 'webgl2' | 'webgl' | 'webasm' | 'cpu' | 'reference';
 
@@ -193,6 +238,14 @@ export interface Backend {
    * has no fused pass. Not differentiable. Callers fall back to the composite of ordinary ops.
    */
   ssaLogits?(feat: RawTensor, weights: readonly (RawTensor | null)[], spec: SsaLogitsSpec): RawTensor | null;
+
+  /**
+   * Optional: out[p] = Rh · x[p] · Rwᵀ over the planes p of x [..., H, W] → `outShape` [..., OH, OW],
+   * with h = Rh [OH, H] and w = Rw [OW, W] as bands, in one launch (interpolate and its backward,
+   * which passes the transposed matrices); null when this backend has no such kernel. Callers fall
+   * back to two matmuls with the dense matrices.
+   */
+  resample2d?(x: RawTensor, h: ResampleAxis, w: ResampleAxis, outShape: Shape): RawTensor | null;
 
   // ---- reductions ----
   /** x viewed as [M, R] (R = last axis size) → [M] (the shape given); argmax/argmin give int32. */

@@ -701,8 +701,9 @@ export function resampleMatrix(inSize: number, outSize: number, mode: 'bilinear'
 
 /**
  * Resizes the last two axes of x [N, C, H, W] (bilinear or nearest), as F.interpolate.
- * NOTE: each axis is a matrix product with a resampling matrix, so the backward pass is the
- * transposed product and shares the matmul kernel.
+ * NOTE: each axis is a matrix product with a resampling matrix (Resample2d: one host launch over
+ * the matrices' bands where the backend has one, else two matmuls), so the backward pass is the
+ * same map with the transposed matrices.
  */
 export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
   assertTensor('interpolate', x);
@@ -728,11 +729,9 @@ export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
   }
   const align = opts.alignCorners ?? false;
   if (OH === H && OW === W && sfH === undefined) return x;
-  const Rw = tensor(resampleMatrix(W, OW, mode, align, align ? undefined : sfW), [OW, W]);
-  const Rh = tensor(resampleMatrix(H, OH, mode, align, align ? undefined : sfH), [OH, H]);
-  const alongW = matmul(reshape(x, [N * C * H, W]), transpose(Rw, 0, 1)); // [NCH, OW]
-  const alongH = matmul(Rh, reshape(alongW, [N * C, H, OW])); // [NC, OH, OW]
-  return reshape(alongH, [N, C, OH, OW]);
+  const Rw = resampleMatrix(W, OW, mode, align, align ? undefined : sfW);
+  const Rh = resampleMatrix(H, OH, mode, align, align ? undefined : sfH);
+  return apply(new F.Resample2d(Rh, Rw, OH, OW), x);
 }
 
 // ---- normalisation, dropout ----

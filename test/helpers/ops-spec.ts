@@ -572,9 +572,9 @@ export const OP_SPECS: readonly OpSpec[] = [
   spec('conv2d', ['Conv2d'], convCase(true), { variant: 'depthwise' }),
   spec('avgPool2d', ['Pool2d'], poolCase('avgPool2d')),
   spec('maxPool2d', ['Pool2d'], poolCase('maxPool2d')),
-  spec('interpolate', ['Matmul', 'Reshape'], interpCase('bilinear', true), { variant: 'bilinear, alignCorners' }),
-  spec('interpolate', ['Matmul', 'Reshape'], interpCase('bilinear', false), { variant: 'bilinear' }),
-  spec('interpolate', ['Matmul', 'Reshape'], interpCase('nearest', false), { variant: 'nearest' }),
+  spec('interpolate', ['Resample2d'], interpCase('bilinear', true), { variant: 'bilinear, alignCorners' }),
+  spec('interpolate', ['Resample2d'], interpCase('bilinear', false), { variant: 'bilinear' }),
+  spec('interpolate', ['Resample2d'], interpCase('nearest', false), { variant: 'nearest' }),
   // normalisation, dropout, losses
   spec('normalize', ['Normalize'], normalizeCase),
   spec('batchNorm', ['BatchNorm'], batchNormCase(true), { variant: 'training, batch statistics' }),
@@ -595,6 +595,6 @@ export const OP_SPECS: readonly OpSpec[] = [
   spec('gather', ['Gather'], largeCases.gather, LARGE),
   spec('pad', ['Pad'], largeCases.pad, LARGE),
   spec('permute', ['Permute'], largeCases.permute, LARGE),
-  spec('interpolate', ['Matmul', 'Reshape'], largeCases.interpolate, LARGE),
+  spec('interpolate', ['Resample2d'], largeCases.interpolate, LARGE),
   spec('crossEntropy', ['LogSoftmax', 'Gather', 'Reshape', 'Mul', 'Neg', 'Sum', 'Div'], largeCases.crossEntropy, LARGE),
 ];

@@ -8,6 +8,7 @@ import * as matmul from './matmul.js';
 import * as movement from './movement.js';
 import * as norm from './norm.js';
 import * as reduce from './reduce.js';
+import * as resample from './resample.js';
 import * as unary from './unary.js';
 
 export * from './binary.js';
@@ -16,10 +17,11 @@ export * from './matmul.js';
 export * from './movement.js';
 export * from './norm.js';
 export * from './reduce.js';
+export * from './resample.js';
 export * from './unary.js';
 
 /** Class names of every exported primitive. */
-export const ALL_FUNCTIONS: readonly string[] = [unary, binary, reduce, movement, matmul, conv, norm].flatMap((m) =>
+export const ALL_FUNCTIONS: readonly string[] = [unary, binary, reduce, movement, matmul, conv, norm, resample].flatMap((m) =>
   Object.entries(m)
     .filter(([, v]) => typeof v === 'function')
     .map(([k]) => k),

@@ -8,7 +8,7 @@
  * output storage's `ready` promise settles when its kernel has run, and `download` awaits it.
  */
 import type { GPU, IKernelRunShortcut } from 'gpu.js';
-import { type AdamWStep, type Backend, type BinaryOp, type Conv2dSpec, type MatmulSpec, type Pool2dSpec, type PoolOp, type ReduceOp, type SsaLogitsSpec, type UnaryOp, adamwMetaValues } from '../../backend.js';
+import { type AdamWStep, type Backend, type BinaryOp, type Conv2dSpec, type MatmulSpec, type Pool2dSpec, type PoolOp, type ReduceOp, type ResampleAxis, type SsaLogitsSpec, type UnaryOp, adamwMetaValues } from '../../backend.js';
 import type { DType, HostArray } from '../../dtype.js';
 import { hostPool } from '../../buffer-pool.js';
 import { RawTensor } from '../../raw-tensor.js';
@@ -177,6 +177,12 @@ export interface HostKernels {
    */
   adamw?(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number, step: AdamWStep):
     [Float32Array, Float32Array, Float32Array] | Promise<[Float32Array, Float32Array, Float32Array]>;
+  /**
+   * Backend.resample2d: out[p] = Rh · x[p] · Rwᵀ over `planes` planes [h.inSize, w.inSize] of x →
+   * [planes, h.outSize, w.outSize]. Like ssaLogits it has no gpu.js kernel: the two matmuls it
+   * replaces are its GPU path and parity check.
+   */
+  resample2d?(x: Float32Array, planes: number, h: ResampleAxis, w: ResampleAxis): Float32Array | Promise<Float32Array>;
 }
 
 /** The binary ops host kernels may run (broadcastBinaryKernel's op codes 0-3). */
@@ -673,6 +679,18 @@ export class GpuBackend implements Backend, StorageOwner {
       const ws = weights.map((w) => (w === null ? null : (v[i++] as Float32Array)));
       return h.ssaLogits!(v[0] as Float32Array, ws, s);
     });
+  }
+
+  /**
+   * interpolate's resampling of every plane in one host call, or null where there is no host kernel
+   * (GPU modes, or the CPU modes without host kernels): the caller then runs two matmuls.
+   */
+  resample2d(x: RawTensor, hAxis: ResampleAxis, wAxis: ResampleAxis, outShape: Shape): RawTensor | null {
+    const h = this.host;
+    // NOTE: an empty x (H or W of 0 too) keeps the matmuls, which handle every empty shape already.
+    if (!this.hostOk || !h?.resample2d || x.dtype !== 'float32' || x.size === 0) return null;
+    const planes = x.size / (hAxis.inSize * wAxis.inSize);
+    return this.enqueue('resample2d', `${h.name}.resample2d`, [x], outShape, 'float32', (v) => h.resample2d!(v[0] as Float32Array, planes, hAxis, wAxis));
   }
 
   private convMeta(s: Conv2dSpec): Float32Array {

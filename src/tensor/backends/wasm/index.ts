@@ -5,7 +5,8 @@
  * expand and slice views), softmax /
  * log-softmax along an axis (forward and backward), dot products and normalisation along an axis
  * (norm, normalize), gather / scatterAdd along an axis, the SSA-Seg head's whole inference
- * pass in one job (ssaLogits), and the AdamW update (its three outputs in one job), installed as
+ * pass in one job (ssaLogits), the AdamW update (its three outputs in one job), and interpolate's
+ * separable resampling (resample2d, forward and backward), installed as
  * the gpu.js backend's `HostKernels` on the CPU modes (webasm, cpu).
  * Same contract as the gpu.js kernels they replace: flat row-major Float32Array in and out.
  *
@@ -19,7 +20,7 @@
  * the thread count (default: hardware threads, at most 8). In a browser, await prepareWasmKernels()
  * before first use (main threads may not compile synchronously).
  */
-import type { AdamWStep, Conv2dSpec, MatmulSpec, SsaLogitsSpec } from '../../backend.js';
+import { type AdamWStep, type Conv2dSpec, type MatmulSpec, type ResampleAxis, type SsaLogitsSpec, resampleAxis } from '../../backend.js';
 import type { HostBinaryOp, HostKernels, HostUnaryOp } from '../gpu/gpu-backend.js';
 import {
   type AdamwOutputs,
@@ -38,6 +39,7 @@ import {
   buildGelu,
   buildMatmul,
   buildNormalizeAlong,
+  buildResample2d,
   buildScatterAdd,
   buildSoftmax,
   buildSoftmaxBackward,
@@ -52,6 +54,7 @@ import {
   geluFlop,
   indexFlop,
   matmulFlop,
+  resampleFlop,
   softmaxFlop,
   ssaLogitsFlop,
 } from './jobs.js';
@@ -300,6 +303,16 @@ export class WasmKernels implements HostKernels {
   }
 
   /**
+   * out[p] = Rh · x[p] · Rwᵀ over the first `planes` planes [H, W] of x (kind 23), h = Rh [OH, H] and
+   * w = Rw [OW, W] as bands: interpolate's forward, and its backward with the transposed matrices.
+   * Tasks are runs of whole planes, so threads never change the bits.
+   */
+  resample2d(x: Float32Array, planes: number, h: ResampleAxis, w: ResampleAxis): Float32Array | Promise<Float32Array> {
+    if (planes === 0) return new Float32Array(0);
+    return this.exec(resampleFlop(planes, h, w), (rt, t) => buildResample2d(rt, x, planes, h, w, t));
+  }
+
+  /**
    * Runs one job. Small jobs (and every job with one thread) run on the calling thread and return
    * the result; large ones on an asynchronous instance return a Promise.
    */
@@ -389,6 +402,13 @@ export async function warmUpWasmKernels(rounds = 12): Promise<void> {
   });
   const feat = r(8 * 35);
   const absArr = c.map(Math.abs);
+  // kind 23 in both pass orders: bilinear [4, 5] → [8, 10] and its transposed bands
+  const band = (i: number, o: number, t: boolean) => {
+    const m = new Float64Array(o * i);
+    for (let r = 0; r < o; r++) m[r * i + Math.min(i - 1, Math.floor((r * i) / o))] = 1;
+    return resampleAxis(m, o, i, t);
+  };
+  const rs = [false, true].map((t) => ({ h: band(4, 8, t), w: band(5, 10, t) }));
   for (let i = 0; i < rounds; i++) {
     k.matmul(a, b, mm);
     k.channelAffine(c, c, c, c, c, 16, 37, c.length);
@@ -416,6 +436,7 @@ export async function warmUpWasmKernels(rounds = 12): Promise<void> {
     k.scatterAdd(c, idx, 8, 16, 37, 16);
     k.scatterAdd(c, idx, 8, 2, 296, 16);
     for (const { spec, weights } of ssa) k.ssaLogits(feat, weights, spec);
+    for (const { h, w } of rs) k.resample2d(c, 4, h, w);
     k.adamw(c, c, c, absArr, c.length, { beta1: 0.9, beta2: 0.999, decay: 0.999, stepSize: 1e-3, invSqrtBc2: 1.2, eps: 1e-8 });
     for (const s of convs) {
       const x = r(s.N * s.Cin * s.H * s.W);

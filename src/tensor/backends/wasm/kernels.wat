@@ -32,7 +32,8 @@
 ;; kind 15 (normalizeAlong: x / (n + eps)), kinds 16 and 17 (gather and scatterAdd along an axis),
 ;; kind 18 (strided copy: a permuted, expanded or sliced view made contiguous), kind 19 (ssaLogits: the
 ;; SSA-Seg classifier head's whole inference pass, one image per task), kind 20 (adamw: one AdamW
-;; update, the new parameter and both moments in one pass): see their task functions.
+;; update, the new parameter and both moments in one pass), kind 23 (resample2d: interpolate's two
+;; resampling matrices applied to each plane as bands, forward and backward): see their task functions.
 (module
   (import "env" "memory" (memory 1 32768 shared))
 
@@ -2626,6 +2627,168 @@
       (br_if $cells (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 8))) (local.get $i1)))))
 
   ;; ---------------------------------------------------------------------------------------------
+  ;; kind 23, resample2d: out[p] = Rh · x[p] · Rwᵀ over planes p of x [P, H, W] (interpolate, and its
+  ;; backward with the transposed matrices: dx[p] = Rhᵀ · dy[p] · Rw). Rh and Rw come as bands
+  ;; (resampling matrices have a few contiguous nonzeros per row): the vertical table has, per output
+  ;; row o, [start row, count, weights address]; the horizontal table, per group of 4 output columns,
+  ;; [start column, L, weights address] with L×4 weights (one f32x4 per input column of the group's
+  ;; window, 0 where a column's band does not reach), so the horizontal pass is one splat per input
+  ;; column and vector multiply-adds along the output columns, like the vertical one. One plane is a
+  ;; horizontal pass into the task scratch T then a vertical pass into out (order 0), or vertical then
+  ;; horizontal (order 1), whichever has fewer vector multiply-adds (chosen in jobs.ts). Every output
+  ;; is its band's products summed in band order, and a task is a run of whole planes, so every
+  ;; thread count gives the same bits.
+  ;;   8 P  9 H  10 W  11 OH  12 OW  13 order  14 x  15 out  16 planes per task  17 vertical table
+  ;;   18 horizontal table  19 T's row stride (bytes)  20 groups  21 the row buffer's offset from T
+  ;; T is at the task scratch, then a row buffer of whole vectors. Rows are written in whole vectors,
+  ;; each row's last one spilling up to 3 floats into the next row, which is written after it; a
+  ;; plane's last output row goes through the row buffer instead, so a task never writes outside its
+  ;; planes. x may be read up to 3 floats past its end (order 1's vertical pass loads whole vectors).
+
+  ;; Stores the first n (1..4) lanes of v at p.
+  (func $rs_store (param $p i32) (param $v v128) (param $n i32)
+    (if (i32.ge_s (local.get $n) (i32.const 4))
+      (then (v128.store (local.get $p) (local.get $v)))
+      (else
+        (v128.store32_lane 0 (local.get $p) (local.get $v))
+        (if (i32.gt_s (local.get $n) (i32.const 1)) (then (v128.store32_lane offset=4 1 (local.get $p) (local.get $v))))
+        (if (i32.gt_s (local.get $n) (i32.const 2)) (then (v128.store32_lane offset=8 2 (local.get $p) (local.get $v)))))))
+
+  ;; Copies n (>= 1) floats from src (whole vectors readable) to dst, writing nothing past dst + 4n.
+  (func $rs_copy (param $src i32) (param $dst i32) (param $n i32)
+    (local $j i32) (local $end i32)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $tail
+      (loop $vecs
+        (br_if $tail (i32.gt_s (i32.add (local.get $j) (i32.const 16)) (local.get $end)))
+        (v128.store (i32.add (local.get $dst) (local.get $j)) (v128.load (i32.add (local.get $src) (local.get $j))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $vecs)))
+    (if (i32.lt_s (local.get $j) (local.get $end))
+      (then (call $rs_store (i32.add (local.get $dst) (local.get $j)) (v128.load (i32.add (local.get $src) (local.get $j)))
+              (i32.shr_s (i32.sub (local.get $end) (local.get $j)) (i32.const 2))))))
+
+  ;; dst row o (o < rows) = Σ_k w_o[k] · src row (start_o + k), over `cols` columns in whole vectors,
+  ;; rows `ds` bytes apart. With `buf` != 0 the last row goes to buf and then exactly into place.
+  ;; NOTE: each row's weights are splatted once and the columns stream past them (a pass over the
+  ;; row per pair of taps); a per-vector loop over the taps spent more on its loop than on the taps.
+  (func $rs_vertical (param $src i32) (param $ss i32) (param $dst i32) (param $ds i32) (param $cols i32)
+                     (param $rows i32) (param $tab i32) (param $buf i32)
+    (local $j i32) (local $k i32) (local $n i32) (local $w i32) (local $d i32) (local $end i32)
+    (local $r0 i32) (local $r1 i32) (local $w0 v128) (local $w1 v128)
+    (local.set $end (i32.shl (local.get $cols) (i32.const 2)))
+    (loop $rows
+      (local.set $d (select (local.get $buf) (local.get $dst) (i32.and (i32.ne (local.get $buf) (i32.const 0)) (i32.eq (local.get $rows) (i32.const 1)))))
+      (local.set $r0 (i32.add (local.get $src) (i32.mul (i32.load (local.get $tab)) (local.get $ss))))
+      (local.set $n (i32.load offset=4 (local.get $tab)))
+      (local.set $w (i32.load offset=8 (local.get $tab)))
+      (local.set $j (i32.const 0))
+      (if (i32.eqz (local.get $n))
+        (then
+          (loop $zero
+            (v128.store (i32.add (local.get $d) (local.get $j)) (v128.const i32x4 0 0 0 0))
+            (br_if $zero (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 16))) (local.get $end)))))
+        (else
+          (local.set $w0 (v128.load32_splat (local.get $w)))
+          (if (i32.eq (local.get $n) (i32.const 1))
+            (then
+              (loop $one
+                (v128.store (i32.add (local.get $d) (local.get $j))
+                  (f32x4.mul (local.get $w0) (v128.load (i32.add (local.get $r0) (local.get $j)))))
+                (br_if $one (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 16))) (local.get $end)))))
+            (else
+              (local.set $w1 (v128.load32_splat offset=4 (local.get $w)))
+              (local.set $r1 (i32.add (local.get $r0) (local.get $ss)))
+              (loop $two
+                (v128.store (i32.add (local.get $d) (local.get $j))
+                  (f32x4.add (f32x4.mul (local.get $w0) (v128.load (i32.add (local.get $r0) (local.get $j))))
+                             (f32x4.mul (local.get $w1) (v128.load (i32.add (local.get $r1) (local.get $j))))))
+                (br_if $two (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 16))) (local.get $end))))
+              ;; taps 2.. one pass each, in order: d = d + w_k · row_k
+              (local.set $k (i32.const 2))
+              (block $more_done
+                (loop $more
+                  (br_if $more_done (i32.ge_s (local.get $k) (local.get $n)))
+                  (local.set $r1 (i32.add (local.get $r1) (local.get $ss)))
+                  (local.set $w1 (v128.load32_splat (i32.add (local.get $w) (i32.shl (local.get $k) (i32.const 2)))))
+                  (local.set $j (i32.const 0))
+                  (loop $pass
+                    (v128.store (i32.add (local.get $d) (local.get $j))
+                      (f32x4.add (v128.load (i32.add (local.get $d) (local.get $j)))
+                                 (f32x4.mul (local.get $w1) (v128.load (i32.add (local.get $r1) (local.get $j))))))
+                    (br_if $pass (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 16))) (local.get $end))))
+                  (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                  (br $more)))))))
+      (if (i32.ne (local.get $d) (local.get $dst)) (then (call $rs_copy (local.get $d) (local.get $dst) (local.get $cols))))
+      (local.set $dst (i32.add (local.get $dst) (local.get $ds)))
+      (local.set $tab (i32.add (local.get $tab) (i32.const 12)))
+      (br_if $rows (local.tee $rows (i32.sub (local.get $rows) (i32.const 1))))))
+
+  ;; dst row r (r < rows), columns 4g..4g+3 = Σ_i src[r, start_g + i] · wg[i] over the groups' windows
+  ;; (`groups` of them, rows `ds` bytes apart); `buf` and `cols` as in $rs_vertical.
+  (func $rs_horizontal (param $src i32) (param $ss i32) (param $dst i32) (param $ds i32) (param $cols i32)
+                       (param $rows i32) (param $tab i32) (param $groups i32) (param $buf i32)
+    (local $g i32) (local $e i32) (local $k i32) (local $p i32) (local $q i32) (local $d i32) (local $acc v128)
+    (loop $rows
+      (local.set $d (select (local.get $buf) (local.get $dst) (i32.and (i32.ne (local.get $buf) (i32.const 0)) (i32.eq (local.get $rows) (i32.const 1)))))
+      (local.set $g (i32.const 0))
+      (local.set $e (local.get $tab))
+      (loop $groups
+        (local.set $acc (v128.const i32x4 0 0 0 0))
+        (local.set $p (i32.add (local.get $src) (i32.shl (i32.load (local.get $e)) (i32.const 2))))
+        (local.set $k (i32.load offset=4 (local.get $e)))
+        (local.set $q (i32.load offset=8 (local.get $e)))
+        (if (local.get $k)
+          (then
+            (local.set $acc (f32x4.mul (v128.load32_splat (local.get $p)) (v128.load (local.get $q))))
+            (block $taps_done
+              (loop $taps
+                (br_if $taps_done (i32.eqz (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))
+                (local.set $p (i32.add (local.get $p) (i32.const 4)))
+                (local.set $q (i32.add (local.get $q) (i32.const 16)))
+                (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (v128.load32_splat (local.get $p)) (v128.load (local.get $q)))))
+                (br $taps)))))
+        (v128.store (i32.add (local.get $d) (i32.shl (local.get $g) (i32.const 4))) (local.get $acc))
+        (local.set $e (i32.add (local.get $e) (i32.const 12)))
+        (br_if $groups (i32.lt_s (local.tee $g (i32.add (local.get $g) (i32.const 1))) (local.get $groups))))
+      (if (i32.ne (local.get $d) (local.get $dst)) (then (call $rs_copy (local.get $d) (local.get $dst) (local.get $cols))))
+      (local.set $src (i32.add (local.get $src) (local.get $ss)))
+      (local.set $dst (i32.add (local.get $dst) (local.get $ds)))
+      (br_if $rows (local.tee $rows (i32.sub (local.get $rows) (i32.const 1))))))
+
+  (func $task_resample (param $job i32) (param $t i32) (param $scr i32)
+    (local $p i32) (local $p1 i32) (local $H i32) (local $W i32) (local $OH i32) (local $OW i32)
+    (local $x i32) (local $y i32) (local $T i32) (local $ts i32) (local $inB i32) (local $outB i32) (local $buf i32)
+    (local.set $H (i32.load offset=36 (local.get $job)))
+    (local.set $W (i32.load offset=40 (local.get $job)))
+    (local.set $OH (i32.load offset=44 (local.get $job)))
+    (local.set $OW (i32.load offset=48 (local.get $job)))
+    (local.set $p (i32.mul (local.get $t) (i32.load offset=64 (local.get $job))))
+    (local.set $p1 (call $min (i32.load offset=32 (local.get $job)) (i32.add (local.get $p) (i32.load offset=64 (local.get $job)))))
+    (local.set $inB (i32.shl (i32.mul (local.get $H) (local.get $W)) (i32.const 2)))
+    (local.set $outB (i32.shl (i32.mul (local.get $OH) (local.get $OW)) (i32.const 2)))
+    (local.set $x (i32.add (i32.load offset=56 (local.get $job)) (i32.mul (local.get $p) (local.get $inB))))
+    (local.set $y (i32.add (i32.load offset=60 (local.get $job)) (i32.mul (local.get $p) (local.get $outB))))
+    (local.set $T (i32.add (local.get $scr) (global.get $SCR_FREE)))
+    (local.set $ts (i32.load offset=76 (local.get $job)))
+    (local.set $buf (i32.add (local.get $T) (i32.load offset=84 (local.get $job))))
+    (loop $planes
+      (if (i32.eqz (i32.load offset=52 (local.get $job)))
+        (then
+          (call $rs_horizontal (local.get $x) (i32.shl (local.get $W) (i32.const 2)) (local.get $T) (local.get $ts) (local.get $OW)
+                               (local.get $H) (i32.load offset=72 (local.get $job)) (i32.load offset=80 (local.get $job)) (i32.const 0))
+          (call $rs_vertical (local.get $T) (local.get $ts) (local.get $y) (i32.shl (local.get $OW) (i32.const 2)) (local.get $OW)
+                             (local.get $OH) (i32.load offset=68 (local.get $job)) (local.get $buf)))
+        (else
+          (call $rs_vertical (local.get $x) (i32.shl (local.get $W) (i32.const 2)) (local.get $T) (local.get $ts) (local.get $W)
+                             (local.get $OH) (i32.load offset=68 (local.get $job)) (i32.const 0))
+          (call $rs_horizontal (local.get $T) (local.get $ts) (local.get $y) (i32.shl (local.get $OW) (i32.const 2)) (local.get $OW)
+                               (local.get $OH) (i32.load offset=72 (local.get $job)) (i32.load offset=80 (local.get $job)) (local.get $buf))))
+      (local.set $x (i32.add (local.get $x) (local.get $inB)))
+      (local.set $y (i32.add (local.get $y) (local.get $outB)))
+      (br_if $planes (i32.lt_s (local.tee $p (i32.add (local.get $p) (i32.const 1))) (local.get $p1)))))
+
+  ;; ---------------------------------------------------------------------------------------------
   ;; Job runner: the caller's thread and any workers call this with the same job; each takes tasks
   ;; from the shared counter until there are none left.
   (func (export "run") (param $job i32) (param $tid i32)
@@ -2638,9 +2801,9 @@
         (local.set $t (i32.atomic.rmw.add offset=8 (local.get $job) (i32.const 1)))
         (br_if $done (i32.ge_u (local.get $t) (local.get $n)))
         (block $dispatched
-          (block $k20 (block $k19 (block $k18 (block $k17 (block $k16 (block $k15 (block $k14
+          (block $k23 (block $k20 (block $k19 (block $k18 (block $k17 (block $k16 (block $k15 (block $k14
           (block $k13 (block $k12 (block $k11 (block $k10 (block $k9 (block $k8 (block $k7 (block $k6 (block $k5 (block $k4 (block $k3 (block $k2 (block $k1
-            (br_table $dispatched $k1 $k2 $k3 $k4 $k5 $k6 $k7 $k8 $k9 $k10 $k11 $k12 $k13 $k14 $k15 $k16 $k17 $k18 $k19 $k20 $dispatched (local.get $kind)))
+            (br_table $dispatched $k1 $k2 $k3 $k4 $k5 $k6 $k7 $k8 $k9 $k10 $k11 $k12 $k13 $k14 $k15 $k16 $k17 $k18 $k19 $k20 $dispatched $dispatched $k23 $dispatched (local.get $kind)))
             (call $task_gemm (local.get $job) (local.get $t) (local.get $scr))
             (br $dispatched))
             (call $task_conv_fwd (local.get $job) (local.get $t) (local.get $scr))
@@ -2679,6 +2842,8 @@
             (br $dispatched))
             (call $task_ssa_logits (local.get $job) (local.get $t) (local.get $scr))
             (br $dispatched))
-          (call $task_adamw (local.get $job) (local.get $t)))
+          (call $task_adamw (local.get $job) (local.get $t))
+          (br $dispatched))
+          (call $task_resample (local.get $job) (local.get $t) (local.get $scr)))
         (br $next))))
 )
