@@ -2665,7 +2665,36 @@
     (f32x4.mul (local.get $e)
       (i32x4.shl (f32x4.add (local.get $k) (v128.const f32x4 12583039 12583039 12583039 12583039)) (i32.const 23))))
 
+  ;; $logd2 (ln of both f64 lanes, for s >= 1 or NaN), to be expanded in the task loops: a call there
+  ;; would spill every live vector register, the exponential's hoisted constants included, per unit.
+  ;; @inline
+  (func $ce_ln2 (param $s v128) (result v128)
+    (local $e v128) (local $f v128) (local $big v128) (local $t v128) (local $t2 v128) (local $p v128)
+    (local.set $e (f64x2.convert_low_i32x4_s (i8x16.shuffle 0 1 2 3 8 9 10 11 0 1 2 3 8 9 10 11
+      (local.tee $e (i64x2.sub (i64x2.shr_u (local.get $s) (i32.const 52)) (v128.const i64x2 1023 1023))) (local.get $e))))
+    (local.set $f (v128.or (v128.and (local.get $s) (v128.const i64x2 0x000FFFFFFFFFFFFF 0x000FFFFFFFFFFFFF))
+                           (v128.const i64x2 0x3FF0000000000000 0x3FF0000000000000)))
+    (local.set $big (f64x2.gt (local.get $f) (v128.const f64x2 1.4142135623730951 1.4142135623730951)))
+    (local.set $f (v128.bitselect (f64x2.mul (local.get $f) (v128.const f64x2 0.5 0.5)) (local.get $f) (local.get $big)))
+    (local.set $e (f64x2.add (local.get $e) (v128.and (local.get $big) (v128.const f64x2 1 1))))
+    (local.set $t (f64x2.div (f64x2.sub (local.get $f) (v128.const f64x2 1 1)) (f64x2.add (local.get $f) (v128.const f64x2 1 1))))
+    (local.set $t2 (f64x2.mul (local.get $t) (local.get $t)))
+    (local.set $p (f64x2.add (v128.const f64x2 0.058823529411764705 0.058823529411764705) (f64x2.mul (local.get $t2) (v128.const f64x2 0.05263157894736842 0.05263157894736842))))
+    (local.set $p (f64x2.add (v128.const f64x2 0.06666666666666667 0.06666666666666667) (f64x2.mul (local.get $t2) (local.get $p))))
+    (local.set $p (f64x2.add (v128.const f64x2 0.07692307692307693 0.07692307692307693) (f64x2.mul (local.get $t2) (local.get $p))))
+    (local.set $p (f64x2.add (v128.const f64x2 0.09090909090909091 0.09090909090909091) (f64x2.mul (local.get $t2) (local.get $p))))
+    (local.set $p (f64x2.add (v128.const f64x2 0.1111111111111111 0.1111111111111111) (f64x2.mul (local.get $t2) (local.get $p))))
+    (local.set $p (f64x2.add (v128.const f64x2 0.14285714285714285 0.14285714285714285) (f64x2.mul (local.get $t2) (local.get $p))))
+    (local.set $p (f64x2.add (v128.const f64x2 0.2 0.2) (f64x2.mul (local.get $t2) (local.get $p))))
+    (local.set $p (f64x2.add (v128.const f64x2 0.3333333333333333 0.3333333333333333) (f64x2.mul (local.get $t2) (local.get $p))))
+    (local.set $p (f64x2.mul (local.get $t2) (local.get $p)))
+    (local.set $t (f64x2.add (local.get $t) (local.get $t)))
+    (local.set $p (f64x2.add (f64x2.mul (local.get $e) (v128.const f64x2 0.6931471805599453 0.6931471805599453))
+                             (f64x2.add (local.get $t) (f64x2.mul (local.get $t) (local.get $p)))))
+    (v128.bitselect (local.get $p) (f64x2.add (local.get $s) (local.get $s)) (f64x2.lt (local.get $s) (v128.const f64x2 inf inf))))
+
   ;; whether the target value t (f32) is a class: an integer in [0, C) other than ignoreIndex
+  ;; @inline
   (func $ce_valid (param $t f32) (param $Cf f32) (param $ign f32) (result i32)
     (i32.and (i32.and (f32.ge (local.get $t) (f32.const 0)) (f32.lt (local.get $t) (local.get $Cf)))
              (i32.and (f32.ne (local.get $t) (local.get $ign)) (f32.eq (f32.trunc (local.get $t)) (local.get $t)))))
@@ -2686,7 +2715,8 @@
     (loop $units
       (local.set $n (i32.div_u (local.get $u) (local.get $G)))
       (local.set $s (i32.shl (i32.sub (local.get $u) (i32.mul (local.get $n) (local.get $G))) (i32.const 3)))
-      (local.set $nv (call $min (i32.const 8) (i32.sub (local.get $S) (local.get $s))))
+      (local.set $nv (i32.sub (local.get $S) (local.get $s)))
+      (local.set $nv (select (i32.const 8) (local.get $nv) (i32.gt_s (local.get $nv) (i32.const 8))))
       (local.set $tb (i32.shl (i32.add (i32.mul (local.get $n) (local.get $S)) (local.get $s)) (i32.const 2)))
       (local.set $xb (i32.add (i32.load offset=48 (local.get $job))
         (i32.shl (i32.add (i32.mul (i32.mul (local.get $n) (local.get $C)) (local.get $S)) (local.get $s)) (i32.const 2))))
@@ -2715,10 +2745,16 @@
         (local.set $loB (call $acc_lo (local.get $loB) (local.get $v)))
         (local.set $hiB (call $acc_hi (local.get $hiB) (local.get $v)))
         (br_if $l2 (i32.lt_u (local.tee $p (i32.add (local.get $p) (local.get $S4))) (local.get $end))))
-      ;; lse = m + ln s (f32), stored for the backward, then read back lane by lane for the losses
+      ;; lse = m + ln s (f32, as $lse4), stored for the backward, then read back lane by lane for the losses
       (local.set $q (i32.add (i32.load offset=60 (local.get $job)) (local.get $tb)))
-      (local.set $mA (call $lse4 (local.get $mA) (local.get $loA) (local.get $hiA)))
-      (local.set $mB (call $lse4 (local.get $mB) (local.get $loB) (local.get $hiB)))
+      (local.set $mA (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+        (f32x4.demote_f64x2_zero (f64x2.add (f64x2.promote_low_f32x4 (local.get $mA)) (call $ce_ln2 (local.get $loA))))
+        (f32x4.demote_f64x2_zero (f64x2.add (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $mA) (local.get $mA)))
+                                            (call $ce_ln2 (local.get $hiA))))))
+      (local.set $mB (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+        (f32x4.demote_f64x2_zero (f64x2.add (f64x2.promote_low_f32x4 (local.get $mB)) (call $ce_ln2 (local.get $loB))))
+        (f32x4.demote_f64x2_zero (f64x2.add (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $mB) (local.get $mB)))
+                                            (call $ce_ln2 (local.get $hiB))))))
       (if (i32.eq (local.get $nv) (i32.const 8))
         (then
           (v128.store (local.get $q) (local.get $mA))
@@ -2754,7 +2790,8 @@
     (loop $units
       (local.set $n (i32.div_u (local.get $u) (local.get $G)))
       (local.set $s (i32.shl (i32.sub (local.get $u) (i32.mul (local.get $n) (local.get $G))) (i32.const 3)))
-      (local.set $nv (call $min (i32.const 8) (i32.sub (local.get $S) (local.get $s))))
+      (local.set $nv (i32.sub (local.get $S) (local.get $s)))
+      (local.set $nv (select (i32.const 8) (local.get $nv) (i32.gt_s (local.get $nv) (i32.const 8))))
       (local.set $tb (i32.shl (i32.add (i32.mul (local.get $n) (local.get $S)) (local.get $s)) (i32.const 2)))
       (local.set $p (i32.shl (i32.add (i32.mul (i32.mul (local.get $n) (local.get $C)) (local.get $S)) (local.get $s)) (i32.const 2)))
       (local.set $xb (i32.add (i32.load offset=48 (local.get $job)) (local.get $p)))
