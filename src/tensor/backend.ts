@@ -238,6 +238,19 @@ export interface Backend {
    * has no fused pass. Not differentiable. Callers fall back to the composite of ordinary ops.
    */
   ssaLogits?(feat: RawTensor, weights: readonly (RawTensor | null)[], spec: SsaLogitsSpec): RawTensor | null;
+  /**
+   * Optional, present only while this backend can run it: softmax cross-entropy of float32 logits
+   * x [N, C, ...] against int32 targets [N, ...] in one launch → [loss, lse], each of the targets'
+   * shape: loss = lse − x[t] with lse = log Σ_c e^x (along axis 1), and loss 0 where the target is
+   * ignoreIndex (or not in [0, C)). Callers without it run the composite (logSoftmax, nllLoss).
+   */
+  readonly softmaxCrossEntropy?: (x: RawTensor, target: RawTensor, ignoreIndex: number) => [RawTensor, RawTensor];
+  /**
+   * Its gradient, from the forward's x, targets and lse and the losses' gradient g:
+   * dx = (e^(x − lse) − [c = t])·g, 0 at positions whose target is not a class. Present with
+   * softmaxCrossEntropy.
+   */
+  readonly softmaxCrossEntropyBackward?: (x: RawTensor, target: RawTensor, lse: RawTensor, g: RawTensor, ignoreIndex: number) => RawTensor;
 
   /**
    * Optional: out[p] = Rh · x[p] · Rwᵀ over the planes p of x [..., H, W] → `outShape` [..., OH, OW],

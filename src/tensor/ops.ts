@@ -832,6 +832,25 @@ export interface CrossEntropyOptions {
 }
 
 /**
+ * The checks nllLoss makes of input [N, C, ...] and int32 targets (also on crossEntropy's fused path,
+ * which so raises the same errors, named nllLoss as they always were).
+ */
+function checkClassTargets(input: Tensor, target: Tensor, ignore: number): void {
+  if (input.rank < 2) throw new Error(`nllLoss: input must be [N, C, ...], got ${fmt(input.shape)}`);
+  const expected = [input.shape[0], ...input.shape.slice(2)];
+  if (!shapesEqual(target.shape, expected)) {
+    throw new Error(`nllLoss: target has shape ${fmt(target.shape)} but input ${fmt(input.shape)} needs target shape ${fmt(expected)}`);
+  }
+  checkRange('nllLoss', target, input.shape[1], ignore);
+}
+
+function checkReduction(op: string, reduction: unknown): asserts reduction is 'mean' | 'sum' | 'none' {
+  if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
+    throw new Error(`${op}: reduction must be 'mean', 'sum' or 'none', got '${String(reduction)}'`);
+  }
+}
+
+/**
  * Negative log-likelihood of log-probabilities logp [N, C, ...] (or [N, C]) for int32 targets
  * [N, ...]. 'mean' divides by the number of non-ignored targets (NaN if there are none, as PyTorch).
  */
@@ -840,13 +859,7 @@ export function nllLoss(logp: Tensor, target: Tensor, opts: CrossEntropyOptions 
   assertIndex('nllLoss', target);
   const ignore = opts.ignoreIndex ?? -100;
   const reduction = opts.reduction ?? 'mean';
-  if (logp.rank < 2) throw new Error(`nllLoss: input must be [N, C, ...], got ${fmt(logp.shape)}`);
-  const C = logp.shape[1];
-  const expected = [logp.shape[0], ...logp.shape.slice(2)];
-  if (!shapesEqual(target.shape, expected)) {
-    throw new Error(`nllLoss: target has shape ${fmt(target.shape)} but input ${fmt(logp.shape)} needs target shape ${fmt(expected)}`);
-  }
-  checkRange('nllLoss', target, C, ignore);
+  checkClassTargets(logp, target, ignore);
   const valid = ne(target, ignore);
   const safe = constant('nllLoss', [target, valid], () => {
     const bk = backend();
@@ -859,7 +872,7 @@ export function nllLoss(logp: Tensor, target: Tensor, opts: CrossEntropyOptions 
   const losses = neg(mul(picked, valid));
   if (reduction === 'none') return losses;
   if (reduction === 'sum') return sum(losses);
-  if (reduction !== 'mean') throw new Error(`nllLoss: reduction must be 'mean', 'sum' or 'none', got '${String(reduction)}'`);
+  checkReduction('nllLoss', reduction);
   return div(sum(losses), sum(valid));
 }
 
@@ -873,8 +886,8 @@ export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyO
   assertTensor('crossEntropy', target, 'target');
   assertFloat('crossEntropy', logits);
   if (logits.rank < 2) throw new Error(`crossEntropy: input must be [N, C, ...], got ${fmt(logits.shape)}`);
+  if (target.dtype === 'int32') return fusedCrossEntropy(logits, target, opts) ?? nllLoss(logSoftmax(logits, 1), target, opts);
   const logp = logSoftmax(logits, 1);
-  if (target.dtype === 'int32') return nllLoss(logp, target, opts);
   if (!shapesEqual(target.shape, logits.shape)) {
     throw new Error(`crossEntropy: soft targets must have the input's shape ${fmt(logits.shape)}, got ${fmt(target.shape)}`);
   }
@@ -883,6 +896,26 @@ export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyO
   if (reduction === 'none') return losses;
   if (reduction === 'sum') return sum(losses);
   return mean(losses);
+}
+
+/**
+ * crossEntropy with int32 targets in one launch each way (SoftmaxCrossEntropy), or null where the
+ * backend has no fused pass (reference, GPU modes, CPU modes without host kernels), or for logits
+ * that are not float32 or have no classes: the caller then runs the composite. Same reductions:
+ * 'mean' divides by the number of non-ignored targets, as nllLoss.
+ * NOTE: an ignored position contributes 0 even when its logits hold NaN; the composite's
+ * logp·0 would give NaN there (PyTorch gives 0).
+ */
+function fusedCrossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyOptions): Tensor | null {
+  if (!backend().softmaxCrossEntropy || logits.dtype !== 'float32' || logits.shape[1] === 0) return null;
+  const ignore = opts.ignoreIndex ?? -100;
+  const reduction = opts.reduction ?? 'mean';
+  checkClassTargets(logits, target, ignore);
+  checkReduction('nllLoss', reduction);
+  const losses = apply(new F.SoftmaxCrossEntropy(ignore), logits, target.requiresGrad ? target.detach() : target);
+  if (reduction === 'none') return losses;
+  if (reduction === 'sum') return sum(losses);
+  return div(sum(losses), sum(ne(target, ignore)));
 }
 
 // ---- creation ----

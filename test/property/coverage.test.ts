@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { ALL_FUNCTIONS } from '../../src/autograd/functions/index.js';
 import * as ops from '../../src/tensor/ops.js';
 import { argmax, oneHot, tensor, tidy, type Tensor } from '../../src/index.js';
-import { build, on, REFERENCE } from '../helpers/backends.js';
+import { wasmKernelsEnabled } from '../../src/tensor/backends/wasm/index.js';
+import { build, on, REFERENCE, type Target } from '../helpers/backends.js';
 import { OP_SPECS, specLabel } from '../helpers/ops-spec.js';
 
 /**
@@ -37,14 +38,17 @@ function recordedPrimitives(t: Tensor): Set<string> {
   return names;
 }
 
-/** Runs sampled cases of every entry on the reference backend with grad, collecting what each records. */
-function observe(): Map<(typeof OP_SPECS)[number], { recorded: Set<string>; requiresGrad: boolean[] }> {
+/** `cpu` with its WebAssembly host kernels (installed by default), where `hostFns` entries record their fused primitives. */
+const HOST_CPU: Target = { id: 'cpu', name: 'cpu', opts: {} };
+
+/** Runs sampled cases of every entry (on the reference backend, or `target`) with grad, collecting what each records. */
+function observe(specs = OP_SPECS, target: Target = REFERENCE): Map<(typeof OP_SPECS)[number], { recorded: Set<string>; requiresGrad: boolean[] }> {
   const out = new Map<(typeof OP_SPECS)[number], { recorded: Set<string>; requiresGrad: boolean[] }>();
-  for (const spec of OP_SPECS) {
+  for (const spec of specs) {
     const recorded = new Set<string>();
     const requiresGrad: boolean[] = [];
     for (const c of fc.sample(spec.arb, { numRuns: SAMPLES, seed: SEED })) {
-      on(REFERENCE, () =>
+      on(target, () =>
         tidy(() => {
           const y = c.run(...build(c.inputs, true));
           requiresGrad.push(y.requiresGrad);
@@ -59,6 +63,9 @@ function observe(): Map<(typeof OP_SPECS)[number], { recorded: Set<string>; requ
 
 describe('op table coverage', () => {
   const seen = observe();
+  const hostSpecs = OP_SPECS.filter((s) => s.hostFns);
+  // NOTE: without the host kernels (SSA_SEG_WASM_KERNELS=0, no SIMD) cpu runs the composites: nothing to observe there
+  const seenOnHost = wasmKernelsEnabled() ? observe(hostSpecs, HOST_CPU) : null;
 
   it('every op exported from src/tensor/ops.ts has an entry in OP_SPECS', () => {
     const exported = Object.entries(ops).filter(([k, v]) => typeof v === 'function' && !NOT_OPS.has(k)).map(([k]) => k);
@@ -67,8 +74,9 @@ describe('op table coverage', () => {
     expect(OP_SPECS.map((s) => s.op).filter((k) => !exported.includes(k)), 'entries naming no exported op').toEqual([]);
   });
 
-  it('every ALL_FUNCTIONS primitive is recorded by the graph of some entry', () => {
-    const recorded = new Set([...seen.values()].flatMap((v) => [...v.recorded]));
+  it('every ALL_FUNCTIONS primitive is recorded by the graph of some entry (host-kernel primitives: on cpu)', () => {
+    const recorded = new Set([...seen.values(), ...(seenOnHost?.values() ?? [])].flatMap((v) => [...v.recorded]));
+    if (!seenOnHost) for (const s of hostSpecs) for (const f of s.hostFns!) recorded.add(f);
     expect(ALL_FUNCTIONS.filter((f) => !recorded.has(f)), 'primitives no entry exercises').toEqual([]);
   });
 
@@ -76,6 +84,12 @@ describe('op table coverage', () => {
     const { recorded } = seen.get(spec)!;
     expect([...recorded].filter((f) => !spec.fns.includes(f)), 'recorded but not declared in fns').toEqual([]);
     expect(spec.fns.filter((f) => !recorded.has(f)), `declared in fns but not recorded in ${SAMPLES} samples`).toEqual([]);
+  });
+
+  (seenOnHost ? it : it.skip).each(hostSpecs.map((s) => [specLabel(s), s] as const))('%s declares exactly the primitives its graph records on cpu with host kernels (hostFns)', (_, spec) => {
+    const { recorded } = seenOnHost!.get(spec)!;
+    expect([...recorded].filter((f) => !spec.hostFns!.includes(f)), 'recorded but not declared in hostFns').toEqual([]);
+    expect(spec.hostFns!.filter((f) => !recorded.has(f)), `declared in hostFns but not recorded in ${SAMPLES} samples`).toEqual([]);
   });
 
   it.each(OP_SPECS.filter((s) => !s.differentiable).map((s) => [specLabel(s), s] as const))(

@@ -183,6 +183,17 @@ export interface HostKernels {
    * replaces are its GPU path and parity check.
    */
   resample2d?(x: Float32Array, planes: number, h: ResampleAxis, w: ResampleAxis): Float32Array | Promise<Float32Array>;
+  /**
+   * Softmax cross-entropy of logits x [N, C, S] (class axis in the middle) against integer targets
+   * [N, S] stored as floats: [loss, lse], each [N, S], with loss = lse − x[t] and lse = log Σ_c e^x;
+   * loss 0 where t is ignoreIndex or not an integer in [0, C). Within f32 tolerance of the composite
+   * (logSoftmax then nllLoss); a NaN logit gives a NaN loss at its position unless it is ignored.
+   */
+  softmaxCrossEntropy?(x: Float32Array, target: Float32Array, N: number, C: number, S: number, ignoreIndex: number):
+    [Float32Array, Float32Array] | Promise<[Float32Array, Float32Array]>;
+  /** Its gradient: dx [N, C, S] = (e^(x − lse) − [c = t])·g[n, s], 0 at positions whose target is not a class. */
+  softmaxCrossEntropyBackward?(x: Float32Array, target: Float32Array, lse: Float32Array, g: Float32Array, N: number, C: number, S: number, ignoreIndex: number):
+    Float32Array | Promise<Float32Array>;
 }
 
 /** The binary ops host kernels may run (broadcastBinaryKernel's op codes 0-3). */
@@ -691,6 +702,35 @@ export class GpuBackend implements Backend, StorageOwner {
     if (!this.hostOk || !h?.resample2d || x.dtype !== 'float32' || x.size === 0) return null;
     const planes = x.size / (hAxis.inSize * wAxis.inSize);
     return this.enqueue('resample2d', `${h.name}.resample2d`, [x], outShape, 'float32', (v) => h.resample2d!(v[0] as Float32Array, planes, hAxis, wAxis));
+  }
+
+  /**
+   * Fused softmax cross-entropy (Backend.softmaxCrossEntropy), there only while host kernels with it
+   * are installed on a CPU mode: a getter, so that crossEntropy's composite runs everywhere else
+   * (the GPU modes, SSA_SEG_WASM_KERNELS=0) without asking first. One host call for both outputs.
+   */
+  get softmaxCrossEntropy(): ((x: RawTensor, target: RawTensor, ignoreIndex: number) => [RawTensor, RawTensor]) | undefined {
+    const h = this.host;
+    if (!this.hostOk || !h?.softmaxCrossEntropy || !h.softmaxCrossEntropyBackward) return undefined;
+    return (x, target, ignoreIndex) => {
+      const [N, C] = x.shape;
+      const S = sizeOf(x.shape.slice(2));
+      const [loss, lse] = this.enqueueMulti('crossEntropy', `${h.name}.softmaxCrossEntropy`, [x, target], target.shape, 'float32', 2, (v) =>
+        h.softmaxCrossEntropy!(v[0] as Float32Array, v[1] as Float32Array, N, C, S, ignoreIndex));
+      return [loss, lse];
+    };
+  }
+
+  /** The gradient of softmaxCrossEntropy, on the host kernels (present with it). */
+  get softmaxCrossEntropyBackward(): ((x: RawTensor, target: RawTensor, lse: RawTensor, g: RawTensor, ignoreIndex: number) => RawTensor) | undefined {
+    const h = this.host;
+    if (!this.hostOk || !h?.softmaxCrossEntropyBackward) return undefined;
+    return (x, target, lse, g, ignoreIndex) => {
+      const [N, C] = x.shape;
+      const S = sizeOf(x.shape.slice(2));
+      return this.enqueue('crossEntropy', `${h.name}.softmaxCrossEntropyBackward`, [x, target, lse, g], x.shape, 'float32', (v) =>
+        h.softmaxCrossEntropyBackward!(v[0] as Float32Array, v[1] as Float32Array, v[2] as Float32Array, v[3] as Float32Array, N, C, S, ignoreIndex));
+    };
   }
 
   private convMeta(s: Conv2dSpec): Float32Array {

@@ -7,6 +7,8 @@
  * (norm, normalize), gather / scatterAdd along an axis, the SSA-Seg head's whole inference
  * pass in one job (ssaLogits), the AdamW update (its three outputs in one job), and interpolate's
  * separable resampling (resample2d, forward and backward), installed as
+ * pass in one job (ssaLogits), the AdamW update (its three outputs in one job), and softmax
+ * cross-entropy with int targets (forward and backward, one job each), installed as
  * the gpu.js backend's `HostKernels` on the CPU modes (webasm, cpu).
  * Same contract as the gpu.js kernels they replace: flat row-major Float32Array in and out.
  *
@@ -26,6 +28,7 @@ import {
   type AdamwOutputs,
   type Built,
   type ChannelAffineArgs,
+  type CrossEntropyOutputs,
   adamwFlop,
   alongFlop,
   buildAdamw,
@@ -43,12 +46,15 @@ import {
   buildScatterAdd,
   buildSoftmax,
   buildSoftmaxBackward,
+  buildSoftmaxCrossEntropy,
+  buildSoftmaxCrossEntropyBackward,
   buildSsaLogits,
   buildStrided,
   buildSumRows,
   buildUnary,
   channelAffineFlop,
   conv2dFlop,
+  crossEntropyFlop,
   elementwiseFlop,
   isDepthwise,
   geluFlop,
@@ -313,6 +319,23 @@ export class WasmKernels implements HostKernels {
   }
 
   /**
+   * Softmax cross-entropy of logits [N, C, S] against integer targets [N, S] (kind 21): [loss, lse],
+   * each [N, S]; loss = lse − x[t], 0 where t is ignoreIndex or not a class; lse = log Σ_c e^x.
+   */
+  softmaxCrossEntropy(x: Float32Array, target: Float32Array, N: number, C: number, S: number, ignoreIndex: number): CrossEntropyOutputs | Promise<CrossEntropyOutputs> {
+    if (N * S === 0) return [new Float32Array(0), new Float32Array(0)];
+    return this.exec(crossEntropyFlop(N * C * S), (rt, t) => buildSoftmaxCrossEntropy(rt, x, target, N, C, S, ignoreIndex, t));
+  }
+
+  /** Its gradient (kind 22): dx [N, C, S] = (e^(x − lse) − [c = t])·g, 0 at positions whose t is not a class. */
+  softmaxCrossEntropyBackward(
+    x: Float32Array, target: Float32Array, lse: Float32Array, g: Float32Array, N: number, C: number, S: number, ignoreIndex: number,
+  ): Float32Array | Promise<Float32Array> {
+    if (N * C * S === 0) return new Float32Array(0);
+    return this.exec(crossEntropyFlop(N * C * S), (rt, t) => buildSoftmaxCrossEntropyBackward(rt, x, target, lse, g, N, C, S, ignoreIndex, t));
+  }
+
+  /**
    * Runs one job. Small jobs (and every job with one thread) run on the calling thread and return
    * the result; large ones on an asynchronous instance return a Promise.
    */
@@ -437,6 +460,8 @@ export async function warmUpWasmKernels(rounds = 12): Promise<void> {
     k.scatterAdd(c, idx, 8, 2, 296, 16);
     for (const { spec, weights } of ssa) k.ssaLogits(feat, weights, spec);
     for (const { h, w } of rs) k.resample2d(c, 4, h, w);
+    k.softmaxCrossEntropy(c, idx, 8, 16, 37, 3);
+    k.softmaxCrossEntropyBackward(c, idx, c, c, 8, 16, 37, 3);
     k.adamw(c, c, c, absArr, c.length, { beta1: 0.9, beta2: 0.999, decay: 0.999, stepSize: 1e-3, invSqrtBc2: 1.2, eps: 1e-8 });
     for (const s of convs) {
       const x = r(s.N * s.Cin * s.H * s.W);

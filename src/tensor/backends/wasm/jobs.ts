@@ -35,6 +35,9 @@
  *   in f64 as gpu.js's cpu-mode adamwKernel; tasks are runs of 16 floats; three outputs read back.
  * - resample2d (kind 23): interpolate's Rh · x · Rwᵀ per plane, both matrices as bands (a few
  *   nonzeros per row), one pass per axis through the task scratch; tasks are runs of whole planes.
+ * - softmaxCrossEntropy and its backward (kinds 21, 22): per group of 8 neighbouring positions, the
+ *   class max, Σ e^(x − m) and the loss (or the gradient of every class) in one task; tasks are runs
+ *   of groups, so every thread count gives the same bits.
  */
 import { type AdamWStep, type Conv2dSpec, type MatmulSpec, type ResampleAxis, SSA_WEIGHT_NAMES, type SsaLogitsSpec, adamwMetaValues } from '../../backend.js';
 import type { HostBinaryOp, HostUnaryOp } from '../gpu/gpu-backend.js';
@@ -61,6 +64,8 @@ const KIND_STRIDED = 18;
 const KIND_SSA_LOGITS = 19;
 const KIND_ADAMW = 20;
 const KIND_RESAMPLE = 23;
+const KIND_CE = 21;
+const KIND_CE_BWD = 22;
 
 /** Floats per thread in the column buffer of the strided backward-input path (1 MiB). */
 const COL_FLOATS = 1 << 18;
@@ -856,6 +861,32 @@ function checkAxis(name: string, a: ResampleAxis): void {
   }
 }
 
+// ---- softmax cross-entropy ----
+
+/** The per-position outputs of the cross-entropy forward: the losses and the log-sum-exp of the logits. */
+export type CrossEntropyOutputs = [Float32Array, Float32Array];
+
+/**
+ * Work of a cross-entropy job in the units of PARALLEL_MIN_FLOP: one e^x per logit, as the
+ * softmax kinds (threads from 2¹⁸ logits).
+ */
+export function crossEntropyFlop(logits: number): number {
+  return softmaxFlop(logits);
+}
+
+/** The job's units (groups of 8 positions of one n) and its tasks. */
+function crossEntropyUnits(N: number, S: number, threads: number): { perN: number; units: number; t: { size: number; count: number } } {
+  const perN = ceilDiv(S, 8);
+  const units = N * perN;
+  return { perN, units, t: threads > 1 ? split(units, 2 * threads, 1) : { size: units, count: 1 } };
+}
+
+function checkCrossEntropy(op: string, x: Float32Array, target: Float32Array, N: number, C: number, S: number): void {
+  if (![N, C, S].every((v) => Number.isInteger(v) && v >= 1) || x.length < N * C * S || target.length < N * S) {
+    throw new Error(`wasm ${op}: needs N, C, S >= 1, logits of N·C·S floats and targets of N·S, got N ${N}, C ${C}, S ${S} (logits ${x.length}, target ${target.length} floats)`);
+  }
+}
+
 /**
  * Work of a resample2d job in the units of PARALLEL_MIN_FLOP: the cells copied in and out, as for the
  * streaming kinds (threads only from 2²¹ cells). The copies stay on the calling thread and cost more
@@ -921,4 +952,46 @@ export function buildResample2d(rt: WasmRuntime, x: Float32Array, planes: number
     planes, H, W, OH, OW, plan.order, xPtr, outPtr, t.size, vTab, hTab, tCols * 4, G, tBytes,
   ]);
   return { job, read: () => rt.read(outPtr, planes * OH * OW) };
+}
+
+/**
+ * Kind 21: per position of logits [N, C, S] and integer targets [N, S] (as floats), the loss
+ * lse − x[t] (0 where t is ignoreIndex or not a class) and lse = m + ln Σ_c e^(x − m).
+ */
+export function buildSoftmaxCrossEntropy(
+  rt: WasmRuntime, x: Float32Array, target: Float32Array, N: number, C: number, S: number, ignoreIndex: number, threads: number,
+): Built<CrossEntropyOutputs> {
+  checkCrossEntropy('softmaxCrossEntropy', x, target, N, C, S);
+  const cells = N * S;
+  const xPtr = putN(rt, x, N * C * S);
+  const tPtr = putN(rt, target, cells);
+  const lossPtr = rt.alloc(cells * 4, 'cross-entropy losses');
+  const lsePtr = rt.alloc(cells * 4, 'cross-entropy lse');
+  const { perN, units, t } = crossEntropyUnits(N, S, threads);
+  const job = header(rt, KIND_CE, t.count, threads, 0, [N, C, S, t.size, xPtr, tPtr, lossPtr, lsePtr, units, perN, 0]);
+  // word 18: ignoreIndex as the f32 the targets are compared with (int32 tensors hold floats here)
+  rt.f32[(job >> 2) + 18] = ignoreIndex;
+  return { job, read: () => [rt.read(lossPtr, cells), rt.read(lsePtr, cells)] };
+}
+
+/** Kind 22: dx [N, C, S] = (e^(x − lse) − [c = t])·g per position, 0 where t is ignoreIndex or not a class. */
+export function buildSoftmaxCrossEntropyBackward(
+  rt: WasmRuntime, x: Float32Array, target: Float32Array, lse: Float32Array, g: Float32Array,
+  N: number, C: number, S: number, ignoreIndex: number, threads: number,
+): Built {
+  checkCrossEntropy('softmaxCrossEntropyBackward', x, target, N, C, S);
+  const cells = N * S;
+  if (lse.length < cells || g.length < cells) {
+    throw new Error(`wasm softmaxCrossEntropyBackward: needs lse and g of N·S = ${cells} floats, got lse ${lse.length}, g ${g.length}`);
+  }
+  const size = N * C * S;
+  const xPtr = putN(rt, x, size);
+  const tPtr = putN(rt, target, cells);
+  const lsePtr = putN(rt, lse, cells);
+  const gPtr = putN(rt, g, cells);
+  const outPtr = rt.alloc(size * 4, 'cross-entropy gradient');
+  const { perN, units, t } = crossEntropyUnits(N, S, threads);
+  const job = header(rt, KIND_CE_BWD, t.count, threads, 0, [N, C, S, t.size, xPtr, tPtr, lsePtr, gPtr, outPtr, units, perN, 0]);
+  rt.f32[(job >> 2) + 19] = ignoreIndex;
+  return { job, read: () => rt.read(outPtr, size) };
 }
