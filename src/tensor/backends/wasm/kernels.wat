@@ -32,7 +32,8 @@
 ;; kind 15 (normalizeAlong: x / (n + eps)), kinds 16 and 17 (gather and scatterAdd along an axis),
 ;; kind 18 (strided copy: a permuted, expanded or sliced view made contiguous), kind 19 (ssaLogits: the
 ;; SSA-Seg classifier head's whole inference pass, one image per task), kind 20 (adamw: one AdamW
-;; update, the new parameter and both moments in one pass): see their task functions.
+;; update, the new parameter and both moments in one pass), kinds 25 and 26 (batch normalisation in
+;; training, forward and backward, a run of channels per task): see their task functions.
 (module
   (import "env" "memory" (memory 1 32768 shared))
 
@@ -2626,6 +2627,192 @@
       (br_if $cells (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 8))) (local.get $i1)))))
 
   ;; ---------------------------------------------------------------------------------------------
+  ;; kinds 25 and 26, batch normalisation in training (GpuBackend.batchNormForward / Backward): x
+  ;; [N, C, inner], channel c's N·inner values are N rows of `inner` floats, C·inner apart. A task is
+  ;; a run of whole channels, so every thread count gives the same bits.
+  ;; Statistics in f64, two-pass: μ = Σx / n, then σ² = Σ(x − μ)² / n (biased). A one-pass Σx² − nμ²
+  ;; loses every digit when |μ| ≫ σ (an offset of 10⁴ on unit-variance data leaves ~8 of f64's 16
+  ;; digits, and f32 inputs summed in f32 would leave none); the second pass reads a channel that the
+  ;; first has just brought into cache. Both kinds compute μ and σ² with the same code in the same
+  ;; order, so the backward's are the forward's bits and no statistic need be saved in between (the
+  ;; composite saves d = x − μ rounded to f32; here d stays exact in f64 in both passes).
+  ;; The per-value maps run in f64 too (2 values per f64x2, 4 loaded and stored per f32x4), each
+  ;; output rounded to f32 once.
+
+  ;; Σ x over a channel's N rows of inner4 bytes, `stride` bytes apart (4 f64 lanes, then a scalar tail
+  ;; per row, as kind 9).
+  (func $bn_sum (param $x i32) (param $stride i32) (param $N i32) (param $inner4 i32) (result f64)
+    (local $nv i32) (local $k i32) (local $v v128) (local $s0 v128) (local $s1 v128) (local $s f64)
+    (local.set $nv (i32.and (local.get $inner4) (i32.const -16)))
+    (loop $rows
+      (local.set $k (i32.const 0))
+      (if (local.get $nv)
+        (then
+          (loop $vecs
+            (local.set $v (v128.load (i32.add (local.get $x) (local.get $k))))
+            (local.set $s0 (f64x2.add (local.get $s0) (f64x2.promote_low_f32x4 (local.get $v))))
+            (local.set $s1 (f64x2.add (local.get $s1) (f64x2.promote_low_f32x4
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))
+            (br_if $vecs (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 16))) (local.get $nv))))))
+      (block $done
+        (loop $tail
+          (br_if $done (i32.ge_u (local.get $k) (local.get $inner4)))
+          (local.set $s (f64.add (local.get $s) (f64.promote_f32 (f32.load (i32.add (local.get $x) (local.get $k))))))
+          (local.set $k (i32.add (local.get $k) (i32.const 4)))
+          (br $tail)))
+      (local.set $x (i32.add (local.get $x) (local.get $stride)))
+      (br_if $rows (local.tee $N (i32.sub (local.get $N) (i32.const 1)))))
+    (local.set $s0 (f64x2.add (local.get $s0) (local.get $s1)))
+    (f64.add (local.get $s) (f64.add (f64x2.extract_lane 0 (local.get $s0)) (f64x2.extract_lane 1 (local.get $s0)))))
+
+  ;; Σ (x − μ)·(y − μy) over a channel, laid out as $bn_sum's (y may be x): with y = x and μy = μ the
+  ;; sum of squares of kind 25, with μy = 0 the backward's Σ dy·d.
+  (func $bn_dot (param $x i32) (param $y i32) (param $stride i32) (param $N i32) (param $inner4 i32) (param $mu f64) (param $muy f64) (result f64)
+    (local $nv i32) (local $k i32) (local $v v128) (local $w v128) (local $m v128) (local $my v128)
+    (local $s0 v128) (local $s1 v128) (local $s f64)
+    (local.set $nv (i32.and (local.get $inner4) (i32.const -16)))
+    (local.set $m (f64x2.splat (local.get $mu)))
+    (local.set $my (f64x2.splat (local.get $muy)))
+    (loop $rows
+      (local.set $k (i32.const 0))
+      (if (local.get $nv)
+        (then
+          (loop $vecs
+            (local.set $v (v128.load (i32.add (local.get $x) (local.get $k))))
+            (local.set $w (v128.load (i32.add (local.get $y) (local.get $k))))
+            (local.set $s0 (f64x2.add (local.get $s0) (f64x2.mul
+              (f64x2.sub (f64x2.promote_low_f32x4 (local.get $v)) (local.get $m))
+              (f64x2.sub (f64x2.promote_low_f32x4 (local.get $w)) (local.get $my)))))
+            (local.set $s1 (f64x2.add (local.get $s1) (f64x2.mul
+              (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))) (local.get $m))
+              (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $w) (local.get $w))) (local.get $my)))))
+            (br_if $vecs (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 16))) (local.get $nv))))))
+      (block $done
+        (loop $tail
+          (br_if $done (i32.ge_u (local.get $k) (local.get $inner4)))
+          (local.set $s (f64.add (local.get $s) (f64.mul
+            (f64.sub (f64.promote_f32 (f32.load (i32.add (local.get $x) (local.get $k)))) (local.get $mu))
+            (f64.sub (f64.promote_f32 (f32.load (i32.add (local.get $y) (local.get $k)))) (local.get $muy)))))
+          (local.set $k (i32.add (local.get $k) (i32.const 4)))
+          (br $tail)))
+      (local.set $x (i32.add (local.get $x) (local.get $stride)))
+      (local.set $y (i32.add (local.get $y) (local.get $stride)))
+      (br_if $rows (local.tee $N (i32.sub (local.get $N) (i32.const 1)))))
+    (local.set $s0 (f64x2.add (local.get $s0) (local.get $s1)))
+    (f64.add (local.get $s) (f64.add (f64x2.extract_lane 0 (local.get $s0)) (f64x2.extract_lane 1 (local.get $s0)))))
+
+  ;; out = f32((x − μ)·P + y·Q + R) over a channel, in f64 (y may be x with Q = 0: one load and an
+  ;; exact ±0 more per value, cheaper than a second copy of the loop).
+  (func $bn_apply (param $x i32) (param $y i32) (param $o i32) (param $stride i32) (param $N i32) (param $inner4 i32)
+    (param $mu f64) (param $P f64) (param $Q f64) (param $R f64)
+    (local $nv i32) (local $k i32) (local $v v128) (local $w v128) (local $m v128) (local $p v128) (local $q v128) (local $r v128)
+    (local $lo v128) (local $hi v128)
+    (local.set $nv (i32.and (local.get $inner4) (i32.const -16)))
+    (local.set $m (f64x2.splat (local.get $mu)))
+    (local.set $p (f64x2.splat (local.get $P)))
+    (local.set $q (f64x2.splat (local.get $Q)))
+    (local.set $r (f64x2.splat (local.get $R)))
+    (loop $rows
+      (local.set $k (i32.const 0))
+      (if (local.get $nv)
+        (then
+          (loop $vecs
+            (local.set $v (v128.load (i32.add (local.get $x) (local.get $k))))
+            (local.set $w (v128.load (i32.add (local.get $y) (local.get $k))))
+            (local.set $lo (f64x2.add (f64x2.add
+              (f64x2.mul (f64x2.sub (f64x2.promote_low_f32x4 (local.get $v)) (local.get $m)) (local.get $p))
+              (f64x2.mul (f64x2.promote_low_f32x4 (local.get $w)) (local.get $q))) (local.get $r)))
+            (local.set $hi (f64x2.add (f64x2.add
+              (f64x2.mul (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))) (local.get $m)) (local.get $p))
+              (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $w) (local.get $w))) (local.get $q))) (local.get $r)))
+            (v128.store (i32.add (local.get $o) (local.get $k))
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+                (f32x4.demote_f64x2_zero (local.get $lo)) (f32x4.demote_f64x2_zero (local.get $hi))))
+            (br_if $vecs (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 16))) (local.get $nv))))))
+      (block $done
+        (loop $tail
+          (br_if $done (i32.ge_u (local.get $k) (local.get $inner4)))
+          (f32.store (i32.add (local.get $o) (local.get $k)) (f32.demote_f64 (f64.add (f64.add
+            (f64.mul (f64.sub (f64.promote_f32 (f32.load (i32.add (local.get $x) (local.get $k)))) (local.get $mu)) (local.get $P))
+            (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $y) (local.get $k)))) (local.get $Q))) (local.get $R))))
+          (local.set $k (i32.add (local.get $k) (i32.const 4)))
+          (br $tail)))
+      (local.set $x (i32.add (local.get $x) (local.get $stride)))
+      (local.set $y (i32.add (local.get $y) (local.get $stride)))
+      (local.set $o (i32.add (local.get $o) (local.get $stride)))
+      (br_if $rows (local.tee $N (i32.sub (local.get $N) (i32.const 1))))))
+
+  ;; kind 25, batch-norm forward: per channel c, μ and σ² (two-pass, f64), rstd = 1/√(σ² + eps),
+  ;; y = (x − μ)·(rstd·w[c]) + b[c]; mean[c] = f32(μ), var[c] = f32(σ²).
+  ;;   8 N  9 C  10 inner  11 channels per task  12 x  13 w  14 b  15 y  16 mean  17 var  18-19 eps (f64)
+  (func $task_bn_fwd (param $job i32) (param $t i32)
+    (local $N i32) (local $C i32) (local $inner4 i32) (local $stride i32) (local $c i32) (local $c1 i32) (local $off i32)
+    (local $n f64) (local $mu f64) (local $var f64) (local $rstd f64) (local $s f64)
+    (local.set $N (i32.load offset=32 (local.get $job)))
+    (local.set $C (i32.load offset=36 (local.get $job)))
+    (local.set $inner4 (i32.shl (i32.load offset=40 (local.get $job)) (i32.const 2)))
+    (local.set $stride (i32.mul (local.get $C) (local.get $inner4)))
+    (local.set $n (f64.convert_i32_u (i32.mul (local.get $N) (i32.load offset=40 (local.get $job)))))
+    (local.set $c (i32.mul (local.get $t) (i32.load offset=44 (local.get $job))))
+    (local.set $c1 (call $min (local.get $C) (i32.add (local.get $c) (i32.load offset=44 (local.get $job)))))
+    (loop $channels
+      (local.set $off (i32.mul (local.get $c) (local.get $inner4)))
+      (local.set $mu (f64.div (call $bn_sum (i32.add (i32.load offset=48 (local.get $job)) (local.get $off))
+        (local.get $stride) (local.get $N) (local.get $inner4)) (local.get $n)))
+      (local.set $var (f64.div (call $bn_dot
+        (i32.add (i32.load offset=48 (local.get $job)) (local.get $off)) (i32.add (i32.load offset=48 (local.get $job)) (local.get $off))
+        (local.get $stride) (local.get $N) (local.get $inner4) (local.get $mu) (local.get $mu)) (local.get $n)))
+      (local.set $rstd (f64.div (f64.const 1) (f64.sqrt (f64.add (local.get $var) (f64.load offset=72 (local.get $job))))))
+      (local.set $s (f64.mul (local.get $rstd)
+        (f64.promote_f32 (f32.load (i32.add (i32.load offset=52 (local.get $job)) (i32.shl (local.get $c) (i32.const 2)))))))
+      (call $bn_apply
+        (i32.add (i32.load offset=48 (local.get $job)) (local.get $off)) (i32.add (i32.load offset=48 (local.get $job)) (local.get $off))
+        (i32.add (i32.load offset=60 (local.get $job)) (local.get $off))
+        (local.get $stride) (local.get $N) (local.get $inner4) (local.get $mu) (local.get $s) (f64.const 0)
+        (f64.promote_f32 (f32.load (i32.add (i32.load offset=56 (local.get $job)) (i32.shl (local.get $c) (i32.const 2))))))
+      (f32.store (i32.add (i32.load offset=64 (local.get $job)) (i32.shl (local.get $c) (i32.const 2))) (f32.demote_f64 (local.get $mu)))
+      (f32.store (i32.add (i32.load offset=68 (local.get $job)) (i32.shl (local.get $c) (i32.const 2))) (f32.demote_f64 (local.get $var)))
+      (br_if $channels (i32.lt_s (local.tee $c (i32.add (local.get $c) (i32.const 1))) (local.get $c1)))))
+
+  ;; kind 26, batch-norm backward (training: μ and σ² depend on x). Per channel, μ, σ² and rstd as
+  ;; kind 25 computes them, d = x − μ, S1 = Σ dy, S2 = Σ dy·d (f64), k = w[c]·rstd:
+  ;;   dx = k·dy − k·rstd²·(S2/n)·d − k·S1/n;   dw[c] = rstd·S2;   db[c] = S1.
+  ;;   8 N  9 C  10 inner  11 channels per task  12 x  13 dy  14 w  15 dx  16 dw  17 db  18-19 eps (f64)
+  (func $task_bn_bwd (param $job i32) (param $t i32)
+    (local $N i32) (local $C i32) (local $inner4 i32) (local $stride i32) (local $c i32) (local $c1 i32) (local $off i32)
+    (local $x i32) (local $dy i32)
+    (local $n f64) (local $mu f64) (local $var f64) (local $rstd f64) (local $k f64) (local $s1 f64) (local $s2 f64)
+    (local.set $N (i32.load offset=32 (local.get $job)))
+    (local.set $C (i32.load offset=36 (local.get $job)))
+    (local.set $inner4 (i32.shl (i32.load offset=40 (local.get $job)) (i32.const 2)))
+    (local.set $stride (i32.mul (local.get $C) (local.get $inner4)))
+    (local.set $n (f64.convert_i32_u (i32.mul (local.get $N) (i32.load offset=40 (local.get $job)))))
+    (local.set $c (i32.mul (local.get $t) (i32.load offset=44 (local.get $job))))
+    (local.set $c1 (call $min (local.get $C) (i32.add (local.get $c) (i32.load offset=44 (local.get $job)))))
+    (loop $channels
+      (local.set $off (i32.mul (local.get $c) (local.get $inner4)))
+      (local.set $x (i32.add (i32.load offset=48 (local.get $job)) (local.get $off)))
+      (local.set $dy (i32.add (i32.load offset=52 (local.get $job)) (local.get $off)))
+      (local.set $mu (f64.div (call $bn_sum (local.get $x) (local.get $stride) (local.get $N) (local.get $inner4)) (local.get $n)))
+      (local.set $var (f64.div (call $bn_dot (local.get $x) (local.get $x)
+        (local.get $stride) (local.get $N) (local.get $inner4) (local.get $mu) (local.get $mu)) (local.get $n)))
+      (local.set $rstd (f64.div (f64.const 1) (f64.sqrt (f64.add (local.get $var) (f64.load offset=72 (local.get $job))))))
+      (local.set $s1 (call $bn_sum (local.get $dy) (local.get $stride) (local.get $N) (local.get $inner4)))
+      (local.set $s2 (call $bn_dot (local.get $x) (local.get $dy)
+        (local.get $stride) (local.get $N) (local.get $inner4) (local.get $mu) (f64.const 0)))
+      (local.set $k (f64.mul (local.get $rstd)
+        (f64.promote_f32 (f32.load (i32.add (i32.load offset=56 (local.get $job)) (i32.shl (local.get $c) (i32.const 2)))))))
+      (call $bn_apply (local.get $x) (local.get $dy)
+        (i32.add (i32.load offset=60 (local.get $job)) (local.get $off))
+        (local.get $stride) (local.get $N) (local.get $inner4) (local.get $mu)
+        (f64.neg (f64.div (f64.mul (f64.mul (local.get $k) (f64.mul (local.get $rstd) (local.get $rstd))) (local.get $s2)) (local.get $n)))
+        (local.get $k)
+        (f64.neg (f64.div (f64.mul (local.get $k) (local.get $s1)) (local.get $n))))
+      (f32.store (i32.add (i32.load offset=64 (local.get $job)) (i32.shl (local.get $c) (i32.const 2))) (f32.demote_f64 (f64.mul (local.get $rstd) (local.get $s2))))
+      (f32.store (i32.add (i32.load offset=68 (local.get $job)) (i32.shl (local.get $c) (i32.const 2))) (f32.demote_f64 (local.get $s1)))
+      (br_if $channels (i32.lt_s (local.tee $c (i32.add (local.get $c) (i32.const 1))) (local.get $c1)))))
+
+  ;; ---------------------------------------------------------------------------------------------
   ;; Job runner: the caller's thread and any workers call this with the same job; each takes tasks
   ;; from the shared counter until there are none left.
   (func (export "run") (param $job i32) (param $tid i32)
@@ -2638,9 +2825,9 @@
         (local.set $t (i32.atomic.rmw.add offset=8 (local.get $job) (i32.const 1)))
         (br_if $done (i32.ge_u (local.get $t) (local.get $n)))
         (block $dispatched
-          (block $k20 (block $k19 (block $k18 (block $k17 (block $k16 (block $k15 (block $k14
+          (block $k26 (block $k25 (block $k20 (block $k19 (block $k18 (block $k17 (block $k16 (block $k15 (block $k14
           (block $k13 (block $k12 (block $k11 (block $k10 (block $k9 (block $k8 (block $k7 (block $k6 (block $k5 (block $k4 (block $k3 (block $k2 (block $k1
-            (br_table $dispatched $k1 $k2 $k3 $k4 $k5 $k6 $k7 $k8 $k9 $k10 $k11 $k12 $k13 $k14 $k15 $k16 $k17 $k18 $k19 $k20 $dispatched (local.get $kind)))
+            (br_table $dispatched $k1 $k2 $k3 $k4 $k5 $k6 $k7 $k8 $k9 $k10 $k11 $k12 $k13 $k14 $k15 $k16 $k17 $k18 $k19 $k20 $dispatched $dispatched $dispatched $dispatched $k25 $k26 $dispatched (local.get $kind)))
             (call $task_gemm (local.get $job) (local.get $t) (local.get $scr))
             (br $dispatched))
             (call $task_conv_fwd (local.get $job) (local.get $t) (local.get $scr))
@@ -2679,6 +2866,10 @@
             (br $dispatched))
             (call $task_ssa_logits (local.get $job) (local.get $t) (local.get $scr))
             (br $dispatched))
-          (call $task_adamw (local.get $job) (local.get $t)))
+            (call $task_adamw (local.get $job) (local.get $t))
+            (br $dispatched))
+            (call $task_bn_fwd (local.get $job) (local.get $t))
+            (br $dispatched))
+          (call $task_bn_bwd (local.get $job) (local.get $t)))
         (br $next))))
 )
