@@ -1,6 +1,6 @@
 // Batch normalisation in training on the host kernels (kinds 25 and 26: WasmKernels.batchNormForward /
 // batchNormBackward, GpuBackend's hooks, BatchNorm's fused path) against the same formulas in float64
-// JavaScript: many shapes (N = 1..9, odd C, inner 1, inner not a multiple of 4, large offsets that a
+// JavaScript (within ~2.5 f32 ulps of each result's terms): many shapes (N = 1..9, odd C, inner 1, inner not a multiple of 4, large offsets that a
 // one-pass variance would cancel), 1 and 2 threads, synchronous and asynchronous (the same bits on
 // all); then behind GpuBackend (one launch per direction, three outputs) and through the BatchNorm
 // autograd function (hook against composite within f32 tolerance, on cpu, webasm, webasm-async).
@@ -85,15 +85,16 @@ function reference(x: Float32Array, w: Float32Array, b: Float32Array, dy: Float3
 }
 
 /**
- * |got − want| within 2 f32 ulps of the terms' magnitude (and of the result): the kernels compute
- * in f64 and round once, the reference sums in another order.
+ * |got − want| within ~2.5 f32 ulps of the terms' magnitude (and of the result): the kernels form
+ * d = x − μ in f32 (from μ split into two f32), take products and sums in f64, and run the maps
+ * (d·s + b, d·P + dy·k + R) in f32 with coefficients rounded from f64.
  */
 function expectClose(what: string, got: ArrayLike<number>, want: number[], mag: number[]): void {
   expect(got.length, `${what}: length`).toBe(want.length);
   let worst = 0;
   let at = -1;
   for (let i = 0; i < want.length; i++) {
-    const err = Math.abs(got[i] - want[i]) / (1.2e-7 * Math.max(mag[i], Math.abs(want[i])) + 1e-30);
+    const err = Math.abs(got[i] - want[i]) / (3e-7 * Math.max(mag[i], Math.abs(want[i])) + 1e-30);
     if (!(err <= worst)) {
       worst = err;
       at = i;
@@ -118,7 +119,7 @@ CASES.push(
   { N: 4, C: 3, inner: 9, offset: -3e5, spread: 2 },
   { N: 2, C: 9, inner: 64, offset: 1e6, spread: 8 },
   { N: 9, C: 1, inner: 1, offset: 1e3, spread: 1e-2 },
-  { N: 7, C: 11, inner: 6, offset: 0, spread: 1e-20 },
+  { N: 7, C: 11, inner: 6, offset: 0, spread: 1e-20 }, // σ² below f32's normal range
   { N: 5, C: 2, inner: 3, offset: 0, spread: 1e15 },
 );
 
@@ -190,9 +191,10 @@ describe('wasm batch norm: threads and arguments', () => {
     const { x, w, b } = inputsOf({ ...s, offset: 100, spread: 1 }, 11);
     const ones = new Float32Array(x.length).fill(1);
     const [dx, dw, db] = (await k.batchNormBackward(ones, x, w, s.N, s.C, s.inner, EPS)) as Outs;
-    // a constant dy has no gradient through the normalisation: dx = k·(1 − 1) − k·rstd²·(Σd/n)·d
+    // a constant dy has no gradient through the normalisation: dx = k·(1 − 1) − k·rstd²·(Σd/n)·d and
+    // dw = rstd·Σd vanish but for the rounding of d to f32 (rstd·Σ|d| is ~26 here, |k| ~1)
     expect(Array.from(db)).toEqual([30, 30, 30, 30]);
-    for (const v of [...dw, ...dx]) expect(Math.abs(v)).toBeLessThan(1e-9);
+    for (const v of [...dw, ...dx]) expect(Math.abs(v)).toBeLessThan(1e-5);
     void b;
   });
 

@@ -306,8 +306,8 @@ export class WasmKernels implements HostKernels {
 
   /**
    * Batch normalisation in training, forward (kind 25): x [N, C, inner], weight and bias [C] →
-   * [y, mean, var], the batch mean and biased variance per channel in f64 (two-pass), y in f64 then
-   * f32. One task per run of channels, so threads never change the bits.
+   * [y, mean, var], the batch mean and biased variance per channel (two-pass, sums in f64), y in
+   * f32x4. One task per run of channels, so threads never change the bits.
    */
   batchNormForward(x: Float32Array, w: Float32Array, b: Float32Array, N: number, C: number, inner: number, eps: number): BatchNormOutputs | Promise<BatchNormOutputs> {
     return this.exec(batchNormFlop(N, C, inner), (rt, t) => buildBatchNormForward(rt, x, w, b, N, C, inner, eps, t));

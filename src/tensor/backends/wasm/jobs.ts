@@ -34,7 +34,7 @@
  * - adamw (kind 20): the new parameter and both moments of one AdamW update in one streaming pass,
  *   in f64 as gpu.js's cpu-mode adamwKernel; tasks are runs of 16 floats; three outputs read back.
  * - batchNormForward / batchNormBackward (kinds 25 and 26): batch normalisation in training, each
- *   channel's statistics (two-pass, f64) and its map in one task; tasks are runs of whole channels,
+ *   channel's statistics (two-pass, sums in f64) and its f32x4 map in one task; tasks are runs of whole channels,
  *   so every thread count gives the same bits; three outputs read back (one of x's shape, two of C).
  */
 import { type AdamWStep, type Conv2dSpec, type MatmulSpec, SSA_WEIGHT_NAMES, type SsaLogitsSpec, adamwMetaValues } from '../../backend.js';
@@ -823,7 +823,7 @@ function bnTasks(C: number, threads: number): { size: number; count: number } {
 
 /**
  * Batch-norm forward in training (kind 25) of x [N, C, inner] with weight w and bias b [C]:
- * [y, mean, var] with the batch mean and biased variance per channel (f64, two-pass, then f32).
+ * [y, mean, var] with the batch mean and biased variance per channel (two-pass, sums in f64).
  */
 export function buildBatchNormForward(
   rt: WasmRuntime, x: Float32Array, w: Float32Array, b: Float32Array, N: number, C: number, inner: number, eps: number, threads: number,
