@@ -290,6 +290,18 @@ export interface Backend {
    * All four inputs have the same shape.
    */
   adamw(p: RawTensor, g: RawTensor, m: RawTensor, v: RawTensor, h: AdamWStep): [RawTensor, RawTensor, RawTensor];
+  /**
+   * Optional: batch normalisation in training fused into one launch: x [N, C, ...], weight and bias
+   * [C] → [y, mean, var] with the batch mean and biased variance over every axis but 1 and
+   * y = (x − mean)/√(var + eps)·weight + bias; null when this backend has no fused pass (the caller
+   * then runs the composite of ordinary ops, see autograd/functions/norm.ts).
+   */
+  batchNormForward?(x: RawTensor, w: RawTensor, b: RawTensor, eps: number): [RawTensor, RawTensor, RawTensor] | null;
+  /**
+   * Optional: the gradient of batchNormForward (statistics recomputed from x) → [dx, dw, db]; null
+   * as there.
+   */
+  batchNormBackward?(dy: RawTensor, x: RawTensor, w: RawTensor, eps: number): [RawTensor, RawTensor, RawTensor] | null;
 
   // ---- along one axis: x viewed as [outer, R, inner], the op runs along R (no permuted copies) ----
   /**

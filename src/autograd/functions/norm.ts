@@ -2,6 +2,9 @@
  * Batch normalisation as one primitive. Written as composite ops it costs a permuted copy for each
  * statistic and a broadcast copy for each per-channel operand, forward and backward; here each
  * per-channel multiply-add is one `channelAffine` launch and the statistics reduce in place.
+ * In training, a backend with `batchNormForward`/`batchNormBackward` (the CPU modes' WebAssembly
+ * kernels 25 and 26) runs each direction as one launch instead of ~13; the composite below stays
+ * the GPU path and the readable reference.
  */
 import { AutogradFunction } from '../function.js';
 import type { RawTensor } from '../../tensor/raw-tensor.js';
@@ -24,6 +27,8 @@ export class BatchNorm extends AutogradFunction {
   batchVar: RawTensor | null = null;
   private n = 0;
   private training = false;
+  /** The forward ran as one fused launch; saved are then [x, w, mean, var] instead of [d, rstd, w]. */
+  private fused = false;
   constructor(readonly eps: number) {
     super();
   }
@@ -41,6 +46,16 @@ export class BatchNorm extends AutogradFunction {
       d = b.channelAffine(x, null, null, null, negMu);
       negMu.dispose();
     } else {
+      const f = b.batchNormForward?.(x, w, bias, this.eps) ?? null;
+      if (f) {
+        const [y, batchMean, batchVar] = f;
+        this.training = this.fused = true;
+        this.batchMean = batchMean;
+        this.batchVar = batchVar;
+        // NOTE: x is alive anyway (an input); the statistics only serve the fallback in backward.
+        this.saveForBackward(x, w, batchMean, batchVar);
+        return y;
+      }
       const s = channelSum(this.b, x);
       mu = b.unary('mulScalar', s, 1 / this.n);
       s.dispose();
@@ -71,8 +86,38 @@ export class BatchNorm extends AutogradFunction {
   }
 
   backward(dy: RawTensor) {
+    if (!this.fused) {
+      const [d, rstd, w] = this.saved;
+      return this.compositeBackward(dy, d, rstd, w);
+    }
     const b = this.b;
-    const [d, rstd, w] = this.saved;
+    const [x, w, mean, variance] = this.saved;
+    const f = b.batchNormBackward?.(dy, x, w, this.eps) ?? null;
+    if (f) {
+      const out = f.map((g, i) => {
+        if (this.needsInputGrad[i]) return g;
+        g.dispose();
+        return null;
+      });
+      return out;
+    }
+    // NOTE: a backend that fused the forward but declines the backward (dy not float32, host
+    // kernels removed in between): rebuild what the composite forward would have saved.
+    const negMu = b.unary('neg', mean);
+    const d = b.channelAffine(x, null, null, null, negMu);
+    negMu.dispose();
+    const ve = b.unary('addScalar', variance, this.eps);
+    const rstd = b.unary('rsqrt', ve);
+    ve.dispose();
+    const out = this.compositeBackward(dy, d, rstd, w);
+    d.dispose();
+    rstd.dispose();
+    return out;
+  }
+
+  /** Backward from d = x − μ, rstd and w, as ordinary ops (see the formulas above). */
+  private compositeBackward(dy: RawTensor, d: RawTensor, rstd: RawTensor, w: RawTensor): (RawTensor | null)[] {
+    const b = this.b;
     const sumDy = channelSum(this.b, dy);
     const dyd = b.binary('mul', dy, d);
     const sumDyd = channelSum(this.b, dyd);

@@ -194,6 +194,17 @@ export interface HostKernels {
   /** Its gradient: dx [N, C, S] = (e^(x − lse) − [c = t])·g[n, s], 0 at positions whose target is not a class. */
   softmaxCrossEntropyBackward?(x: Float32Array, target: Float32Array, lse: Float32Array, g: Float32Array, N: number, C: number, S: number, ignoreIndex: number):
     Float32Array | Promise<Float32Array>;
+  /**
+   * Batch normalisation in training (Backend.batchNormForward): x [N, C, inner] (float32), weight and
+   * bias [C] → [y, mean, var], the batch mean and biased variance per channel. A fusion of ops that
+   * have gpu.js kernels (BatchNorm's composite is its GPU path and parity check); within f32
+   * rounding of the float64 result.
+   */
+  batchNormForward?(x: Float32Array, w: Float32Array, b: Float32Array, N: number, C: number, inner: number, eps: number):
+    [Float32Array, Float32Array, Float32Array] | Promise<[Float32Array, Float32Array, Float32Array]>;
+  /** Its gradient (Backend.batchNormBackward): [dx, dw, db] from dy and x [N, C, inner] and the weight [C]. */
+  batchNormBackward?(dy: Float32Array, x: Float32Array, w: Float32Array, N: number, C: number, inner: number, eps: number):
+    [Float32Array, Float32Array, Float32Array] | Promise<[Float32Array, Float32Array, Float32Array]>;
 }
 
 /** The binary ops host kernels may run (broadcastBinaryKernel's op codes 0-3). */
@@ -251,6 +262,13 @@ const HOST_SIGMOID_MIN_CELLS = 256;
  * strides) 7.3–11.5 / 7.7–10.9 at 512, 9.8–13.6 / 8.0–11.0 at 1024, 407 / 120 at 65536).
  */
 const HOST_STRIDED_MIN_CELLS = 512;
+
+/** [N, C, inner] of a non-empty x [N, C, ...] (inner: the product of the axes after 1), else null. */
+function bnGeometry(x: RawTensor): [number, number, number] | null {
+  if (x.shape.length < 2 || x.size === 0) return null;
+  const [N, C] = x.shape;
+  return [N, C, x.size / (N * C)];
+}
 
 export class GpuBackend implements Backend, StorageOwner {
   readonly float64 = false;
@@ -342,7 +360,7 @@ export class GpuBackend implements Backend, StorageOwner {
    * on the in-order queue. The output storage takes whatever `exec` returns (or resolves to).
    */
   private enqueue(op: string, name: string, args: readonly Arg[], shape: Shape, dtype: DType, exec: (values: unknown[], size: number) => unknown): RawTensor {
-    return this.enqueueOutputs(op, name, args, shape, dtype, 1, exec)[0];
+    return this.enqueueOutputs(op, name, args, [shape], dtype, exec)[0];
   }
 
   /**
@@ -355,18 +373,33 @@ export class GpuBackend implements Backend, StorageOwner {
     exec: (values: unknown[], size: number) => readonly unknown[] | Promise<readonly unknown[]>,
   ): RawTensor[] {
     if (!(Number.isInteger(count) && count >= 2)) throw new Error(`internal: enqueueMulti needs 2 or more outputs, got ${count}`);
-    return this.enqueueOutputs(op, name, args, shape, dtype, count, exec);
+    return this.enqueueOutputs(op, name, args, Array.from({ length: count }, () => shape), dtype, exec);
   }
 
   /**
-   * enqueue's body for `count` outputs: with one output `exec`'s result is that storage's value,
-   * with more an array of `count` values.
+   * enqueueMulti for outputs of different shapes (one dtype), e.g. a map and its per-channel
+   * statistics; `exec`'s `size` is the first output's. Every output must be non-empty.
    */
-  private enqueueOutputs(op: string, name: string, args: readonly Arg[], shape: Shape, dtype: DType, count: number, exec: (values: unknown[], size: number) => unknown): RawTensor[] {
-    assertValidShape(op, shape, 'output shape');
+  private enqueueShaped(
+    op: string, name: string, args: readonly Arg[], shapes: readonly Shape[], dtype: DType,
+    exec: (values: unknown[], size: number) => readonly unknown[] | Promise<readonly unknown[]>,
+  ): RawTensor[] {
+    if (shapes.length < 2 || shapes.some((s) => sizeOf(s) === 0)) throw new Error(`internal: enqueueShaped needs 2 or more non-empty outputs, got ${shapes.map((s) => `[${s.join(', ')}]`).join(', ')}`);
+    return this.enqueueOutputs(op, name, args, shapes, dtype, exec);
+  }
+
+  /**
+   * enqueue's body for one output per shape in `shapes`: with one output `exec`'s result is that
+   * storage's value, with more an array of one value per output. `exec`'s `size` is the first
+   * output's; when it is 0 every output is empty (enqueueShaped never has empty outputs).
+   */
+  private enqueueOutputs(op: string, name: string, args: readonly Arg[], shapes: readonly Shape[], dtype: DType, exec: (values: unknown[], size: number) => unknown): RawTensor[] {
+    for (const shape of shapes) assertValidShape(op, shape, 'output shape');
+    const count = shapes.length;
+    const shape = shapes[0];
     const size = sizeOf(shape);
-    const storages = Array.from({ length: count }, () => new Storage(this, size, dtype));
-    const outs = storages.map((s) => new RawTensor(shape, dtype, s));
+    const storages = shapes.map((s) => new Storage(this, sizeOf(s), dtype));
+    const outs = storages.map((s, i) => new RawTensor(shapes[i], dtype, s));
     if (size === 0) {
       for (const s of storages) s.value = new Float32Array(0);
       return outs;
@@ -806,6 +839,32 @@ export class GpuBackend implements Backend, StorageOwner {
     const meta = (which: number) => Float32Array.from([which, ...adamwMetaValues(step)]);
     const run = (which: number) => this.launch('adamw', E.adamwKernel, [p, g, m, v, meta(which)], p.shape, 'float32');
     return [run(0), run(1), run(2)];
+  }
+
+  /**
+   * Batch normalisation in training on the host kernels (one call, three outputs), or null where
+   * there is none (GPU modes, no host kernels, non-float32 or empty operands): BatchNorm then runs
+   * its composite of ordinary ops.
+   */
+  batchNormForward(x: RawTensor, w: RawTensor, b: RawTensor, eps: number): [RawTensor, RawTensor, RawTensor] | null {
+    const h = this.host;
+    const geo = bnGeometry(x);
+    if (!geo || ![x, w, b].every((t) => t.dtype === 'float32') || !this.hostOk || !h?.batchNormForward) return null;
+    const [N, C, inner] = geo;
+    const [y, mean, variance] = this.enqueueShaped('batchNorm', `${h.name}.batchNormForward`, [x, w, b], [x.shape, [C], [C]], 'float32', (v) =>
+      h.batchNormForward!(v[0] as Float32Array, v[1] as Float32Array, v[2] as Float32Array, N, C, inner, eps));
+    return [y, mean, variance];
+  }
+
+  /** The gradient of batchNormForward on the host kernels ([dx, dw, db]), or null as there. */
+  batchNormBackward(dy: RawTensor, x: RawTensor, w: RawTensor, eps: number): [RawTensor, RawTensor, RawTensor] | null {
+    const h = this.host;
+    const geo = bnGeometry(x);
+    if (!geo || ![dy, x, w].every((t) => t.dtype === 'float32') || !this.hostOk || !h?.batchNormBackward) return null;
+    const [N, C, inner] = geo;
+    const [dx, dw, db] = this.enqueueShaped('batchNorm', `${h.name}.batchNormBackward`, [dy, x, w], [x.shape, [C], [C]], 'float32', (v) =>
+      h.batchNormBackward!(v[0] as Float32Array, v[1] as Float32Array, v[2] as Float32Array, N, C, inner, eps));
+    return [dx, dw, db];
   }
 
   // ---- along one axis: x viewed as [outer, len, inner]; a statistics launch, then an apply launch ----

@@ -5,10 +5,9 @@
  * expand and slice views), softmax /
  * log-softmax along an axis (forward and backward), dot products and normalisation along an axis
  * (norm, normalize), gather / scatterAdd along an axis, the SSA-Seg head's whole inference
- * pass in one job (ssaLogits), the AdamW update (its three outputs in one job), and interpolate's
- * separable resampling (resample2d, forward and backward), installed as
- * pass in one job (ssaLogits), the AdamW update (its three outputs in one job), and softmax
- * cross-entropy with int targets (forward and backward, one job each), installed as
+ * pass in one job (ssaLogits), the AdamW update (its three outputs in one job), interpolate's
+ * separable resampling (resample2d), softmax cross-entropy with int targets and batch normalisation
+ * in training (forward and backward, one job each), installed as
  * the gpu.js backend's `HostKernels` on the CPU modes (webasm, cpu).
  * Same contract as the gpu.js kernels they replace: flat row-major Float32Array in and out.
  *
@@ -26,12 +25,16 @@ import { type AdamWStep, type Conv2dSpec, type MatmulSpec, type ResampleAxis, ty
 import type { HostBinaryOp, HostKernels, HostUnaryOp } from '../gpu/gpu-backend.js';
 import {
   type AdamwOutputs,
+  type BatchNormOutputs,
   type Built,
   type ChannelAffineArgs,
   type CrossEntropyOutputs,
   adamwFlop,
   alongFlop,
+  batchNormFlop,
   buildAdamw,
+  buildBatchNormBackward,
+  buildBatchNormForward,
   buildBinary,
   buildChannelAffine,
   buildConv2d,
@@ -336,6 +339,23 @@ export class WasmKernels implements HostKernels {
   }
 
   /**
+   * Batch normalisation in training, forward (kind 25): x [N, C, inner], weight and bias [C] →
+   * [y, mean, var], the batch mean and biased variance per channel (two-pass, sums in f64), y in
+   * f32x4. One task per run of channels, so threads never change the bits.
+   */
+  batchNormForward(x: Float32Array, w: Float32Array, b: Float32Array, N: number, C: number, inner: number, eps: number): BatchNormOutputs | Promise<BatchNormOutputs> {
+    return this.exec(batchNormFlop(N, C, inner), (rt, t) => buildBatchNormForward(rt, x, w, b, N, C, inner, eps, t));
+  }
+
+  /**
+   * Batch normalisation in training, backward (kind 26): [dx, dw, db] from dy and x [N, C, inner] and
+   * the weight [C], the statistics recomputed from x as batchNormForward computes them (same bits).
+   */
+  batchNormBackward(dy: Float32Array, x: Float32Array, w: Float32Array, N: number, C: number, inner: number, eps: number): BatchNormOutputs | Promise<BatchNormOutputs> {
+    return this.exec(batchNormFlop(N, C, inner), (rt, t) => buildBatchNormBackward(rt, dy, x, w, N, C, inner, eps, t));
+  }
+
+  /**
    * Runs one job. Small jobs (and every job with one thread) run on the calling thread and return
    * the result; large ones on an asynchronous instance return a Promise.
    */
@@ -463,6 +483,8 @@ export async function warmUpWasmKernels(rounds = 12): Promise<void> {
     k.softmaxCrossEntropy(c, idx, 8, 16, 37, 3);
     k.softmaxCrossEntropyBackward(c, idx, c, c, 8, 16, 37, 3);
     k.adamw(c, c, c, absArr, c.length, { beta1: 0.9, beta2: 0.999, decay: 0.999, stepSize: 1e-3, invSqrtBc2: 1.2, eps: 1e-8 });
+    k.batchNormForward(c, c, c, 8, 16, 37, 1e-5);
+    k.batchNormBackward(c, c, c, 8, 16, 37, 1e-5);
     for (const s of convs) {
       const x = r(s.N * s.Cin * s.H * s.W);
       const w = r(s.Cout * (s.Cin / s.groups) * s.kh * s.kw);

@@ -38,6 +38,9 @@
  * - softmaxCrossEntropy and its backward (kinds 21, 22): per group of 8 neighbouring positions, the
  *   class max, Σ e^(x − m) and the loss (or the gradient of every class) in one task; tasks are runs
  *   of groups, so every thread count gives the same bits.
+ * - batchNormForward / batchNormBackward (kinds 25 and 26): batch normalisation in training, each
+ *   channel's statistics (two-pass, sums in f64) and its f32x4 map in one task; tasks are runs of whole channels,
+ *   so every thread count gives the same bits; three outputs read back (one of x's shape, two of C).
  */
 import { type AdamWStep, type Conv2dSpec, type MatmulSpec, type ResampleAxis, SSA_WEIGHT_NAMES, type SsaLogitsSpec, adamwMetaValues } from '../../backend.js';
 import type { HostBinaryOp, HostUnaryOp } from '../gpu/gpu-backend.js';
@@ -66,6 +69,8 @@ const KIND_ADAMW = 20;
 const KIND_RESAMPLE = 23;
 const KIND_CE = 21;
 const KIND_CE_BWD = 22;
+const KIND_BN_FWD = 25;
+const KIND_BN_BWD = 26;
 
 /** Floats per thread in the column buffer of the strided backward-input path (1 MiB). */
 const COL_FLOATS = 1 << 18;
@@ -994,4 +999,81 @@ export function buildSoftmaxCrossEntropyBackward(
   const job = header(rt, KIND_CE_BWD, t.count, threads, 0, [N, C, S, t.size, xPtr, tPtr, lsePtr, gPtr, outPtr, units, perN, 0]);
   rt.f32[(job >> 2) + 19] = ignoreIndex;
   return { job, read: () => rt.read(outPtr, size) };
+}
+
+// ---- batch normalisation (training) ----
+
+/** The outputs of a batch-norm job: forward [y, mean, var], backward [dx, dw, db]. */
+export type BatchNormOutputs = [Float32Array, Float32Array, Float32Array];
+
+/**
+ * Work of a batch-norm job in the units of PARALLEL_MIN_FLOP: 3 (forward) or 5 (backward) passes
+ * over a channel that stays in cache, about as much as one streaming pass of channelAffine per value
+ * plus its copies (threads only from ~2²¹ values).
+ */
+export function batchNormFlop(N: number, C: number, inner: number): number {
+  return N * C * inner;
+}
+
+function bnCheck(what: string, N: number, C: number, inner: number, arrays: [string, Float32Array, number][]): void {
+  if (![N, C, inner].every((v) => Number.isInteger(v) && v >= 1)) {
+    throw new Error(`wasm ${what}: needs N, C, inner >= 1, got N ${N}, C ${C}, inner ${inner}`);
+  }
+  for (const [name, a, n] of arrays) {
+    if (a.length < n) throw new Error(`wasm ${what}: ${name} needs ${n} floats for [N ${N}, C ${C}, inner ${inner}], got ${a.length}`);
+  }
+}
+
+/** Header words 18-19: eps as an f64 (its two i32 halves; WebAssembly memory is little-endian as the hosts' typed arrays). */
+function putEps(rt: WasmRuntime, job: number, eps: number): void {
+  const halves = new Int32Array(Float64Array.of(eps).buffer);
+  rt.i32[(job >> 2) + 18] = halves[0];
+  rt.i32[(job >> 2) + 19] = halves[1];
+}
+
+/** Channels per task: all on one thread, else about 2 tasks per thread (whole channels). */
+function bnTasks(C: number, threads: number): { size: number; count: number } {
+  return threads > 1 ? split(C, 2 * threads, 1) : { size: C, count: 1 };
+}
+
+/**
+ * Batch-norm forward in training (kind 25) of x [N, C, inner] with weight w and bias b [C]:
+ * [y, mean, var] with the batch mean and biased variance per channel (two-pass, sums in f64).
+ */
+export function buildBatchNormForward(
+  rt: WasmRuntime, x: Float32Array, w: Float32Array, b: Float32Array, N: number, C: number, inner: number, eps: number, threads: number,
+): Built<BatchNormOutputs> {
+  const size = N * C * inner;
+  bnCheck('batchNormForward', N, C, inner, [['x', x, size], ['weight', w, C], ['bias', b, C]]);
+  const xPtr = putN(rt, x, size);
+  const wPtr = putN(rt, w, C);
+  const bPtr = putN(rt, b, C);
+  const yPtr = rt.alloc(size * 4, 'batchNorm output');
+  const mPtr = rt.alloc(C * 4, 'batchNorm mean');
+  const vPtr = rt.alloc(C * 4, 'batchNorm variance');
+  const t = bnTasks(C, threads);
+  const job = header(rt, KIND_BN_FWD, t.count, threads, 0, [N, C, inner, t.size, xPtr, wPtr, bPtr, yPtr, mPtr, vPtr]);
+  putEps(rt, job, eps);
+  return { job, read: () => [rt.read(yPtr, size), rt.read(mPtr, C), rt.read(vPtr, C)] };
+}
+
+/**
+ * Batch-norm backward in training (kind 26): [dx, dw, db] from dy and x [N, C, inner] and the weight
+ * w [C]; the statistics are recomputed from x exactly as kind 25 computes them.
+ */
+export function buildBatchNormBackward(
+  rt: WasmRuntime, dy: Float32Array, x: Float32Array, w: Float32Array, N: number, C: number, inner: number, eps: number, threads: number,
+): Built<BatchNormOutputs> {
+  const size = N * C * inner;
+  bnCheck('batchNormBackward', N, C, inner, [['dy', dy, size], ['x', x, size], ['weight', w, C]]);
+  const xPtr = putN(rt, x, size);
+  const dyPtr = putN(rt, dy, size);
+  const wPtr = putN(rt, w, C);
+  const dxPtr = rt.alloc(size * 4, 'batchNorm input gradient');
+  const dwPtr = rt.alloc(C * 4, 'batchNorm weight gradient');
+  const dbPtr = rt.alloc(C * 4, 'batchNorm bias gradient');
+  const t = bnTasks(C, threads);
+  const job = header(rt, KIND_BN_BWD, t.count, threads, 0, [N, C, inner, t.size, xPtr, dyPtr, wPtr, dxPtr, dwPtr, dbPtr]);
+  putEps(rt, job, eps);
+  return { job, read: () => [rt.read(dxPtr, size), rt.read(dwPtr, C), rt.read(dbPtr, C)] };
 }

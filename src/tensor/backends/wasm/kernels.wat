@@ -32,8 +32,10 @@
 ;; kind 15 (normalizeAlong: x / (n + eps)), kinds 16 and 17 (gather and scatterAdd along an axis),
 ;; kind 18 (strided copy: a permuted, expanded or sliced view made contiguous), kind 19 (ssaLogits: the
 ;; SSA-Seg classifier head's whole inference pass, one image per task), kind 20 (adamw: one AdamW
-;; update, the new parameter and both moments in one pass), kind 23 (resample2d: interpolate's two
-;; resampling matrices applied to each plane as bands, forward and backward): see their task functions.
+;; update, the new parameter and both moments in one pass), kinds 21 and 22 (softmax cross-entropy with
+;; int targets, forward and backward), kind 23 (resample2d: interpolate's two resampling matrices applied
+;; to each plane as bands, forward and backward), kinds 25 and 26 (batch normalisation in training,
+;; forward and backward, a run of channels per task): see their task functions.
 (module
   (import "env" "memory" (memory 1 32768 shared))
 
@@ -3007,6 +3009,231 @@
         (br_if $l3 (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 4))) (i32.shl (local.get $nv) (i32.const 2)))))
       (br_if $units (i32.lt_s (local.tee $u (i32.add (local.get $u) (i32.const 1))) (local.get $u1)))))
 
+  ;; kinds 25 and 26, batch normalisation in training (GpuBackend.batchNormForward / Backward): x
+  ;; [N, C, inner], channel c's N·inner values are N rows of `inner` floats, C·inner apart. A task is
+  ;; a run of whole channels, so every thread count gives the same bits.
+  ;; Statistics two-pass, sums in f64: μ = Σx / n, then σ² = Σ d² / n with d = x − μ (biased). A
+  ;; one-pass Σx² − nμ² loses every digit when |μ| ≫ σ; the second pass reads a channel the first
+  ;; has just brought into cache. d is formed in f32 as (x − μhi) − μlo, μhi = f32(μ) and μlo =
+  ;; f32(μ − μhi): x − μhi is exact where x is near μ (Sterbenz), so d keeps its f32 precision
+  ;; under any offset (x − f32(μ), as the composite forms it, is off by up to half an ulp of μ).
+  ;; d², d·dy are exact in f64 and summed in f64 (f32 products would flush σ² below 2⁻¹²⁶ to
+  ;; subnormals, and cost only one operation per 4 values less).
+  ;; The maps are f32x4 (y = d·s + b; dx = k·(d·P + dy + R), coefficients per channel from f64;
+  ;; k·rstd²·S2/n as one coefficient would overflow f32 where σ is tiny, rstd²·S2/n ~ rstd does not).
+  ;; Both kinds compute μ and σ² with the same functions in the same order, so the backward's are
+  ;; the forward's bits and no statistic need be saved in between.
+
+  ;; Σ x over a channel's N rows of inner4 bytes, `stride` bytes apart (4 f64 lanes, then a scalar tail
+  ;; per row, as kind 9).
+  (func $bn_sum (param $x i32) (param $stride i32) (param $N i32) (param $inner4 i32) (result f64)
+    (local $nv i32) (local $k i32) (local $v v128) (local $s0 v128) (local $s1 v128) (local $s f64)
+    (local.set $nv (i32.and (local.get $inner4) (i32.const -16)))
+    (loop $rows
+      (local.set $k (i32.const 0))
+      (if (local.get $nv)
+        (then
+          (loop $vecs
+            (local.set $v (v128.load (i32.add (local.get $x) (local.get $k))))
+            (local.set $s0 (f64x2.add (local.get $s0) (f64x2.promote_low_f32x4 (local.get $v))))
+            (local.set $s1 (f64x2.add (local.get $s1) (f64x2.promote_low_f32x4
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))
+            (br_if $vecs (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 16))) (local.get $nv))))))
+      (block $done
+        (loop $tail
+          (br_if $done (i32.ge_u (local.get $k) (local.get $inner4)))
+          (local.set $s (f64.add (local.get $s) (f64.promote_f32 (f32.load (i32.add (local.get $x) (local.get $k))))))
+          (local.set $k (i32.add (local.get $k) (i32.const 4)))
+          (br $tail)))
+      (local.set $x (i32.add (local.get $x) (local.get $stride)))
+      (br_if $rows (local.tee $N (i32.sub (local.get $N) (i32.const 1)))))
+    (local.set $s0 (f64x2.add (local.get $s0) (local.get $s1)))
+    (f64.add (local.get $s) (f64.add (f64x2.extract_lane 0 (local.get $s0)) (f64x2.extract_lane 1 (local.get $s0)))))
+
+  ;; Σ d·y with d = (x − mh) − ml (f32; the product and sum in f64) over a channel laid out as
+  ;; $bn_sum's: the backward's Σ dy·d (y = dy).
+  (func $bn_dot (param $x i32) (param $y i32) (param $stride i32) (param $N i32) (param $inner4 i32) (param $mh f32) (param $ml f32) (result f64)
+    (local $nv i32) (local $k i32) (local $v v128) (local $w v128) (local $h v128) (local $l v128)
+    (local $s0 v128) (local $s1 v128) (local $s f64)
+    (local.set $nv (i32.and (local.get $inner4) (i32.const -16)))
+    (local.set $h (f32x4.splat (local.get $mh)))
+    (local.set $l (f32x4.splat (local.get $ml)))
+    (loop $rows
+      (local.set $k (i32.const 0))
+      (if (local.get $nv)
+        (then
+          (loop $vecs
+            (local.set $v (f32x4.sub (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $k))) (local.get $h)) (local.get $l)))
+            (local.set $w (v128.load (i32.add (local.get $y) (local.get $k))))
+            (local.set $s0 (f64x2.add (local.get $s0) (f64x2.mul (f64x2.promote_low_f32x4 (local.get $v)) (f64x2.promote_low_f32x4 (local.get $w)))))
+            (local.set $s1 (f64x2.add (local.get $s1) (f64x2.mul
+              (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))
+              (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $w) (local.get $w))))))
+            (br_if $vecs (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 16))) (local.get $nv))))))
+      (block $done
+        (loop $tail
+          (br_if $done (i32.ge_u (local.get $k) (local.get $inner4)))
+          (local.set $s (f64.add (local.get $s) (f64.mul
+            (f64.promote_f32 (f32.sub (f32.sub (f32.load (i32.add (local.get $x) (local.get $k))) (local.get $mh)) (local.get $ml)))
+            (f64.promote_f32 (f32.load (i32.add (local.get $y) (local.get $k)))))))
+          (local.set $k (i32.add (local.get $k) (i32.const 4)))
+          (br $tail)))
+      (local.set $x (i32.add (local.get $x) (local.get $stride)))
+      (local.set $y (i32.add (local.get $y) (local.get $stride)))
+      (br_if $rows (local.tee $N (i32.sub (local.get $N) (i32.const 1)))))
+    (local.set $s0 (f64x2.add (local.get $s0) (local.get $s1)))
+    (f64.add (local.get $s) (f64.add (f64x2.extract_lane 0 (local.get $s0)) (f64x2.extract_lane 1 (local.get $s0)))))
+
+  ;; Σ d² with d = (x − mh) − ml, as $bn_dot.
+  (func $bn_sq (param $x i32) (param $stride i32) (param $N i32) (param $inner4 i32) (param $mh f32) (param $ml f32) (result f64)
+    (local $nv i32) (local $k i32) (local $v v128) (local $w v128) (local $h v128) (local $l v128)
+    (local $s0 v128) (local $s1 v128) (local $s f64) (local $d f64)
+    (local.set $nv (i32.and (local.get $inner4) (i32.const -16)))
+    (local.set $h (f32x4.splat (local.get $mh)))
+    (local.set $l (f32x4.splat (local.get $ml)))
+    (loop $rows
+      (local.set $k (i32.const 0))
+      (if (local.get $nv)
+        (then
+          (loop $vecs
+            (local.set $v (f32x4.sub (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $k))) (local.get $h)) (local.get $l)))
+            (local.set $w (f64x2.promote_low_f32x4 (local.get $v)))
+            (local.set $s0 (f64x2.add (local.get $s0) (f64x2.mul (local.get $w) (local.get $w))))
+            (local.set $w (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
+            (local.set $s1 (f64x2.add (local.get $s1) (f64x2.mul (local.get $w) (local.get $w))))
+            (br_if $vecs (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 16))) (local.get $nv))))))
+      (block $done
+        (loop $tail
+          (br_if $done (i32.ge_u (local.get $k) (local.get $inner4)))
+          (local.set $d (f64.promote_f32 (f32.sub (f32.sub (f32.load (i32.add (local.get $x) (local.get $k))) (local.get $mh)) (local.get $ml))))
+          (local.set $s (f64.add (local.get $s) (f64.mul (local.get $d) (local.get $d))))
+          (local.set $k (i32.add (local.get $k) (i32.const 4)))
+          (br $tail)))
+      (local.set $x (i32.add (local.get $x) (local.get $stride)))
+      (br_if $rows (local.tee $N (i32.sub (local.get $N) (i32.const 1)))))
+    (local.set $s0 (f64x2.add (local.get $s0) (local.get $s1)))
+    (f64.add (local.get $s) (f64.add (f64x2.extract_lane 0 (local.get $s0)) (f64x2.extract_lane 1 (local.get $s0)))))
+
+  ;; o = d·P + R (y = 0) or ((d·P + y) + R)·Q (y ≠ 0) with d = (x − mh) − ml, in f32, over a channel.
+  (func $bn_map (param $x i32) (param $y i32) (param $o i32) (param $stride i32) (param $N i32) (param $inner4 i32)
+    (param $mh f32) (param $ml f32) (param $P f32) (param $Q f32) (param $R f32)
+    (local $nv i32) (local $k i32) (local $h v128) (local $l v128) (local $p v128) (local $q v128) (local $r v128) (local $d f32)
+    (local.set $nv (i32.and (local.get $inner4) (i32.const -16)))
+    (local.set $h (f32x4.splat (local.get $mh)))
+    (local.set $l (f32x4.splat (local.get $ml)))
+    (local.set $p (f32x4.splat (local.get $P)))
+    (local.set $q (f32x4.splat (local.get $Q)))
+    (local.set $r (f32x4.splat (local.get $R)))
+    (loop $rows
+      (local.set $k (i32.const 0))
+      (if (local.get $y)
+        (then
+          (if (local.get $nv)
+            (then
+              (loop $vecs2
+                (v128.store (i32.add (local.get $o) (local.get $k)) (f32x4.mul (f32x4.add (f32x4.add
+                  (f32x4.mul (f32x4.sub (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $k))) (local.get $h)) (local.get $l)) (local.get $p))
+                  (v128.load (i32.add (local.get $y) (local.get $k)))) (local.get $r)) (local.get $q)))
+                (br_if $vecs2 (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 16))) (local.get $nv))))))
+          (block $done2
+            (loop $tail2
+              (br_if $done2 (i32.ge_u (local.get $k) (local.get $inner4)))
+              (local.set $d (f32.sub (f32.sub (f32.load (i32.add (local.get $x) (local.get $k))) (local.get $mh)) (local.get $ml)))
+              (f32.store (i32.add (local.get $o) (local.get $k)) (f32.mul (f32.add (f32.add
+                (f32.mul (local.get $d) (local.get $P))
+                (f32.load (i32.add (local.get $y) (local.get $k)))) (local.get $R)) (local.get $Q)))
+              (local.set $k (i32.add (local.get $k) (i32.const 4)))
+              (br $tail2)))
+          (local.set $y (i32.add (local.get $y) (local.get $stride))))
+        (else
+          (if (local.get $nv)
+            (then
+              (loop $vecs1
+                (v128.store (i32.add (local.get $o) (local.get $k)) (f32x4.add
+                  (f32x4.mul (f32x4.sub (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $k))) (local.get $h)) (local.get $l)) (local.get $p))
+                  (local.get $r)))
+                (br_if $vecs1 (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 16))) (local.get $nv))))))
+          (block $done1
+            (loop $tail1
+              (br_if $done1 (i32.ge_u (local.get $k) (local.get $inner4)))
+              (local.set $d (f32.sub (f32.sub (f32.load (i32.add (local.get $x) (local.get $k))) (local.get $mh)) (local.get $ml)))
+              (f32.store (i32.add (local.get $o) (local.get $k)) (f32.add (f32.mul (local.get $d) (local.get $P)) (local.get $R)))
+              (local.set $k (i32.add (local.get $k) (i32.const 4)))
+              (br $tail1)))))
+      (local.set $x (i32.add (local.get $x) (local.get $stride)))
+      (local.set $o (i32.add (local.get $o) (local.get $stride)))
+      (br_if $rows (local.tee $N (i32.sub (local.get $N) (i32.const 1))))))
+
+  ;; kind 25, batch-norm forward: per channel c, μ and σ² (two-pass), rstd = 1/√(σ² + eps) (f64),
+  ;; y = d·f32(rstd·w[c]) + b[c]; mean[c] = f32(μ), var[c] = f32(σ²).
+  ;;   8 N  9 C  10 inner  11 channels per task  12 x  13 w  14 b  15 y  16 mean  17 var  18-19 eps (f64)
+  (func $task_bn_fwd (param $job i32) (param $t i32)
+    (local $N i32) (local $C i32) (local $inner4 i32) (local $stride i32) (local $c i32) (local $c1 i32) (local $x i32) (local $c4 i32)
+    (local $n f64) (local $mu f64) (local $var f64) (local $mh f32) (local $ml f32)
+    (local.set $N (i32.load offset=32 (local.get $job)))
+    (local.set $C (i32.load offset=36 (local.get $job)))
+    (local.set $inner4 (i32.shl (i32.load offset=40 (local.get $job)) (i32.const 2)))
+    (local.set $stride (i32.mul (local.get $C) (local.get $inner4)))
+    (local.set $n (f64.convert_i32_u (i32.mul (local.get $N) (i32.load offset=40 (local.get $job)))))
+    (local.set $c (i32.mul (local.get $t) (i32.load offset=44 (local.get $job))))
+    (local.set $c1 (call $min (local.get $C) (i32.add (local.get $c) (i32.load offset=44 (local.get $job)))))
+    (loop $channels
+      (local.set $x (i32.add (i32.load offset=48 (local.get $job)) (i32.mul (local.get $c) (local.get $inner4))))
+      (local.set $c4 (i32.shl (local.get $c) (i32.const 2)))
+      (local.set $mu (f64.div (call $bn_sum (local.get $x) (local.get $stride) (local.get $N) (local.get $inner4)) (local.get $n)))
+      (local.set $mh (f32.demote_f64 (local.get $mu)))
+      (local.set $ml (f32.demote_f64 (f64.sub (local.get $mu) (f64.promote_f32 (local.get $mh)))))
+      (local.set $var (f64.div (call $bn_sq (local.get $x) (local.get $stride) (local.get $N) (local.get $inner4) (local.get $mh) (local.get $ml)) (local.get $n)))
+      (call $bn_map (local.get $x) (i32.const 0)
+        (i32.add (i32.load offset=60 (local.get $job)) (i32.mul (local.get $c) (local.get $inner4)))
+        (local.get $stride) (local.get $N) (local.get $inner4) (local.get $mh) (local.get $ml)
+        (f32.demote_f64 (f64.div
+          (f64.promote_f32 (f32.load (i32.add (i32.load offset=52 (local.get $job)) (local.get $c4))))
+          (f64.sqrt (f64.add (local.get $var) (f64.load offset=72 (local.get $job))))))
+        (f32.const 0)
+        (f32.load (i32.add (i32.load offset=56 (local.get $job)) (local.get $c4))))
+      (f32.store (i32.add (i32.load offset=64 (local.get $job)) (local.get $c4)) (local.get $mh))
+      (f32.store (i32.add (i32.load offset=68 (local.get $job)) (local.get $c4)) (f32.demote_f64 (local.get $var)))
+      (br_if $channels (i32.lt_s (local.tee $c (i32.add (local.get $c) (i32.const 1))) (local.get $c1)))))
+
+  ;; kind 26, batch-norm backward (training: μ and σ² depend on x). Per channel, μ, σ² as kind 25
+  ;; computes them, rstd = 1/√(σ² + eps), S1 = Σ dy, S2 = Σ dy·d, k = w[c]·rstd (f64):
+  ;;   dx = k·((d·P + dy) + R), P = −rstd²·S2/n, R = −S1/n (f32);  dw[c] = rstd·S2;  db[c] = S1.
+  ;;   8 N  9 C  10 inner  11 channels per task  12 x  13 dy  14 w  15 dx  16 dw  17 db  18-19 eps (f64)
+  (func $task_bn_bwd (param $job i32) (param $t i32)
+    (local $N i32) (local $C i32) (local $inner4 i32) (local $stride i32) (local $c i32) (local $c1 i32) (local $c4 i32)
+    (local $x i32) (local $dy i32)
+    (local $n f64) (local $mu f64) (local $var f64) (local $rstd f64) (local $k f64) (local $s1 f64) (local $s2 f64)
+    (local $mh f32) (local $ml f32)
+    (local.set $N (i32.load offset=32 (local.get $job)))
+    (local.set $C (i32.load offset=36 (local.get $job)))
+    (local.set $inner4 (i32.shl (i32.load offset=40 (local.get $job)) (i32.const 2)))
+    (local.set $stride (i32.mul (local.get $C) (local.get $inner4)))
+    (local.set $n (f64.convert_i32_u (i32.mul (local.get $N) (i32.load offset=40 (local.get $job)))))
+    (local.set $c (i32.mul (local.get $t) (i32.load offset=44 (local.get $job))))
+    (local.set $c1 (call $min (local.get $C) (i32.add (local.get $c) (i32.load offset=44 (local.get $job)))))
+    (loop $channels
+      (local.set $x (i32.add (i32.load offset=48 (local.get $job)) (i32.mul (local.get $c) (local.get $inner4))))
+      (local.set $dy (i32.add (i32.load offset=52 (local.get $job)) (i32.mul (local.get $c) (local.get $inner4))))
+      (local.set $c4 (i32.shl (local.get $c) (i32.const 2)))
+      (local.set $mu (f64.div (call $bn_sum (local.get $x) (local.get $stride) (local.get $N) (local.get $inner4)) (local.get $n)))
+      (local.set $mh (f32.demote_f64 (local.get $mu)))
+      (local.set $ml (f32.demote_f64 (f64.sub (local.get $mu) (f64.promote_f32 (local.get $mh)))))
+      (local.set $var (f64.div (call $bn_sq (local.get $x) (local.get $stride) (local.get $N) (local.get $inner4) (local.get $mh) (local.get $ml)) (local.get $n)))
+      (local.set $rstd (f64.div (f64.const 1) (f64.sqrt (f64.add (local.get $var) (f64.load offset=72 (local.get $job))))))
+      (local.set $s1 (call $bn_sum (local.get $dy) (local.get $stride) (local.get $N) (local.get $inner4)))
+      (local.set $s2 (call $bn_dot (local.get $x) (local.get $dy) (local.get $stride) (local.get $N) (local.get $inner4) (local.get $mh) (local.get $ml)))
+      (local.set $k (f64.mul (local.get $rstd) (f64.promote_f32 (f32.load (i32.add (i32.load offset=56 (local.get $job)) (local.get $c4))))))
+      (call $bn_map (local.get $x) (local.get $dy)
+        (i32.add (i32.load offset=60 (local.get $job)) (i32.mul (local.get $c) (local.get $inner4)))
+        (local.get $stride) (local.get $N) (local.get $inner4) (local.get $mh) (local.get $ml)
+        (f32.demote_f64 (f64.neg (f64.div (f64.mul (f64.mul (local.get $rstd) (local.get $rstd)) (local.get $s2)) (local.get $n))))
+        (f32.demote_f64 (local.get $k))
+        (f32.demote_f64 (f64.neg (f64.div (local.get $s1) (local.get $n)))))
+      (f32.store (i32.add (i32.load offset=64 (local.get $job)) (local.get $c4)) (f32.demote_f64 (f64.mul (local.get $rstd) (local.get $s2))))
+      (f32.store (i32.add (i32.load offset=68 (local.get $job)) (local.get $c4)) (f32.demote_f64 (local.get $s1)))
+      (br_if $channels (i32.lt_s (local.tee $c (i32.add (local.get $c) (i32.const 1))) (local.get $c1)))))
+
   ;; ---------------------------------------------------------------------------------------------
   ;; Job runner: the caller's thread and any workers call this with the same job; each takes tasks
   ;; from the shared counter until there are none left.
@@ -3020,9 +3247,9 @@
         (local.set $t (i32.atomic.rmw.add offset=8 (local.get $job) (i32.const 1)))
         (br_if $done (i32.ge_u (local.get $t) (local.get $n)))
         (block $dispatched
-          (block $k23 (block $k22 (block $k21 (block $k20 (block $k19 (block $k18 (block $k17 (block $k16 (block $k15 (block $k14
+          (block $k26 (block $k25 (block $k23 (block $k22 (block $k21 (block $k20 (block $k19 (block $k18 (block $k17 (block $k16 (block $k15 (block $k14
           (block $k13 (block $k12 (block $k11 (block $k10 (block $k9 (block $k8 (block $k7 (block $k6 (block $k5 (block $k4 (block $k3 (block $k2 (block $k1
-            (br_table $dispatched $k1 $k2 $k3 $k4 $k5 $k6 $k7 $k8 $k9 $k10 $k11 $k12 $k13 $k14 $k15 $k16 $k17 $k18 $k19 $k20 $k21 $k22 $k23 $dispatched (local.get $kind)))
+            (br_table $dispatched $k1 $k2 $k3 $k4 $k5 $k6 $k7 $k8 $k9 $k10 $k11 $k12 $k13 $k14 $k15 $k16 $k17 $k18 $k19 $k20 $k21 $k22 $k23 $dispatched $k25 $k26 $dispatched (local.get $kind)))
             (call $task_gemm (local.get $job) (local.get $t) (local.get $scr))
             (br $dispatched))
             (call $task_conv_fwd (local.get $job) (local.get $t) (local.get $scr))
@@ -3067,6 +3294,10 @@
             (br $dispatched))
             (call $task_ce_bwd (local.get $job) (local.get $t))
             (br $dispatched))
-          (call $task_resample (local.get $job) (local.get $t) (local.get $scr)))
+            (call $task_resample (local.get $job) (local.get $t) (local.get $scr))
+            (br $dispatched))
+            (call $task_bn_fwd (local.get $job) (local.get $t))
+            (br $dispatched))
+          (call $task_bn_bwd (local.get $job) (local.get $t)))
         (br $next))))
 )
