@@ -15,7 +15,7 @@ import type { RawTensor } from '../../src/tensor/raw-tensor.js';
 import { GpuBackend } from '../../src/tensor/backends/gpu/gpu-backend.js';
 import { dotAlongKernel } from '../../src/tensor/backends/gpu/kernels/reduce.js';
 import { ReferenceBackend } from '../../src/tensor/backends/reference/reference-backend.js';
-import { WasmKernels, WasmRuntime, installWasmKernels, prepareWasmKernels, shutdownWasmKernels, threadsSupported, wasmKernelsEnabled } from '../../src/tensor/backends/wasm/index.js';
+import { PARALLEL_MIN_FLOP, WasmKernels, WasmRuntime, defaultParallelMinFlop, installWasmKernels, prepareWasmKernels, shutdownWasmKernels, threadsSupported, wasmKernelsEnabled } from '../../src/tensor/backends/wasm/index.js';
 import { KERNELS_WAT_SHA256 } from '../../src/tensor/backends/wasm/kernels-wasm.js';
 import { useBackend } from '../../src/tensor/engine.js';
 import { add, batchNorm, conv2d, div, expand, gather, gelu, logSoftmax, matmul, mul, neg, norm, normalize, permute, relu, sigmoid, slice, softmax, square, sub, sum, tensor } from '../../src/tensor/ops.js';
@@ -1324,7 +1324,7 @@ describe('wasm kernels: threads', () => {
   }
 
   it('jobs below the threads threshold run on the plain-memory runtime, larger ones on the shared one', () => {
-    const k = new WasmKernels({ threads: 2 });
+    const k = new WasmKernels({ threads: 2, parallelMinFlop: 1 << 21 });
     const r = rng(21);
     const small = mmSpec(1, 8, 8, 8);
     const a = randomArray(r, 64);
@@ -1337,12 +1337,12 @@ describe('wasm kernels: threads', () => {
   });
 
   it('a stride-1 depthwise forward and input gradient count a quarter of their flops for threads; the weight gradient in full', () => {
-    // 48 channels 3×3 at 16×21, batch 8: 2.3 MFLOP, above the 2 MFLOP threshold
+    // 48 channels 3×3 at 16×21, batch 8: 2.3 MFLOP, above a 2 MFLOP threshold
     const s: Conv2dSpec = { N: 8, Cin: 48, H: 16, W: 21, Cout: 48, kh: 3, kw: 3, OH: 16, OW: 21, strideH: 1, strideW: 1, padH: 1, padW: 1, dilationH: 1, dilationW: 1, groups: 48 };
     const r = rng(22);
     const x = randomArray(r, 8 * 48 * 336);
     const w = randomArray(r, 48 * 9);
-    const k = new WasmKernels({ threads: 2 });
+    const k = new WasmKernels({ threads: 2, parallelMinFlop: 1 << 21 });
     expect(jobsOf(() => k.conv2d(x, w, s))).toEqual([{ shared: false, parallel: false }]);
     expect(jobsOf(() => k.conv2dBackwardInput(x, w, s))).toEqual([{ shared: false, parallel: false }]);
     expect(jobsOf(() => k.conv2dBackwardWeight(x, x, s))).toEqual([{ shared: threadsSupported(), parallel: threadsSupported() }]);
@@ -1350,6 +1350,27 @@ describe('wasm kernels: threads', () => {
     const s4 = { ...s, N: 32 };
     const x4 = randomArray(r, 32 * 48 * 336);
     expect(jobsOf(() => k.conv2d(x4, w, s4))).toEqual([{ shared: threadsSupported(), parallel: threadsSupported() }]);
+  });
+
+  it('the default threshold is PARALLEL_MIN_FLOP, SSA_SEG_WASM_PARALLEL_MIN_FLOP overrides it, and a bad value is named', () => {
+    const r = rng(23);
+    // 2·160³ = 8.2 MFLOP: under the default 2²⁴, over an override of 2²¹
+    const big = mmSpec(1, 160, 160, 160);
+    const A = randomArray(r, 160 * 160);
+    const saved = process.env.SSA_SEG_WASM_PARALLEL_MIN_FLOP;
+    try {
+      delete process.env.SSA_SEG_WASM_PARALLEL_MIN_FLOP;
+      expect(PARALLEL_MIN_FLOP).toBe(1 << 24);
+      expect(defaultParallelMinFlop()).toBe(PARALLEL_MIN_FLOP);
+      expect(jobsOf(() => new WasmKernels({ threads: 2 }).matmul(A, A, big))).toEqual([{ shared: false, parallel: false }]);
+      process.env.SSA_SEG_WASM_PARALLEL_MIN_FLOP = String(1 << 21);
+      expect(jobsOf(() => new WasmKernels({ threads: 2 }).matmul(A, A, big))).toEqual([{ shared: threadsSupported(), parallel: threadsSupported() }]);
+      process.env.SSA_SEG_WASM_PARALLEL_MIN_FLOP = 'lots';
+      expect(() => new WasmKernels({ threads: 2 })).toThrow(/SSA_SEG_WASM_PARALLEL_MIN_FLOP must be a number of flops >= 0, got 'lots'/);
+    } finally {
+      if (saved === undefined) delete process.env.SSA_SEG_WASM_PARALLEL_MIN_FLOP;
+      else process.env.SSA_SEG_WASM_PARALLEL_MIN_FLOP = saved;
+    }
   });
 
   it('a synchronous call during an asynchronous job uses the single-threaded runtime and both are right', async () => {

@@ -283,7 +283,9 @@ export class GpuBackend implements Backend, StorageOwner {
   profile: Map<string, { calls: number; ms: number; cells: number }> | null =
     typeof process !== 'undefined' && process.env?.SSA_SEG_PROFILE ? new Map() : null;
   /** Profile keys name the op and output shape too (SSA_SEG_PROFILE=shapes). */
-  readonly profileByShape = typeof process !== 'undefined' && process.env?.SSA_SEG_PROFILE === 'shapes';
+  readonly profileByShape = typeof process !== 'undefined' && (process.env?.SSA_SEG_PROFILE === 'shapes' || process.env?.SSA_SEG_PROFILE === 'args');
+  /** Profile keys name the input shapes too (SSA_SEG_PROFILE=args). */
+  readonly profileByArgs = typeof process !== 'undefined' && process.env?.SSA_SEG_PROFILE === 'args';
 
   /** Host kernels in use (CPU modes only); null: every op runs as a gpu.js kernel. */
   host: HostKernels | null = null;
@@ -438,7 +440,8 @@ export class GpuBackend implements Backend, StorageOwner {
         throw fail(e);
       }
       if (this.profile) {
-        const key = this.profileByShape ? `${name} ${op} [${shape.join(',')}]` : name;
+        const argShapes = this.profileByArgs ? ' ← ' + args.map((a) => (a instanceof RawTensor ? `[${a.shape.join(',')}]` : typeof a === 'number' ? String(a) : '·')).join(' ') : '';
+        const key = this.profileByShape ? `${name} ${op} [${shape.join(',')}]${argShapes}` : name;
         const e = this.profile.get(key) ?? { calls: 0, ms: 0, cells: 0 };
         e.calls++;
         e.ms += performance.now() - t0;

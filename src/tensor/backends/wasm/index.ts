@@ -18,7 +18,8 @@
  * calling thread.
  *
  * Environment: SSA_SEG_WASM_KERNELS=0 leaves the gpu.js kernels in place; SSA_SEG_WASM_THREADS=n sets
- * the thread count (default: hardware threads, at most 8). In a browser, await prepareWasmKernels()
+ * the thread count (default: hardware threads, at most 8); SSA_SEG_WASM_PARALLEL_MIN_FLOP=f the work
+ * from which a job uses them (default PARALLEL_MIN_FLOP, 2²⁴). In a browser, await prepareWasmKernels()
  * before first use (main threads may not compile synchronously).
  */
 import { type AdamWStep, type Conv2dSpec, type MatmulSpec, type ResampleAxis, type SsaLogitsSpec, resampleAxis } from '../../backend.js';
@@ -71,8 +72,16 @@ import { WasmRuntime, hardwareThreads, threadsSupported, wasmSimdSupported } fro
 
 export { WasmRuntime, threadsSupported, wasmSimdSupported } from './runtime.js';
 
-/** Below this many flops a job runs on the calling thread (waking workers costs tens of µs). */
-export const PARALLEL_MIN_FLOP = 1 << 21;
+/**
+ * Below this many flops a job runs on the calling thread alone. Waking a sleeping worker costs
+ * 50-100 µs or more on these virtual machines (an idle vCPU is descheduled by the host), and the
+ * calling thread's plain memory takes copies ~2.3× faster than the shared one, so in the training
+ * step every job under ~10 MFLOP ran faster on one thread: moving the threshold from 2²¹ to 2²⁴
+ * made the bench's step 13 % faster (docs/performance.md, "Fewer, larger parallel jobs").
+ * SSA_SEG_WASM_PARALLEL_MIN_FLOP overrides it (a machine whose cores wake fast may want less).
+ */
+export const PARALLEL_MIN_FLOP = 1 << 24;
+
 const MAX_DEFAULT_THREADS = 8;
 
 function env(name: string): string | undefined {
@@ -90,6 +99,15 @@ export function defaultThreads(): number {
     return n;
   }
   return Math.min(MAX_DEFAULT_THREADS, hardwareThreads());
+}
+
+/** Flops from which a job uses threads: SSA_SEG_WASM_PARALLEL_MIN_FLOP, else PARALLEL_MIN_FLOP. */
+export function defaultParallelMinFlop(): number {
+  const v = env('SSA_SEG_WASM_PARALLEL_MIN_FLOP');
+  if (v === undefined) return PARALLEL_MIN_FLOP;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`SSA_SEG_WASM_PARALLEL_MIN_FLOP must be a number of flops >= 0, got '${v}'`);
+  return n;
 }
 
 /** Whether the kernels should be installed: not when SSA_SEG_WASM_KERNELS=0, nor without SIMD. */
@@ -145,7 +163,7 @@ export interface WasmKernelOptions {
   async?: boolean;
   /** Compute threads (default `defaultThreads()`); 1 runs everything on the calling thread. */
   threads?: number;
-  /** Flops from which a job is split over threads (default PARALLEL_MIN_FLOP). */
+  /** Flops from which a job is split over threads (default: defaultParallelMinFlop()). */
   parallelMinFlop?: number;
 }
 
@@ -170,7 +188,7 @@ export class WasmKernels implements HostKernels {
   constructor(opts: WasmKernelOptions = {}) {
     this.async = opts.async ?? false;
     this.threads = Math.max(1, Math.floor(opts.threads ?? defaultThreads()));
-    this.parallelMinFlop = opts.parallelMinFlop ?? PARALLEL_MIN_FLOP;
+    this.parallelMinFlop = opts.parallelMinFlop ?? defaultParallelMinFlop();
   }
 
   /** The runtime this instance uses (for diagnostics and warm-up). */
@@ -212,7 +230,7 @@ export class WasmKernels implements HostKernels {
 
   sumRows(x: Float32Array, rows: number, R: number): Float32Array | Promise<Float32Array> {
     if (R === 0) return new Float32Array(rows);
-    // NOTE: streaming like channelAffine: threads only from 2²¹ values
+    // NOTE: streaming like channelAffine: one flop per value
     return this.exec(rows * R, (rt, t) => buildSumRows(rt, x, rows, R, t));
   }
 
@@ -245,7 +263,7 @@ export class WasmKernels implements HostKernels {
   /** relu, step (x > 0 ? 1 : 0), square, neg or sigmoid (within a few f32 ulp) of the first n values of x. */
   unary(op: HostUnaryOp, x: Float32Array, n: number): Float32Array | Promise<Float32Array> {
     if (n === 0) return new Float32Array(0);
-    // NOTE: sigmoid computes an e^x per cell: weighed as GELU (threads from 2¹⁸ values)
+    // NOTE: sigmoid computes an e^x per cell: weighed as GELU (8 flops per value)
     return this.exec(op === 'sigmoid' ? geluFlop(n) : elementwiseFlop(n), (rt, t) => buildUnary(rt, op, x, n, t));
   }
 

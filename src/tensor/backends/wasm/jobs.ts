@@ -353,11 +353,11 @@ export interface ChannelAffineArgs {
 }
 
 /**
- * Work of the element-wise jobs in the units of PARALLEL_MIN_FLOP (2²¹), weighted by what a second
+ * Work of the element-wise jobs in flops for the PARALLEL_MIN_FLOP threshold, weighted by what a second
  * thread can save. channelAffine streams its operands once; the copies into and out of the arena,
- * which stay on the calling thread, cost about as much as the pass itself, so it goes parallel only
- * from 2²¹ cells. GELU is ~40 SIMD operations per 4 values with a division; it goes parallel from
- * 2¹⁸ values. Under load (both cores busy) 2 threads measured no faster at 32k–688k values.
+ * which stay on the calling thread, cost about as much as the pass itself, so it counts one flop per
+ * cell. GELU is ~40 SIMD operations per 4 values with a division; it counts 8 per
+ * value. Under load (both cores busy) 2 threads measured no faster at 32k–688k values.
  */
 export function channelAffineFlop(s: ChannelAffineArgs): number {
   return s.size;
@@ -455,7 +455,7 @@ const UNARY_OPS: readonly HostUnaryOp[] = ['relu', 'step', 'square', 'neg', 'sig
 
 /**
  * Work of a binary or unary job in the units of PARALLEL_MIN_FLOP: one streaming pass with one
- * operation per cell, as channelAffine, so threads only from 2²¹ cells (below that the copies into
+ * operation per cell, as channelAffine, so one flop per cell (for small jobs the copies into
  * and out of the arena, on the calling thread, cost more than a second thread saves).
  */
 export function elementwiseFlop(cells: number): number {
@@ -764,7 +764,7 @@ export type AdamwOutputs = [Float32Array, Float32Array, Float32Array];
 
 /**
  * Work of an adamw job in the units of PARALLEL_MIN_FLOP: one streaming pass over 4 inputs and 3
- * outputs, as channelAffine (threads only from 2²¹ cells; the 7 copies stay on the calling thread).
+ * outputs, as channelAffine (one flop per cell; the 7 copies stay on the calling thread).
  */
 export function adamwFlop(n: number): number {
   return n;
@@ -873,7 +873,7 @@ export type CrossEntropyOutputs = [Float32Array, Float32Array];
 
 /**
  * Work of a cross-entropy job in the units of PARALLEL_MIN_FLOP: one e^x per logit, as the
- * softmax kinds (threads from 2¹⁸ logits).
+ * softmax kinds (8 flops per logit).
  */
 export function crossEntropyFlop(logits: number): number {
   return softmaxFlop(logits);
@@ -894,7 +894,7 @@ function checkCrossEntropy(op: string, x: Float32Array, target: Float32Array, N:
 
 /**
  * Work of a resample2d job in the units of PARALLEL_MIN_FLOP: the cells copied in and out, as for the
- * streaming kinds (threads only from 2²¹ cells). The copies stay on the calling thread and cost more
+ * streaming kinds (one flop per cell). The copies stay on the calling thread and cost more
  * than the bands' arithmetic: interpolate [8, 11, 16, 21] → [64, 84] took 0.30 ms on one thread and
  * 0.35 on two (forward, best of 200), within 10 % of a one-operation unary job over the output; at
  * [152, 32, 32] → [128, 128] one and two threads tied (1.82 / 1.81 ms).
@@ -1009,7 +1009,7 @@ export type BatchNormOutputs = [Float32Array, Float32Array, Float32Array];
 /**
  * Work of a batch-norm job in the units of PARALLEL_MIN_FLOP: 3 (forward) or 5 (backward) passes
  * over a channel that stays in cache, about as much as one streaming pass of channelAffine per value
- * plus its copies (threads only from ~2²¹ values).
+ * plus its copies (about one flop per value).
  */
 export function batchNormFlop(N: number, C: number, inner: number): number {
   return N * C * inner;
