@@ -8,8 +8,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AdamWStep } from '../../src/tensor/backend.js';
 import { GpuBackend } from '../../src/tensor/backends/gpu/gpu-backend.js';
-import { WasmKernels, shutdownWasmKernels } from '../../src/tensor/backends/wasm/index.js';
+import { WasmKernels, shutdownWasmKernels, threadsSupported } from '../../src/tensor/backends/wasm/index.js';
 import { hostPool } from '../../src/tensor/buffer-pool.js';
+import { blockBytes } from '../../src/tensor/backends/wasm/resident.js';
 import { useBackend } from '../../src/tensor/engine.js';
 import { AdamW } from '../../src/nn/optim/adamw.js';
 import { tensor } from '../../src/tensor/ops.js';
@@ -254,32 +255,46 @@ describe('wasm adamw behind GpuBackend.adamw', () => {
     }
   });
 
-  it.each([false, true])('outputs are pooled host arrays, each given back on its own when released (async %s)', async (isAsync) => {
+  it.each([
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ])('outputs are pooled host arrays, or resident views, each given back on its own when released (async %s, resident %s)', async (isAsync, resident) => {
     const be = useBackend('webasm', { async: isAsync }) as GpuBackend;
     const saved = be.host;
     try {
-      be.setHostKernels(new WasmKernels({ async: isAsync, threads: 2 }));
+      const k = new WasmKernels({ async: isAsync, threads: 2, resident });
+      be.setHostKernels(k);
+      // no shared memory (no SharedArrayBuffer): outputs are copies even when resident is asked for
+      const heap = resident ? k.runtime.heap : null;
+      if (resident) expect(heap !== null).toBe(threadsSupported());
       // a size no other test uses, above the pool's 16384-float minimum
       const n = 20011;
       const [p, g, m, v] = inputs(n, 9, false);
       const ins = [p, g, m, v].map((a) => be.upload(a, [n], 'float32'));
       const run = () => be.adamw(ins[0], ins[1], ins[2], ins[3], STEPS[1][1]);
       const want = jsAdamw(p, g, m, v, STEPS[1][1]);
+      // what the kernels hold for released outputs: heap bytes on free lists, or pooled host bytes
+      const held = () => (heap ? heap.stats().freeBytes : hostPool.stats().pooledBytes);
+      const unit = heap ? blockBytes(n * 4) : n * 4;
       const first = run();
       // released before it was computed (async): freed once its kernel has settled, not under it
       first[0].dispose();
       expect(Array.from((await be.download(first[1])) as Float32Array)).toEqual(want[1]);
       expect(Array.from((await be.download(first[2])) as Float32Array)).toEqual(want[2]);
-      const pooled0 = hostPool.stats().pooledBytes;
+      const held0 = held();
       first[1].dispose();
-      expect(hostPool.stats().pooledBytes - pooled0).toBe(n * 4);
+      expect(held() - held0).toBe(unit);
       first[2].dispose();
-      expect(hostPool.stats().pooledBytes - pooled0).toBe(2 * n * 4);
-      // the next update takes its three outputs from the pool
+      expect(held() - held0).toBe(2 * unit);
+      // the next update takes its three outputs from the blocks (or arrays) just given back
+      const top0 = heap?.stats().topBytes;
       const hits0 = hostPool.stats().hits;
       const second = run();
       const got = await Promise.all(second.map(async (t) => Array.from((await be.download(t)) as Float32Array)));
-      expect(hostPool.stats().hits - hits0).toBe(3);
+      if (heap) expect(heap.stats().topBytes).toBe(top0);
+      else expect(hostPool.stats().hits - hits0).toBe(3);
       expect(got).toEqual(want);
       for (const t of [...ins, ...second]) t.dispose();
     } finally {

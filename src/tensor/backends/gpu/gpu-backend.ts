@@ -117,6 +117,11 @@ function pad6(values: readonly number[], fillValue: number): number[] {
  */
 export interface HostKernels {
   readonly name: string;
+  /**
+   * Takes back an output array the kernels still own (a view of their memory, see
+   * wasm/resident.ts) when its storage is released; false for any other array.
+   */
+  release?(a: Float32Array): boolean;
   matmul?(a: Float32Array, b: Float32Array, spec: MatmulSpec): Float32Array | Promise<Float32Array>;
   conv2d?(x: Float32Array, w: Float32Array, spec: Conv2dSpec): Float32Array | Promise<Float32Array>;
   conv2dBackwardInput?(dy: Float32Array, w: Float32Array, spec: Conv2dSpec): Float32Array | Promise<Float32Array>;
@@ -306,7 +311,10 @@ export class GpuBackend implements Backend, StorageOwner {
 
   releaseValue(value: unknown): void {
     // NOTE: host-kernel outputs go back to the pool for the next kernel of that size (buffer-pool.ts).
-    if (value instanceof Float32Array) return hostPool.give(value);
+    if (value instanceof Float32Array) {
+      if (this.host?.release?.(value)) return;
+      return hostPool.give(value);
+    }
     const v = value as { delete?: () => void };
     if (v && typeof v.delete === 'function') v.delete();
   }

@@ -110,6 +110,14 @@ export function defaultParallelMinFlop(): number {
   return n;
 }
 
+/** Whether the backend's kernels keep outputs resident: yes, unless SSA_SEG_WASM_RESIDENT=0. */
+export function residentDefault(): boolean {
+  const v = env('SSA_SEG_WASM_RESIDENT');
+  if (v === undefined || v === '1' || v === 'true' || v === 'on') return true;
+  if (v === '0' || v === 'false' || v === 'off') return false;
+  throw new Error(`SSA_SEG_WASM_RESIDENT must be 0 or 1, got '${v}'`);
+}
+
 /** Whether the kernels should be installed: not when SSA_SEG_WASM_KERNELS=0, nor without SIMD. */
 export function wasmKernelsEnabled(): boolean {
   const v = env('SSA_SEG_WASM_KERNELS');
@@ -165,6 +173,16 @@ export interface WasmKernelOptions {
   threads?: number;
   /** Flops from which a job is split over threads (default: defaultParallelMinFlop()). */
   parallelMinFlop?: number;
+  /**
+   * Hand out outputs as views of the shared WebAssembly memory ("resident" blocks, resident.ts),
+   * which later jobs read in place with no copy. The caller must then give every output back with
+   * release() once nothing reads it (the backend does, when a tensor's storage is released); a view
+   * that is merely dropped is freed only after the garbage collector finds it. Default false: each
+   * output is a copy in an ordinary array. installWasmKernels turns it on unless
+   * SSA_SEG_WASM_RESIDENT=0. Without shared memory (one thread, no SharedArrayBuffer) outputs are
+   * always copies.
+   */
+  resident?: boolean;
 }
 
 /**
@@ -184,11 +202,23 @@ export class WasmKernels implements HostKernels {
   readonly async: boolean;
   readonly threads: number;
   private readonly parallelMinFlop: number;
+  readonly resident: boolean;
 
   constructor(opts: WasmKernelOptions = {}) {
     this.async = opts.async ?? false;
     this.threads = Math.max(1, Math.floor(opts.threads ?? defaultThreads()));
     this.parallelMinFlop = opts.parallelMinFlop ?? defaultParallelMinFlop();
+    this.resident = opts.resident ?? false;
+  }
+
+  /**
+   * Frees the resident block under `a` when it is an output view one of the runtimes handed out
+   * (resident.ts); false for any other array (the caller pools or drops it).
+   */
+  release(a: Float32Array): boolean {
+    if (typeof SharedArrayBuffer === 'undefined' || !(a.buffer instanceof SharedArrayBuffer)) return false;
+    for (const rt of runtimes.values()) if (rt.release(a)) return true;
+    return false;
   }
 
   /** The runtime this instance uses (for diagnostics and warm-up). */
@@ -383,6 +413,7 @@ export class WasmKernels implements HostKernels {
     if (this.async && parallel) {
       return rt.exclusive(async () => {
         rt.reset();
+        rt.keep = this.resident;
         const b = build(rt, rt.threads);
         await rt.runAsync(b.job);
         return b.read();
@@ -393,7 +424,9 @@ export class WasmKernels implements HostKernels {
     // ran 2-3 ms faster so (docs/performance.md, "Small jobs on plain memory"). A synchronous call
     // cannot wait for an asynchronous job holding the shared arena either; it goes there too.
     let use = rt;
-    if (rt.shared && (!parallel || rt.busy)) {
+    // NOTE: with resident outputs small jobs stay on the shared runtime too: their operands are read
+    // in place, which is cheaper than any copy into the plain memory.
+    if (rt.shared && (rt.busy || (!parallel && !(this.resident && rt.heap)))) {
       const plain = plainRuntime();
       if (plain) use = plain;
       else if (rt.busy) throw new Error('wasm kernels: a synchronous job arrived while an asynchronous one holds the shared arena, and the single-threaded runtime could not be created here (await prepareWasmKernels() first)');
@@ -401,6 +434,7 @@ export class WasmKernels implements HostKernels {
     use.busy = true;
     try {
       use.reset();
+      use.keep = this.resident;
       const b = build(use, parallel && use === rt ? rt.threads : 1);
       use.runSync(b.job, parallel && use === rt);
       return b.read();
@@ -424,7 +458,7 @@ interface HostKernelTarget {
 export function installWasmKernels(backend: HostKernelTarget, opts: Omit<WasmKernelOptions, 'async'> = {}): boolean {
   if (backend.name !== 'webasm' && backend.name !== 'cpu') return false;
   if (!wasmKernelsEnabled()) return false;
-  const k = new WasmKernels({ ...opts, async: backend.isAsync });
+  const k = new WasmKernels({ resident: residentDefault(), ...opts, async: backend.isAsync });
   try {
     // create the runtime now, so an environment that cannot compile synchronously keeps gpu.js's kernels
     void k.runtime;

@@ -137,7 +137,7 @@ export function buildMatmul(rt: WasmRuntime, a: Float32Array, b: Float32Array, s
   const { batch, M, N, K } = s;
   const aPtr = rt.put(a);
   const bPtr = rt.put(b);
-  const cPtr = rt.alloc(batch * M * N * 4, 'matmul output');
+  const cPtr = rt.output(batch * M * N, 'matmul output');
   const rowT = rt.table(K, (k) => k * s.bRow * 4);
   const colT = rt.table(N, (n) => n * s.bCol * 4);
   // NOTE: tasks re-pack the operand they do not split; with few large tasks that costs little.
@@ -217,7 +217,7 @@ function dwFrame(s: Conv2dSpec): { Hp: number; Wp: number; Lr4: number; frameByt
 /** The forward conv job on operands already in the arena (shared by conv2d and stride-1 backward input). */
 function convForwardJob(rt: WasmRuntime, xPtr: number, wPtr: number, s: Conv2dSpec, threads: number): Built {
   const out = s.N * s.Cout * s.OH * s.OW;
-  const yPtr = rt.alloc(out * 4, 'conv2d output');
+  const yPtr = rt.output(out, 'conv2d output');
   if (isDepthwise(s)) {
     // scratch: the frame, the flat outputs (Lr4 bytes), the tap table (offset, weight)
     const { Hp, Wp, Lr4, frameBytes } = dwFrame(s);
@@ -277,7 +277,7 @@ export function buildConv2dBackwardInput(rt: WasmRuntime, dy: Float32Array, w: F
   }
   const wPtr = rt.put(w);
   const out = s.N * s.Cin * s.H * s.W;
-  const dxPtr = rt.alloc(out * 4, 'conv2d input gradient');
+  const dxPtr = rt.output(out, 'conv2d input gradient');
   const P = s.OH * s.OW;
   const ckk = cinG * s.kh * s.kw;
   const rows = rt.table(coutG, (co) => co * P * 4);
@@ -294,7 +294,7 @@ export function buildConv2dBackwardWeight(rt: WasmRuntime, x: Float32Array, dy: 
   const out = s.Cout * ckk;
   const xPtr = rt.put(x);
   const dyPtr = rt.put(dy);
-  const dwPtr = rt.alloc(out * 4, 'conv2d weight gradient');
+  const dwPtr = rt.output(out, 'conv2d weight gradient');
   if (isDepthwise(s)) {
     // scratch: x's frame, dy in the same flat layout (OH rows of Wp, 16 zero floats after), one
     // vector of partial sums per tap
@@ -326,13 +326,16 @@ export function buildConv2dBackwardWeight(rt: WasmRuntime, x: Float32Array, dy: 
   return {
     job,
     read: () => {
-      const dw = rt.read(partials, out);
+      // the chunks' partial sums added in chunk order, rounded to f32 after each add, into dW's block
       const v = rt.f32;
-      for (let c = 1; c < img.count; c++) {
-        const base = (partials >> 2) + c * out;
-        for (let i = 0; i < out; i++) dw[i] += v[base + i];
+      const base = partials >> 2;
+      const d = dwPtr >> 2;
+      for (let i = 0; i < out; i++) {
+        let acc = v[base + i];
+        for (let c = 1; c < img.count; c++) acc = Math.fround(acc + v[base + c * out + i]);
+        v[d + i] = acc;
       }
-      return dw;
+      return rt.read(dwPtr, out);
     },
   };
 }
@@ -381,7 +384,7 @@ export function buildChannelAffine(rt: WasmRuntime, s: ChannelAffineArgs, thread
   const pPtr = s.p ? putN(rt, s.p, C) : 0;
   const qPtr = hasB ? putN(rt, s.q!, C) : 0;
   const rPtr = s.r ? putN(rt, s.r, C) : 0;
-  const outPtr = rt.alloc(size * 4, 'channelAffine output');
+  const outPtr = rt.output(size, 'channelAffine output');
   const t = threads > 1 ? split(rows, 2 * threads, 1) : { size: rows, count: 1 };
   const flags = (s.p ? 1 : 0) | (hasB ? 2 : 0) | (s.r ? 4 : 0);
   const job = header(rt, KIND_CHANNEL_AFFINE, t.count, threads, 0, [C, inner, flags, t.size, aPtr, bPtr, pPtr, qPtr, rPtr, outPtr, rows]);
@@ -391,7 +394,7 @@ export function buildChannelAffine(rt: WasmRuntime, s: ChannelAffineArgs, thread
 /** GELU (grad false) or its derivative (grad true) of the first `n` values of x. */
 export function buildGelu(rt: WasmRuntime, x: Float32Array, n: number, grad: boolean, threads: number): Built {
   const xPtr = putN(rt, x, n);
-  const outPtr = rt.alloc(n * 4, 'gelu output');
+  const outPtr = rt.output(n, 'gelu output');
   const t = threads > 1 ? split(n, 2 * threads, 16) : { size: roundUp(n, 16), count: 1 };
   const job = header(rt, KIND_GELU, t.count, threads, 0, [n, grad ? 1 : 0, t.size, 0, xPtr, outPtr]);
   return { job, read: () => rt.read(outPtr, n) };
@@ -400,7 +403,7 @@ export function buildGelu(rt: WasmRuntime, x: Float32Array, n: number, grad: boo
 /** Σ of each of the `rows` rows of R floats of x (R >= 1), accumulated in f64. */
 export function buildSumRows(rt: WasmRuntime, x: Float32Array, rows: number, R: number, threads: number): Built {
   const xPtr = putN(rt, x, rows * R);
-  const outPtr = rt.alloc(rows * 4, 'sum output');
+  const outPtr = rt.output(rows, 'sum output');
   const t = threads > 1 ? split(rows, 2 * threads, 16) : { size: rows, count: 1 };
   const job = header(rt, KIND_SUM_ROWS, t.count, threads, 0, [rows, R, t.size, 0, xPtr, outPtr]);
   return { job, read: () => rt.read(outPtr, rows) };
@@ -424,7 +427,7 @@ function alongUnits(outer: number, inner: number): { units: number; groups: numb
 export function buildSoftmax(rt: WasmRuntime, x: Float32Array, outer: number, R: number, inner: number, log: boolean, threads: number): Built {
   const size = outer * R * inner;
   const xPtr = putN(rt, x, size);
-  const outPtr = rt.alloc(size * 4, 'softmax output');
+  const outPtr = rt.output(size, 'softmax output');
   const { units, groups } = alongUnits(outer, inner);
   const t = threads > 1 ? split(units, 2 * threads, 1) : { size: units, count: 1 };
   const job = header(rt, KIND_SOFTMAX, t.count, threads, 0, [outer, R, inner, t.size, xPtr, outPtr, log ? 1 : 0, units, groups]);
@@ -438,7 +441,7 @@ export function buildSoftmaxBackward(
   const size = outer * R * inner;
   const yPtr = putN(rt, y, size);
   const dyPtr = putN(rt, dy, size);
-  const outPtr = rt.alloc(size * 4, 'softmax gradient');
+  const outPtr = rt.output(size, 'softmax gradient');
   const { units, groups } = alongUnits(outer, inner);
   const t = threads > 1 ? split(units, 2 * threads, 1) : { size: units, count: 1 };
   const job = header(rt, KIND_SOFTMAX_BWD, t.count, threads, 0, [outer, R, inner, t.size, yPtr, dyPtr, outPtr, log ? 1 : 0, units, groups]);
@@ -492,7 +495,7 @@ export function buildBinary(
   const size = rows * d2;
   const aPtr = putN(rt, a, na);
   const bPtr = putN(rt, b, nb);
-  const outPtr = rt.alloc(size * 4, 'binary output');
+  const outPtr = rt.output(size, 'binary output');
   const { r, c } = splitRowsCols(rows, d2, threads);
   const job = header(rt, KIND_BINARY, r.count * c.count, threads, 0, [
     code, d1, d2, rows, aPtr, bPtr, outPtr, r.size, c.size, c.count,
@@ -507,7 +510,7 @@ export function buildUnary(rt: WasmRuntime, op: HostUnaryOp, x: Float32Array, n:
   if (code < 0) throw new Error(`wasm unary: unknown op '${op}' (${n} values)`);
   if (x.length < n) throw new Error(`wasm unary ${op}: ${n} values asked of an array of ${x.length}`);
   const xPtr = putN(rt, x, n);
-  const outPtr = rt.alloc(n * 4, 'unary output');
+  const outPtr = rt.output(n, 'unary output');
   const t = threads > 1 ? split(n, 2 * threads, 16) : { size: roundUp(n, 16), count: 1 };
   const job = header(rt, KIND_UNARY, t.count, threads, 0, [n, code, t.size, 0, xPtr, outPtr]);
   return { job, read: () => rt.read(outPtr, n) };
@@ -538,7 +541,7 @@ export function buildDotAlong(
   }
   const aPtr = putN(rt, a, size);
   const bPtr = b === null ? 0 : b === a ? aPtr : putN(rt, b, size);
-  const outPtr = rt.alloc(outer * inner * 4, 'dotAlong output');
+  const outPtr = rt.output(outer * inner, 'dotAlong output');
   const groups = inner === 1 ? 0 : ceilDiv(inner, 8);
   const units = inner === 1 ? outer : outer * groups;
   const t = threads > 1 ? split(units, 2 * threads, 1) : { size: units, count: 1 };
@@ -561,7 +564,7 @@ export function buildNormalizeAlong(
   }
   const xPtr = putN(rt, x, size);
   const nPtr = putN(rt, nrm, outer * inner);
-  const outPtr = rt.alloc(size * 4, 'normalizeAlong output');
+  const outPtr = rt.output(size, 'normalizeAlong output');
   const t = threads > 1 ? split(outer, 2 * threads, 1) : { size: outer, count: 1 };
   const epsBits = new Int32Array(Float32Array.of(eps).buffer)[0];
   const job = header(rt, KIND_NORMALIZE, t.count, threads, 0, [outer, R, inner, t.size, xPtr, nPtr, outPtr, epsBits]);
@@ -594,7 +597,7 @@ export function buildGather(rt: WasmRuntime, x: Float32Array, index: Float32Arra
   const cells = outer * L * inner;
   const xPtr = putN(rt, x, outer * Lx * inner);
   const iPtr = putN(rt, index, cells);
-  const outPtr = rt.alloc(cells * 4, 'gather output');
+  const outPtr = rt.output(cells, 'gather output');
   const t = threads > 1 ? split(cells, 2 * threads, 16) : { size: cells, count: 1 };
   const job = header(rt, KIND_GATHER, t.count, threads, 0, [outer, L, inner, Lx, xPtr, iPtr, outPtr, t.size, cells]);
   return { job, read: () => rt.read(outPtr, cells) };
@@ -609,7 +612,7 @@ export function buildScatterAdd(rt: WasmRuntime, src: Float32Array, index: Float
   const cells = outer * Lx * inner;
   const sPtr = putN(rt, src, outer * L * inner);
   const iPtr = putN(rt, index, outer * L * inner);
-  const outPtr = rt.alloc(cells * 4, 'scatterAdd output');
+  const outPtr = rt.output(cells, 'scatterAdd output');
   const accPtr = L > 2 ? rt.alloc(cells * 8, 'scatterAdd f64 sums') : 0;
   // NOTE: whole outer indices first; fewer outer indices than tasks wanted split the columns too, in runs of 16.
   let c = { size: inner, count: 1 };
@@ -644,7 +647,7 @@ export function buildStrided(
   const xPtr = rt.put(x.subarray(lo, hi + 1)) + (offset - lo) * 4;
   const rows = d0 * d1;
   const size = rows * d2;
-  const outPtr = rt.alloc(size * 4, 'strided output');
+  const outPtr = rt.output(size, 'strided output');
   const { r, c } = splitRowsCols(rows, d2, threads);
   const job = header(rt, KIND_STRIDED, r.count * c.count, threads, 0, [
     d1, d2, rows, xPtr, outPtr, r.size, c.size, c.count, ...strides.map((s) => s * 4),
@@ -721,7 +724,7 @@ export function buildSsaLogits(rt: WasmRuntime, feat: Float32Array, weights: rea
     f32.set(weights[i]!, (wBase >> 2) + o);
     return wBase + o * 4;
   });
-  const outPtr = rt.alloc(B * K * N * 4, 'ssaLogits output');
+  const outPtr = rt.output(B * K * N, 'ssaLogits output');
   // the zero-padded frame of the depthwise 3×3: h + 2 rows of Wp, so every 8-wide vector load of
   // the direct loop stays inside it
   const Wp = roundUp(w, 8) + 2;
@@ -784,9 +787,9 @@ export function buildAdamw(
   const gPtr = putN(rt, g, n);
   const mPtr = putN(rt, m, n);
   const vPtr = putN(rt, v, n);
-  const pOut = rt.alloc(n * 4, 'adamw parameter');
-  const mOut = rt.alloc(n * 4, 'adamw exp_avg');
-  const vOut = rt.alloc(n * 4, 'adamw exp_avg_sq');
+  const pOut = rt.output(n, 'adamw parameter');
+  const mOut = rt.output(n, 'adamw exp_avg');
+  const vOut = rt.output(n, 'adamw exp_avg_sq');
   const t = threads > 1 ? split(n, 2 * threads, 16) : { size: roundUp(n, 16), count: 1 };
   const job = header(rt, KIND_ADAMW, t.count, threads, 0, [n, 0, t.size, 0, pPtr, gPtr, mPtr, vPtr, pOut, mOut, vOut]);
   // words 19-26: the meta values as f32 (written as floats: no ArrayBuffer behind a small array)
@@ -927,7 +930,7 @@ export function buildResample2d(rt: WasmRuntime, x: Float32Array, planes: number
   // floats past the last one (they land in T's padding columns, which nothing reads).
   const xPtr = rt.alloc((n + 4) * 4, 'resample2d input');
   rt.f32.set(x.length === n ? x : x.subarray(0, n), xPtr >> 2);
-  const outPtr = rt.alloc(planes * OH * OW * 4, 'resample2d output');
+  const outPtr = rt.output(planes * OH * OW, 'resample2d output');
   // weights: the vertical bands as they are, then each group's L×4 block (16-byte aligned)
   const vFloats = h.weights.length;
   const wBase = rt.alloc((roundUp(vFloats, 4) + 4 * groupTaps) * 4, 'resample2d weights');
@@ -970,8 +973,8 @@ export function buildSoftmaxCrossEntropy(
   const cells = N * S;
   const xPtr = putN(rt, x, N * C * S);
   const tPtr = putN(rt, target, cells);
-  const lossPtr = rt.alloc(cells * 4, 'cross-entropy losses');
-  const lsePtr = rt.alloc(cells * 4, 'cross-entropy lse');
+  const lossPtr = rt.output(cells, 'cross-entropy losses');
+  const lsePtr = rt.output(cells, 'cross-entropy lse');
   const { perN, units, t } = crossEntropyUnits(N, S, threads);
   const job = header(rt, KIND_CE, t.count, threads, 0, [N, C, S, t.size, xPtr, tPtr, lossPtr, lsePtr, units, perN, 0]);
   // word 18: ignoreIndex as the f32 the targets are compared with (int32 tensors hold floats here)
@@ -994,7 +997,7 @@ export function buildSoftmaxCrossEntropyBackward(
   const tPtr = putN(rt, target, cells);
   const lsePtr = putN(rt, lse, cells);
   const gPtr = putN(rt, g, cells);
-  const outPtr = rt.alloc(size * 4, 'cross-entropy gradient');
+  const outPtr = rt.output(size, 'cross-entropy gradient');
   const { perN, units, t } = crossEntropyUnits(N, S, threads);
   const job = header(rt, KIND_CE_BWD, t.count, threads, 0, [N, C, S, t.size, xPtr, tPtr, lsePtr, gPtr, outPtr, units, perN, 0]);
   rt.f32[(job >> 2) + 19] = ignoreIndex;
@@ -1048,9 +1051,9 @@ export function buildBatchNormForward(
   const xPtr = putN(rt, x, size);
   const wPtr = putN(rt, w, C);
   const bPtr = putN(rt, b, C);
-  const yPtr = rt.alloc(size * 4, 'batchNorm output');
-  const mPtr = rt.alloc(C * 4, 'batchNorm mean');
-  const vPtr = rt.alloc(C * 4, 'batchNorm variance');
+  const yPtr = rt.output(size, 'batchNorm output');
+  const mPtr = rt.output(C, 'batchNorm mean');
+  const vPtr = rt.output(C, 'batchNorm variance');
   const t = bnTasks(C, threads);
   const job = header(rt, KIND_BN_FWD, t.count, threads, 0, [N, C, inner, t.size, xPtr, wPtr, bPtr, yPtr, mPtr, vPtr]);
   putEps(rt, job, eps);
@@ -1069,9 +1072,9 @@ export function buildBatchNormBackward(
   const xPtr = putN(rt, x, size);
   const dyPtr = putN(rt, dy, size);
   const wPtr = putN(rt, w, C);
-  const dxPtr = rt.alloc(size * 4, 'batchNorm input gradient');
-  const dwPtr = rt.alloc(C * 4, 'batchNorm weight gradient');
-  const dbPtr = rt.alloc(C * 4, 'batchNorm bias gradient');
+  const dxPtr = rt.output(size, 'batchNorm input gradient');
+  const dwPtr = rt.output(C, 'batchNorm weight gradient');
+  const dbPtr = rt.output(C, 'batchNorm bias gradient');
   const t = bnTasks(C, threads);
   const job = header(rt, KIND_BN_BWD, t.count, threads, 0, [N, C, inner, t.size, xPtr, dyPtr, wPtr, dxPtr, dwPtr, dbPtr]);
   putEps(rt, job, eps);

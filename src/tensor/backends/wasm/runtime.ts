@@ -9,6 +9,7 @@
  */
 import { KERNELS_WASM_PLAIN, KERNELS_WASM_SHARED } from './kernels-wasm.js';
 import { hostPool } from '../../buffer-pool.js';
+import { ResidentHeap } from './resident.js';
 
 /** Byte layout of the first page: the control block (i32 words) shared with the workers. */
 const PENDING = 0; // workers still running the current job
@@ -18,6 +19,12 @@ const SLOT_WORDS = 16;
 const MAX_WORKERS = 64;
 /** The arena starts after the control page. */
 const ARENA_BASE = 65536;
+/**
+ * Where a shared runtime's resident heap starts (resident.ts): the arena keeps the 768 MiB below,
+ * the heap the 1.25 GiB above. Pages are committed only when first written, so the reserved range
+ * costs no memory until used.
+ */
+const HEAP_BASE = 768 * 2 ** 20;
 const PAGE = 65536;
 /** 2 GiB: byte addresses stay positive i32s inside the kernels. */
 const MAX_PAGES = 32768;
@@ -137,6 +144,8 @@ export interface WasmRuntimeOptions {
   threads: number;
   /** Polls of its slot a worker makes before it sleeps in Atomics.wait (0: sleep at once). */
   spin?: number;
+  /** Bytes of the resident heap of a shared memory (default: from 768 MiB to the 2 GiB end). */
+  residentBytes?: number;
 }
 
 export class WasmRuntime {
@@ -160,6 +169,26 @@ export class WasmRuntime {
   private readonly spin: number;
   /** A job holds the arena. */
   busy = false;
+  /** The resident heap (shared memories only), else null. */
+  readonly heap: ResidentHeap | null;
+  /**
+   * Whether output() of the job being built may take resident blocks (set per job by the caller:
+   * only the backend, which releases every output, asks for them).
+   */
+  keep = false;
+  /** Resident views handed out by read(), each with its block's address. */
+  private readonly views = new WeakMap<Float32Array, number>();
+  /** The SharedArrayBuffers this memory has had (one per size): a view of one reads in place. */
+  private readonly buffers = new WeakSet<ArrayBufferLike>();
+  /** Resident blocks output() gave the job being built, until read() hands them out (reset() frees the rest). */
+  private unread: number[] = [];
+  /**
+   * Frees the block of a view that was dropped without release() (a tensor left to the garbage
+   * collector), so a leak costs heap room only until the next collection.
+   */
+  private readonly finalizer = new FinalizationRegistry<number>((p) => {
+    this.heap?.release(p);
+  });
   private tail: Promise<unknown> = Promise.resolve();
 
   /**
@@ -179,6 +208,8 @@ export class WasmRuntime {
     this.f32View = new Float32Array(this.memory.buffer);
     this.i32View = new Int32Array(this.memory.buffer);
     this.ctlView = new Int32Array(this.memory.buffer, 0, PAGE / 4);
+    const heapEnd = Math.min(MAX_PAGES * PAGE, HEAP_BASE + (opts.residentBytes ?? MAX_PAGES * PAGE));
+    this.heap = this.shared ? new ResidentHeap(HEAP_BASE, heapEnd, (end) => this.ensureBytes(end)) : null;
   }
 
   /** The same runtime, compiled and instantiated asynchronously (works on a browser's main thread). */
@@ -220,29 +251,68 @@ export class WasmRuntime {
   /** Frees the whole arena (the start of every job). */
   reset(): void {
     this.top = ARENA_BASE;
+    // NOTE: outputs of a job that failed before they were read would otherwise leak
+    for (const p of this.unread) this.heap?.release(p);
+    this.unread = [];
   }
 
   /** Reserves `bytes` (64-byte aligned, not zeroed) and returns the byte address. */
   alloc(bytes: number, what = 'buffer'): number {
     const p = this.top;
     const end = p + Math.ceil(Math.max(bytes, 0) / 64) * 64;
-    const have = this.memory.buffer.byteLength;
-    if (end > have) {
-      const pages = Math.ceil((end - have) / PAGE);
-      if (have / PAGE + pages > MAX_PAGES) {
-        throw new Error(`wasm kernels: a ${what} of ${bytes} bytes does not fit in the 2 GiB WebAssembly memory (the job needs ${end} bytes)`);
-      }
-      this.memory.grow(pages);
+    const cap = this.heap ? this.heap.base : MAX_PAGES * PAGE;
+    if (end > cap || !this.ensureBytes(end)) {
+      throw new Error(`wasm kernels: a ${what} of ${bytes} bytes does not fit in the ${cap / 2 ** 20} MiB job arena of the WebAssembly memory (the job needs ${end} bytes)`);
     }
     this.top = end;
     return p;
   }
 
-  /** Copies `src` into a new arena block; returns its byte address. */
+  /** Grows the memory to at least `end` bytes; false if that is past its maximum. */
+  private ensureBytes(end: number): boolean {
+    const have = this.memory.buffer.byteLength;
+    if (end <= have) return true;
+    const pages = Math.ceil((end - have) / PAGE);
+    if (have / PAGE + pages > MAX_PAGES) return false;
+    this.memory.grow(pages);
+    return true;
+  }
+
+  /**
+   * The byte address of `src`'s floats for a job: where they already are, when `src` is a view of
+   * this memory (a resident output), else a copy in a new arena block.
+   */
   put(src: Float32Array): number {
+    if (this.heap && this.buffers.has(src.buffer)) return src.byteOffset;
     const p = this.alloc(src.length * 4, 'tensor');
     this.f32.set(src, p >> 2);
     return p;
+  }
+
+  /**
+   * A block for a job's output of `n` floats: in the resident heap when the job may `keep` its
+   * outputs and the heap has room (read() then hands out a view of it), else in the arena (read()
+   * copies it out).
+   */
+  output(n: number, what: string): number {
+    const p = this.keep && this.heap ? this.heap.alloc(n * 4) : -1;
+    if (p < 0) return this.alloc(n * 4, what);
+    this.unread.push(p);
+    return p;
+  }
+
+  /** Frees the block under a view that read() handed out; false for any other array. */
+  release(a: Float32Array): boolean {
+    const p = this.views.get(a);
+    if (p === undefined || !this.heap) return false;
+    this.views.delete(a);
+    this.finalizer.unregister(a);
+    return this.heap.release(p);
+  }
+
+  /** Whether `a` is a view of this memory (its floats are read in place). */
+  holds(a: Float32Array): boolean {
+    return this.buffers.has(a.buffer);
   }
 
   /** Writes an i32 table (byte offsets), with 8 spare entries the packer may read past the end. */
@@ -255,8 +325,21 @@ export class WasmRuntime {
     return p;
   }
 
-  /** A copy of `n` floats at byte address `p`, in an array from the host buffer pool. */
+  /**
+   * The `n` floats at byte address `p`: a view of the memory when `p` is a resident block that
+   * output() gave (the caller owns it until it passes it to release()), else a copy in an array
+   * from the host buffer pool.
+   */
   read(p: number, n: number): Float32Array {
+    const i = this.unread.indexOf(p);
+    if (i >= 0) {
+      this.unread.splice(i, 1);
+      const v = new Float32Array(this.memory.buffer, p, n);
+      this.buffers.add(v.buffer);
+      this.views.set(v, p);
+      this.finalizer.register(v, p, v);
+      return v;
+    }
     const out = hostPool.take(n);
     out.set(this.f32.subarray(p >> 2, (p >> 2) + n));
     return out;
