@@ -20,11 +20,16 @@ const MAX_WORKERS = 64;
 /** The arena starts after the control page. */
 const ARENA_BASE = 65536;
 /**
- * Where a shared runtime's resident heap starts (resident.ts): the arena keeps the 768 MiB below,
- * the heap the 1.25 GiB above. Pages are committed only when first written, so the reserved range
- * costs no memory until used.
+ * Where a shared runtime's resident heap starts (resident.ts): the arena keeps the 768 MiB below.
+ * Pages are committed only when first written, so the reserved range costs no memory until used.
  */
 const HEAP_BASE = 768 * 2 ** 20;
+/**
+ * Default bytes of the resident heap. The compact model's training step keeps ~24 MiB there; the
+ * cap bounds what a loop that drops tensors without disposing them can hold before the garbage
+ * collector frees their blocks (past it, outputs are copies again, as without the heap).
+ */
+const HEAP_BYTES = 512 * 2 ** 20;
 const PAGE = 65536;
 /** 2 GiB: byte addresses stay positive i32s inside the kernels. */
 const MAX_PAGES = 32768;
@@ -144,7 +149,7 @@ export interface WasmRuntimeOptions {
   threads: number;
   /** Polls of its slot a worker makes before it sleeps in Atomics.wait (0: sleep at once). */
   spin?: number;
-  /** Bytes of the resident heap of a shared memory (default: from 768 MiB to the 2 GiB end). */
+  /** Bytes of the resident heap of a shared memory (default HEAP_BYTES, 512 MiB, above the arena's 768). */
   residentBytes?: number;
 }
 
@@ -208,7 +213,7 @@ export class WasmRuntime {
     this.f32View = new Float32Array(this.memory.buffer);
     this.i32View = new Int32Array(this.memory.buffer);
     this.ctlView = new Int32Array(this.memory.buffer, 0, PAGE / 4);
-    const heapEnd = Math.min(MAX_PAGES * PAGE, HEAP_BASE + (opts.residentBytes ?? MAX_PAGES * PAGE));
+    const heapEnd = Math.min(MAX_PAGES * PAGE, HEAP_BASE + (opts.residentBytes ?? HEAP_BYTES));
     this.heap = this.shared ? new ResidentHeap(HEAP_BASE, heapEnd, (end) => this.ensureBytes(end)) : null;
   }
 
