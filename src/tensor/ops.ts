@@ -980,21 +980,49 @@ export function tensor(data: Nested | ArrayLike<number>, shape?: readonly number
   const target = inferReshape('tensor', [flat.length], s);
   let lo = Infinity;
   let hi = -Infinity;
-  for (let i = 0; i < flat.length; i++) {
-    const v = flat[i];
-    if (typeof v !== 'number') throw new Error(`tensor: element ${i} is not a number (${String(v)})`);
-    if (dtype === 'int32') {
-      if (!Number.isInteger(v)) throw new Error(`tensor: int32 data must hold integers, element ${i} is ${v}`);
-      // NOTE: gpu.js keeps every value as float32 on the device, exact for integers up to 2^24.
-      if (Math.abs(v) > 16777216) throw new Error(`tensor: int32 values must lie within ±2^24 (16777216), element ${i} is ${v}`);
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
+  // NOTE: a typed array holds only numbers, and an integer-typed one only integers: float32 data of
+  // either kind needs no per-element check, int32 data from an integer array only its range (a
+  // batch of images and labels per training step went through the generic loop, ~1.7 ms a step).
+  const typed = ArrayBuffer.isView(data) && !(data instanceof DataView || data instanceof BigInt64Array || data instanceof BigUint64Array);
+  const integerTyped = typed && !(data instanceof Float32Array || data instanceof Float64Array);
+  if (typed && dtype === 'float32') {
+    // nothing to check
+  } else if (integerTyped && dtype === 'int32') {
+    [lo, hi] = integerRange(flat as Int32Array);
+    const far = Math.max(Math.abs(lo), Math.abs(hi));
+    if (far > 16777216) {
+      const i = Array.prototype.findIndex.call(flat, (v: number) => Math.abs(v) > 16777216);
+      throw new Error(`tensor: int32 values must lie within ±2^24 (16777216), element ${i} is ${flat[i]}`);
+    }
+  } else {
+    for (let i = 0; i < flat.length; i++) {
+      const v = flat[i];
+      if (typeof v !== 'number') throw new Error(`tensor: element ${i} is not a number (${String(v)})`);
+      if (dtype === 'int32') {
+        if (!Number.isInteger(v)) throw new Error(`tensor: int32 data must hold integers, element ${i} is ${v}`);
+        // NOTE: gpu.js keeps every value as float32 on the device, exact for integers up to 2^24.
+        if (Math.abs(v) > 16777216) throw new Error(`tensor: int32 values must lie within ±2^24 (16777216), element ${i} is ${v}`);
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
     }
   }
   const t = Tensor.fromRaw(backend().upload(flat, target, dtype));
   if (dtype === 'int32' && flat.length > 0) t.valueRange = [lo, hi];
   if (opts.requiresGrad) t.requiresGrad_(true);
   return t;
+}
+
+/** The smallest and largest value of an integer-typed array (Infinity, −Infinity when empty). */
+function integerRange(a: ArrayLike<number>): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi];
 }
 
 /** A tensor filled with `value`. */

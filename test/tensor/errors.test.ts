@@ -19,6 +19,19 @@ describe('errors name the op, the argument and the shapes', () => {
     expect(() => zeros([2, 3]).gather(1, zeros([2, 1]))).toThrow(/gather: index must be an int32 tensor, got float32/);
     expect(() => tensor([1.5], [1], { dtype: 'int32' })).toThrow(/int32 data must hold integers/);
   });
+  it('typed arrays: int32 data is checked for integers and range, and its range is kept for label checks', async () => {
+    expect(() => tensor(new Float32Array([0, 2.5]), [2], { dtype: 'int32' })).toThrow(/int32 data must hold integers, element 1 is 2.5/);
+    expect(() => tensor(new Int32Array([3, -16777217, 0]), [3])).toThrow(/int32 values must lie within ±2\^24 \(16777216\), element 1 is -16777217/);
+    expect(() => tensor(new Uint32Array([16777217]), [1], { dtype: 'int32' })).toThrow(/element 0 is 16777217/);
+    const labels = tensor(new Uint8Array([4, 0, 255, 9]), [4], { dtype: 'int32' });
+    expect(labels.valueRange).toEqual([0, 255]);
+    expect(Array.from(await labels.data())).toEqual([4, 0, 255, 9]);
+    const floats = tensor(new Float32Array([NaN, -Infinity, 1.5]), [3]);
+    expect(Array.from(await floats.data())).toEqual([NaN, -Infinity, 1.5]);
+    // the range of an int32 tensor from an Int32Array drives nllLoss's label check
+    const bad = tensor(new Int32Array([0, 1, 2, 7]), [1, 2, 2]);
+    expect(() => crossEntropy(zeros([1, 3, 2, 2]), bad, { ignoreIndex: 255 })).toThrow(/range over \[0, 7\]/);
+  });
   it('labels out of range are caught before any kernel runs', () => {
     const logits = zeros([1, 3, 2, 2]);
     const bad = tensor([0, 1, 2, 7], [1, 2, 2], { dtype: 'int32' });
