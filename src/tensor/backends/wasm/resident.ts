@@ -35,7 +35,7 @@ export function blockBytes(bytes: number): number {
 
 export class ResidentHeap {
   private top: number;
-  /** Free block addresses by block size; Map order: the size freed longest ago first. */
+  /** Free block addresses by block size (a size's list may be empty). */
   private readonly free = new Map<number, number[]>();
   /** Block size of every live block, by address. */
   private readonly live = new Map<number, number>();
@@ -80,9 +80,7 @@ export class ResidentHeap {
     this.live.delete(p);
     this.liveBytes -= size;
     let list = this.free.get(size);
-    if (list) this.free.delete(size);
-    else list = [];
-    this.free.set(size, list);
+    if (!list) this.free.set(size, (list = []));
     list.push(p);
     this.freeBytes += size;
     return true;
@@ -100,7 +98,6 @@ export class ResidentHeap {
 
   private take(list: number[], size: number): number {
     const p = list.pop()!;
-    if (list.length === 0) this.free.delete(size);
     this.freeBytes -= size;
     this.live.set(p, size);
     this.liveBytes += size;

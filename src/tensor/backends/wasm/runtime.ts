@@ -185,6 +185,8 @@ export class WasmRuntime {
   private readonly views = new WeakMap<Float32Array, number>();
   /** The SharedArrayBuffers this memory has had (one per size): a view of one reads in place. */
   private readonly buffers = new WeakSet<ArrayBufferLike>();
+  /** The last of them read() added. */
+  private lastBuffer: ArrayBufferLike | null = null;
   /** Resident blocks output() gave the job being built, until read() hands them out (reset() frees the rest). */
   private unread: number[] = [];
   /**
@@ -339,8 +341,13 @@ export class WasmRuntime {
     const i = this.unread.indexOf(p);
     if (i >= 0) {
       this.unread.splice(i, 1);
-      const v = new Float32Array(this.memory.buffer, p, n);
-      this.buffers.add(v.buffer);
+      // NOTE: f32 is refreshed after a grow, so its buffer is the memory's current SharedArrayBuffer
+      const buf = this.f32.buffer;
+      if (buf !== this.lastBuffer) {
+        this.buffers.add(buf);
+        this.lastBuffer = buf;
+      }
+      const v = new Float32Array(buf, p, n);
       this.views.set(v, p);
       this.finalizer.register(v, p, v);
       return v;
