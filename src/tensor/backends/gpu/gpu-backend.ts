@@ -269,6 +269,17 @@ const HOST_SIGMOID_MIN_CELLS = 256;
 const HOST_STRIDED_MIN_CELLS = 512;
 
 /** [N, C, inner] of a non-empty x [N, C, ...] (inner: the product of the axes after 1), else null. */
+/** Stores a kernel's result on its output storages: the value itself for one, an array's items for several. */
+function settleOutputs(storages: readonly Storage[], result: unknown): void {
+  if (storages.length === 1) {
+    storages[0].value = result;
+    return;
+  }
+  const values = result as readonly unknown[];
+  if (!Array.isArray(values) || values.length !== storages.length) throw new Error(`internal: expected ${storages.length} outputs, got ${Array.isArray(values) ? values.length : typeof values}`);
+  storages.forEach((s, i) => (s.value = values[i]));
+}
+
 function bnGeometry(x: RawTensor): [number, number, number] | null {
   if (x.shape.length < 2 || x.size === 0) return null;
   const [N, C] = x.shape;
@@ -403,6 +414,27 @@ export class GpuBackend implements Backend, StorageOwner {
    * storage's value, with more an array of one value per output. `exec`'s `size` is the first
    * output's; when it is 0 every output is empty (enqueueShaped never has empty outputs).
    */
+  /** The values a kernel reads: each input storage's value, other arguments as they are. */
+  private inputValues(inputs: readonly unknown[]): unknown[] {
+    return inputs.map((v) => {
+      if (!(v instanceof Storage)) return v;
+      if (v.error) throw v.error;
+      // NOTE: gpu.js cannot take an empty argument; kernels never read an empty input's cells.
+      return v.size === 0 ? this.emptyStandIn() : v.value;
+    });
+  }
+
+  /** The error a failed kernel leaves on its outputs, naming the op, kernel and backend. */
+  private kernelError(op: string, name: string, e: unknown): Error {
+    // NOTE: an input's own failure is passed on as it is, so the message names the op that failed.
+    if (e instanceof Error && (e as Error & { fromKernel?: boolean }).fromKernel) return e;
+    const err = new Error(`${op}: kernel ${name} failed on the ${this.name} backend: ${(e as Error)?.message ?? String(e)}`);
+    (err as Error & { cause?: unknown; fromKernel?: boolean }).cause = e;
+    (err as Error & { fromKernel?: boolean }).fromKernel = true;
+    return err;
+  }
+
+  // NOTE: no named closures per launch: under tsx/esbuild (keepNames) each one costs a __name call.
   private enqueueOutputs(op: string, name: string, args: readonly Arg[], shapes: readonly Shape[], dtype: DType, exec: (values: unknown[], size: number) => unknown): RawTensor[] {
     for (const shape of shapes) assertValidShape(op, shape, 'output shape');
     const count = shapes.length;
@@ -414,38 +446,14 @@ export class GpuBackend implements Backend, StorageOwner {
       for (const s of storages) s.value = new Float32Array(0);
       return outs;
     }
-    const settle = (result: unknown): void => {
-      if (count === 1) {
-        storages[0].value = result;
-        return;
-      }
-      const values = result as readonly unknown[];
-      if (!Array.isArray(values) || values.length !== count) throw new Error(`internal: expected ${count} outputs, got ${Array.isArray(values) ? values.length : typeof values}`);
-      storages.forEach((s, i) => (s.value = values[i]));
-    };
     const inputs = args.map((a) => (a instanceof RawTensor ? a.storageFor(op) : a));
     this.launches++;
-    const values = () =>
-      inputs.map((v) => {
-        if (!(v instanceof Storage)) return v;
-        if (v.error) throw v.error;
-        // NOTE: gpu.js cannot take an empty argument; kernels never read an empty input's cells.
-        return v.size === 0 ? this.emptyStandIn() : v.value;
-      });
-    const fail = (e: unknown): Error => {
-      // NOTE: an input's own failure is passed on as it is, so the message names the op that failed.
-      if (e instanceof Error && (e as Error & { fromKernel?: boolean }).fromKernel) return e;
-      const err = new Error(`${op}: kernel ${name} failed on the ${this.name} backend: ${(e as Error)?.message ?? String(e)}`);
-      (err as Error & { cause?: unknown; fromKernel?: boolean }).cause = e;
-      (err as Error & { fromKernel?: boolean }).fromKernel = true;
-      return err;
-    };
     if (!this.isAsync) {
       const t0 = this.profile ? performance.now() : 0;
       try {
-        settle(exec(values(), size));
+        settleOutputs(storages, exec(this.inputValues(inputs), size));
       } catch (e) {
-        throw fail(e);
+        throw this.kernelError(op, name, e);
       }
       if (this.profile) {
         const argShapes = this.profileByArgs ? ' ← ' + args.map((a) => (a instanceof RawTensor ? `[${a.shape.join(',')}]` : typeof a === 'number' ? String(a) : '·')).join(' ') : '';
@@ -462,9 +470,9 @@ export class GpuBackend implements Backend, StorageOwner {
     for (const s of held) s.hold();
     const run = async () => {
       try {
-        settle(await exec(values(), size));
+        settleOutputs(storages, await exec(this.inputValues(inputs), size));
       } catch (e) {
-        const err = fail(e);
+        const err = this.kernelError(op, name, e);
         for (const s of storages) s.error = err;
       } finally {
         for (const s of held) s.unhold();
