@@ -174,8 +174,9 @@ export class WasmRuntime {
   private readonly spin: number;
   /** A job holds the arena. */
   busy = false;
-  /** The resident heap (shared memories only), else null. */
-  readonly heap: ResidentHeap | null;
+  /** The resident heap, once a job asked for resident outputs (see `heap`). */
+  private residentHeap: ResidentHeap | null = null;
+  private readonly heapEnd: number;
   /**
    * Whether output() of the job being built may take resident blocks (set per job by the caller:
    * only the backend, which releases every output, asks for them).
@@ -194,7 +195,7 @@ export class WasmRuntime {
    * collector), so a leak costs heap room only until the next collection.
    */
   private readonly finalizer = new FinalizationRegistry<number>((p) => {
-    this.heap?.release(p);
+    this.residentHeap?.release(p);
   });
   private tail: Promise<unknown> = Promise.resolve();
 
@@ -215,8 +216,7 @@ export class WasmRuntime {
     this.f32View = new Float32Array(this.memory.buffer);
     this.i32View = new Int32Array(this.memory.buffer);
     this.ctlView = new Int32Array(this.memory.buffer, 0, PAGE / 4);
-    const heapEnd = Math.min(MAX_PAGES * PAGE, HEAP_BASE + (opts.residentBytes ?? HEAP_BYTES));
-    this.heap = this.shared ? new ResidentHeap(HEAP_BASE, heapEnd, (end) => this.ensureBytes(end)) : null;
+    this.heapEnd = Math.min(MAX_PAGES * PAGE, HEAP_BASE + (opts.residentBytes ?? HEAP_BYTES));
   }
 
   /** The same runtime, compiled and instantiated asynchronously (works on a browser's main thread). */
@@ -255,11 +255,21 @@ export class WasmRuntime {
     this.i32View = new Int32Array(this.memory.buffer);
   }
 
+  /**
+   * The resident heap of a shared memory (null for a plain one), made on first use: a memory whose
+   * callers never ask for resident outputs keeps the whole 2 GiB for its job arena. Once it exists,
+   * the arena stops at HEAP_BASE (768 MiB).
+   */
+  get heap(): ResidentHeap | null {
+    if (!this.residentHeap && this.shared) this.residentHeap = new ResidentHeap(HEAP_BASE, this.heapEnd, (end) => this.ensureBytes(end));
+    return this.residentHeap;
+  }
+
   /** Frees the whole arena (the start of every job). */
   reset(): void {
     this.top = ARENA_BASE;
     // NOTE: outputs of a job that failed before they were read would otherwise leak
-    for (const p of this.unread) this.heap?.release(p);
+    for (const p of this.unread) this.residentHeap?.release(p);
     this.unread = [];
   }
 
@@ -267,7 +277,7 @@ export class WasmRuntime {
   alloc(bytes: number, what = 'buffer'): number {
     const p = this.top;
     const end = p + Math.ceil(Math.max(bytes, 0) / 64) * 64;
-    const cap = this.heap ? this.heap.base : MAX_PAGES * PAGE;
+    const cap = this.residentHeap ? this.residentHeap.base : MAX_PAGES * PAGE;
     if (end > cap || !this.ensureBytes(end)) {
       throw new Error(`wasm kernels: a ${what} of ${bytes} bytes does not fit in the ${cap / 2 ** 20} MiB job arena of the WebAssembly memory (the job needs ${end} bytes)`);
     }
@@ -290,7 +300,7 @@ export class WasmRuntime {
    * this memory (a resident output), else a copy in a new arena block.
    */
   put(src: Float32Array): number {
-    if (this.heap && this.buffers.has(src.buffer)) return src.byteOffset;
+    if (this.residentHeap && this.buffers.has(src.buffer)) return src.byteOffset;
     const p = this.alloc(src.length * 4, 'tensor');
     this.f32.set(src, p >> 2);
     return p;
@@ -311,10 +321,10 @@ export class WasmRuntime {
   /** Frees the block under a view that read() handed out; false for any other array. */
   release(a: Float32Array): boolean {
     const p = this.views.get(a);
-    if (p === undefined || !this.heap) return false;
+    if (p === undefined || !this.residentHeap) return false;
     this.views.delete(a);
     this.finalizer.unregister(a);
-    return this.heap.release(p);
+    return this.residentHeap.release(p);
   }
 
   /** Whether `a` is a view of this memory (its floats are read in place). */
