@@ -974,64 +974,87 @@
   ;; kind 8, exact GELU 0.5·x·(1 + erf(x/√2)) (grad = 0) or its derivative Φ(x) + x·φ(x) (grad = 1),
   ;; with the erf of the gpu.js kernels (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7):
   ;;   z = |x|/√2, t = 1/(1 + 0.3275911·z), erfc(z) ≈ poly(t)·e^(−z²).
-  ;; 1 + erf(x/√2) is taken as erfc(z) for x < 0 (no cancellation in the left tail) and 2 − erfc(z)
-  ;; otherwise. e^(−z²) = e^(−x²/2) also gives φ. Vectors may run past n to the next multiple of 4:
-  ;; arena blocks are padded to 64 bytes, and the extra lanes are never read back.
+  ;; Both are taken as x·u and u + x·φ with u = Φ(x) = ½(1 + erf(x/√2)): u = ½erfc(z) for x < 0 (no
+  ;; cancellation in the left tail) and 1 − ½erfc(z) otherwise; ½poly(t) has the halved coefficients.
+  ;; e^(−z²) = e^(−x²/2) ($gelu_exp) also gives φ. Two vectors per step; vectors may run past n to the
+  ;; next multiple of 8: arena blocks are padded to 64 bytes, tasks are runs of 16 floats, and the
+  ;; extra lanes are never read back.
   ;;   8 n  9 grad  10 floats per task (a multiple of 16)  12 x  13 out
+
+  ;; e^(−x²/2) per lane, 0 where x²/2 > 87 (e^(−87) is near the f32 normal range) and for ±Inf and NaN.
+  ;; a = x·(x/2) (one rounding), e^(−a) = 2^k·e^r with k = round(−a/ln 2) in [−126, 0] and
+  ;; r = k·(−ln 2) − a, |r| <= ln2/2 (one f32 constant: its error, ~k·2^-24 of e, is of the order of
+  ;; a's own rounding); e^r by a degree-5 minimax polynomial (relative error 1.1e-7 on |r| <= ln2/2);
+  ;; 2^k from the low bits of k + (1.5·2²³ + 127) shifted into the exponent field.
+  ;; @inline
+  (func $gelu_exp (param $x v128) (result v128)
+    (local $a v128) (local $k v128) (local $r v128) (local $p v128)
+    (local.set $a (f32x4.mul (local.get $x) (f32x4.mul (local.get $x) (v128.const f32x4 0.5 0.5 0.5 0.5))))
+    (local.set $k (f32x4.nearest (f32x4.mul (local.get $a) (v128.const f32x4 -1.44269504 -1.44269504 -1.44269504 -1.44269504))))
+    (local.set $r (f32x4.sub (f32x4.mul (local.get $k) (v128.const f32x4 -0.693147182 -0.693147182 -0.693147182 -0.693147182)) (local.get $a)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $r) (v128.const f32x4 8.3178375e-3 8.3178375e-3 8.3178375e-3 8.3178375e-3))
+                             (v128.const f32x4 4.1898414e-2 4.1898414e-2 4.1898414e-2 4.1898414e-2)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 0.16667184 0.16667184 0.16667184 0.16667184)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 0.49999145 0.49999145 0.49999145 0.49999145)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 0.99999988 0.99999988 0.99999988 0.99999988)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1 1 1 1)))
+    (v128.and (f32x4.le (local.get $a) (v128.const f32x4 87 87 87 87))
+      (f32x4.mul (local.get $p)
+        (i32x4.shl (f32x4.add (local.get $k) (v128.const f32x4 12583039 12583039 12583039 12583039)) (i32.const 23)))))
+
+  ;; Φ(x) per lane from e = e^(−x²/2): ½poly(t)·e (x < 0) or 1 − ½poly(t)·e, t = 1/(1 + 0.3275911·|x|/√2).
+  ;; NaN gives NaN (through t); ±Inf give 1 and 0.
+  ;; @inline
+  (func $gelu_phi (param $x v128) (param $e v128) (result v128)
+    (local $t v128) (local $q v128)
+    (local.set $t (f32x4.div (v128.const f32x4 1 1 1 1)
+      (f32x4.add (v128.const f32x4 1 1 1 1)
+        (f32x4.mul (v128.and (local.get $x) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff))
+                   (v128.const f32x4 0.23164189 0.23164189 0.23164189 0.23164189)))))
+    (local.set $q (f32x4.add (f32x4.mul (local.get $t) (v128.const f32x4 0.5307027145 0.5307027145 0.5307027145 0.5307027145))
+                             (v128.const f32x4 -0.7265760135 -0.7265760135 -0.7265760135 -0.7265760135)))
+    (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $t)) (v128.const f32x4 0.7107068705 0.7107068705 0.7107068705 0.7107068705)))
+    (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $t)) (v128.const f32x4 -0.142248368 -0.142248368 -0.142248368 -0.142248368)))
+    (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $t)) (v128.const f32x4 0.127414796 0.127414796 0.127414796 0.127414796)))
+    (local.set $q (f32x4.mul (f32x4.mul (local.get $q) (local.get $t)) (local.get $e)))
+    (v128.bitselect (local.get $q) (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $q))
+                    (f32x4.lt (local.get $x) (v128.const f32x4 0 0 0 0))))
+
   (func $task_gelu (param $job i32) (param $t i32)
-    (local $i i32) (local $i1 i32) (local $xp i32) (local $op i32) (local $grad i32)
-    (local $x v128) (local $z v128) (local $tt v128) (local $q v128) (local $w v128) (local $k v128) (local $r v128)
-    (local $e v128) (local $s v128)
-    (local.set $grad (i32.load offset=36 (local.get $job)))
+    (local $i i32) (local $i1 i32) (local $xp i32) (local $op i32)
+    (local $x v128) (local $y v128) (local $e v128) (local $f v128)
     (local.set $i (i32.mul (local.get $t) (i32.load offset=40 (local.get $job))))
     (local.set $i1 (call $min (i32.load offset=32 (local.get $job)) (i32.add (local.get $i) (i32.load offset=40 (local.get $job)))))
+    (if (i32.ge_s (local.get $i) (local.get $i1)) (then (return)))
     (local.set $i (i32.shl (local.get $i) (i32.const 2)))
     (local.set $i1 (i32.shl (local.get $i1) (i32.const 2)))
     (local.set $xp (i32.load offset=48 (local.get $job)))
     (local.set $op (i32.load offset=52 (local.get $job)))
-    (loop $vecs
-      (local.set $x (v128.load (i32.add (local.get $xp) (local.get $i))))
-      (local.set $z (f32x4.mul (f32x4.abs (local.get $x)) (v128.const f32x4 0.70710678 0.70710678 0.70710678 0.70710678)))
-      (local.set $tt (f32x4.div (v128.const f32x4 1 1 1 1)
-        (f32x4.add (v128.const f32x4 1 1 1 1) (f32x4.mul (local.get $z) (v128.const f32x4 0.3275911 0.3275911 0.3275911 0.3275911)))))
-      (local.set $q (f32x4.add (f32x4.mul (local.get $tt) (v128.const f32x4 1.061405429 1.061405429 1.061405429 1.061405429))
-                               (v128.const f32x4 -1.453152027 -1.453152027 -1.453152027 -1.453152027)))
-      (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $tt)) (v128.const f32x4 1.421413741 1.421413741 1.421413741 1.421413741)))
-      (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $tt)) (v128.const f32x4 -0.284496736 -0.284496736 -0.284496736 -0.284496736)))
-      (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $tt)) (v128.const f32x4 0.254829592 0.254829592 0.254829592 0.254829592)))
-      (local.set $q (f32x4.mul (local.get $q) (local.get $tt)))
-      ;; e = e^w, w = −z² ≤ 0 (Cephes expf: w = k·ln2 + r, |r| ≤ ln2/2, a degree-7 polynomial, then
-      ;; 2^k through the exponent bits). Below −87 the result is 0, as e^w underflows in f32; w is
-      ;; clamped first so 2^k stays a normal number. NaN gives 0 here and NaN through poly(t).
-      (local.set $w (f32x4.neg (f32x4.mul (local.get $z) (local.get $z))))
-      (local.set $s (f32x4.ge (local.get $w) (v128.const f32x4 -87 -87 -87 -87)))
-      (local.set $w (f32x4.pmax (local.get $w) (v128.const f32x4 -87 -87 -87 -87)))
-      (local.set $k (f32x4.nearest (f32x4.mul (local.get $w) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504))))
-      (local.set $r (f32x4.sub (f32x4.sub (local.get $w) (f32x4.mul (local.get $k) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
-                               (f32x4.mul (local.get $k) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
-      (local.set $e (f32x4.add (f32x4.mul (local.get $r) (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
-                               (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
-      (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
-      (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
-      (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
-      (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
-      (local.set $e (f32x4.add (f32x4.add (f32x4.mul (local.get $e) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r))
-                               (v128.const f32x4 1 1 1 1)))
-      (local.set $e (v128.and (local.get $s)
-        (f32x4.mul (local.get $e)
-          (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $k)) (v128.const i32x4 127 127 127 127)) (i32.const 23)))))
-      ;; s = 1 + erf(x/√2)
-      (local.set $q (f32x4.mul (local.get $q) (local.get $e)))
-      (local.set $s (v128.bitselect (local.get $q) (f32x4.sub (v128.const f32x4 2 2 2 2) (local.get $q))
-                                    (f32x4.lt (local.get $x) (v128.const f32x4 0 0 0 0))))
-      (if (local.get $grad)
-        (then
-          (local.set $s (f32x4.add (f32x4.mul (local.get $s) (v128.const f32x4 0.5 0.5 0.5 0.5))
-            (f32x4.mul (f32x4.mul (local.get $x) (v128.const f32x4 0.39894228 0.39894228 0.39894228 0.39894228)) (local.get $e)))))
-        (else
-          (local.set $s (f32x4.mul (f32x4.mul (local.get $x) (v128.const f32x4 0.5 0.5 0.5 0.5)) (local.get $s)))))
-      (v128.store (i32.add (local.get $op) (local.get $i)) (local.get $s))
-      (br_if $vecs (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $i1)))))
+    (if (i32.load offset=36 (local.get $job))
+      (then
+        ;; Φ(x) + x·φ(x), φ = e^(−x²/2)/√(2π)
+        (loop $grad
+          (local.set $x (v128.load (i32.add (local.get $xp) (local.get $i))))
+          (local.set $y (v128.load offset=16 (i32.add (local.get $xp) (local.get $i))))
+          (local.set $e (call $gelu_exp (local.get $x)))
+          (local.set $f (call $gelu_exp (local.get $y)))
+          (v128.store (i32.add (local.get $op) (local.get $i))
+            (f32x4.add (call $gelu_phi (local.get $x) (local.get $e))
+              (f32x4.mul (f32x4.mul (local.get $x) (v128.const f32x4 0.39894228 0.39894228 0.39894228 0.39894228)) (local.get $e))))
+          (v128.store offset=16 (i32.add (local.get $op) (local.get $i))
+            (f32x4.add (call $gelu_phi (local.get $y) (local.get $f))
+              (f32x4.mul (f32x4.mul (local.get $y) (v128.const f32x4 0.39894228 0.39894228 0.39894228 0.39894228)) (local.get $f))))
+          (br_if $grad (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 32))) (local.get $i1)))))
+      (else
+        ;; x·Φ(x)
+        (loop $fwd
+          (local.set $x (v128.load (i32.add (local.get $xp) (local.get $i))))
+          (local.set $y (v128.load offset=16 (i32.add (local.get $xp) (local.get $i))))
+          (v128.store (i32.add (local.get $op) (local.get $i))
+            (f32x4.mul (local.get $x) (call $gelu_phi (local.get $x) (call $gelu_exp (local.get $x)))))
+          (v128.store offset=16 (i32.add (local.get $op) (local.get $i))
+            (f32x4.mul (local.get $y) (call $gelu_phi (local.get $y) (call $gelu_exp (local.get $y)))))
+          (br_if $fwd (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 32))) (local.get $i1)))))))
 
   ;; kind 9, row sums: out[i] = Σ_k x[i·R + k], accumulated in f64 as gpu.js's cpu mode and the
   ;; reference do (4 f64 lanes, then a scalar tail), rounded to f32 once; task = a run of rows.
