@@ -2838,34 +2838,32 @@
   ;; low bits of k + (1.5·2²³ + 127), as $vexp_neg.
   ;; @inline
   (func $ce_exp (param $w v128) (result v128)
-    (local $k v128) (local $r v128) (local $e v128) (local $c v128)
+    (local $k v128) (local $r v128) (local $r2 v128) (local $c v128)
     (local.set $c (f32x4.pmax (local.get $w) (v128.const f32x4 -87.3 -87.3 -87.3 -87.3)))
     (local.set $k (f32x4.nearest (f32x4.mul (local.get $c) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504))))
     (local.set $r (f32x4.sub (local.get $c) (f32x4.mul (local.get $k) (v128.const f32x4 0.693147182 0.693147182 0.693147182 0.693147182))))
-    (local.set $e (f32x4.add (f32x4.mul (local.get $r) (v128.const f32x4 8.3178375e-3 8.3178375e-3 8.3178375e-3 8.3178375e-3))
-                             (v128.const f32x4 4.1898414e-2 4.1898414e-2 4.1898414e-2 4.1898414e-2)))
-    (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (v128.const f32x4 0.16667184 0.16667184 0.16667184 0.16667184)))
-    (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (v128.const f32x4 0.49999145 0.49999145 0.49999145 0.49999145)))
-    (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (v128.const f32x4 0.99999988 0.99999988 0.99999988 0.99999988)))
-    (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (v128.const f32x4 1 1 1 1)))
-    (f32x4.mul (local.get $e)
+    (local.set $r2 (f32x4.mul (local.get $r) (local.get $r)))
+    ;; (1 + c1·r) + r²·((c2 + c3·r) + r²·(c4 + c5·r)): Estrin's order, a shorter chain than Horner's
+    (f32x4.mul
+      (f32x4.add
+        (f32x4.add (v128.const f32x4 1 1 1 1) (f32x4.mul (local.get $r) (v128.const f32x4 0.99999988 0.99999988 0.99999988 0.99999988)))
+        (f32x4.mul (local.get $r2)
+          (f32x4.add
+            (f32x4.add (v128.const f32x4 0.49999145 0.49999145 0.49999145 0.49999145) (f32x4.mul (local.get $r) (v128.const f32x4 0.16667184 0.16667184 0.16667184 0.16667184)))
+            (f32x4.mul (local.get $r2)
+              (f32x4.add (v128.const f32x4 4.1898414e-2 4.1898414e-2 4.1898414e-2 4.1898414e-2) (f32x4.mul (local.get $r) (v128.const f32x4 8.3178375e-3 8.3178375e-3 8.3178375e-3 8.3178375e-3)))))))
       (i32x4.shl (f32x4.add (local.get $k) (v128.const f32x4 12583039 12583039 12583039 12583039)) (i32.const 23))))
 
   ;; ln of both f64 lanes, for s >= 1 or NaN (a unit's Σ e^(x − m)), to be expanded in the task loops
-  ;; (a call there would spill every live vector register per unit): $logd2's reduction, s = 2^e·f,
-  ;; f in [√½, √2), ln f = 2·atanh(t), t = (f − 1)/(f + 1), |t| <= 0.172, with the series cut after
-  ;; t¹¹ (truncation < 2e-11, far below the f32 rounding of lse) and its even part in Estrin's order,
-  ;; which keeps the chain after the division short. +Inf and NaN give s + s.
+  ;; (a call there would spill every live vector register per unit): s = 2^e·f with f in [√½, √2)
+  ;; from the bits (e = (bits(s) − bits(√½)) >> 52, f's bits = bits(s) − e << 52), ln f = 2·atanh(t),
+  ;; t = (f − 1)/(f + 1), |t| <= 0.172, the series cut after t¹¹ (truncation < 2e-11, far below
+  ;; the f32 rounding of lse), its even part in Estrin's order. NaN gives NaN (through s − s).
   ;; @inline
   (func $ce_ln2 (param $s v128) (result v128)
-    (local $e v128) (local $f v128) (local $big v128) (local $t v128) (local $u v128) (local $u2 v128) (local $p v128)
-    (local.set $e (f64x2.convert_low_i32x4_s (i8x16.shuffle 0 1 2 3 8 9 10 11 0 1 2 3 8 9 10 11
-      (local.tee $e (i64x2.sub (i64x2.shr_u (local.get $s) (i32.const 52)) (v128.const i64x2 1023 1023))) (local.get $e))))
-    (local.set $f (v128.or (v128.and (local.get $s) (v128.const i64x2 0x000FFFFFFFFFFFFF 0x000FFFFFFFFFFFFF))
-                           (v128.const i64x2 0x3FF0000000000000 0x3FF0000000000000)))
-    (local.set $big (f64x2.gt (local.get $f) (v128.const f64x2 1.4142135623730951 1.4142135623730951)))
-    (local.set $f (v128.bitselect (f64x2.mul (local.get $f) (v128.const f64x2 0.5 0.5)) (local.get $f) (local.get $big)))
-    (local.set $e (f64x2.add (local.get $e) (v128.and (local.get $big) (v128.const f64x2 1 1))))
+    (local $i v128) (local $f v128) (local $t v128) (local $u v128) (local $u2 v128) (local $p v128)
+    (local.set $i (i64x2.shr_u (i64x2.sub (local.get $s) (v128.const i64x2 0x3FE6A09E667F3BCD 0x3FE6A09E667F3BCD)) (i32.const 52)))
+    (local.set $f (i64x2.sub (local.get $s) (i64x2.shl (local.get $i) (i32.const 52))))
     (local.set $t (f64x2.div (f64x2.sub (local.get $f) (v128.const f64x2 1 1)) (f64x2.add (local.get $f) (v128.const f64x2 1 1))))
     (local.set $u (f64x2.mul (local.get $t) (local.get $t)))
     (local.set $u2 (f64x2.mul (local.get $u) (local.get $u)))
@@ -2875,11 +2873,13 @@
                  (f64x2.mul (local.get $u2) (f64x2.add (v128.const f64x2 0.14285714285714285 0.14285714285714285)
                                                        (f64x2.mul (local.get $u) (v128.const f64x2 0.1111111111111111 0.1111111111111111)))))
       (f64x2.mul (f64x2.mul (local.get $u2) (local.get $u2)) (v128.const f64x2 0.09090909090909091 0.09090909090909091))))
-    (local.set $p (f64x2.mul (local.get $u) (local.get $p)))
     (local.set $t (f64x2.add (local.get $t) (local.get $t)))
-    (local.set $p (f64x2.add (f64x2.mul (local.get $e) (v128.const f64x2 0.6931471805599453 0.6931471805599453))
-                             (f64x2.add (local.get $t) (f64x2.mul (local.get $t) (local.get $p)))))
-    (v128.bitselect (local.get $p) (f64x2.add (local.get $s) (local.get $s)) (f64x2.lt (local.get $s) (v128.const f64x2 inf inf))))
+    (f64x2.add
+      (f64x2.add
+        (f64x2.mul (f64x2.convert_low_i32x4_s (i8x16.shuffle 0 1 2 3 8 9 10 11 0 1 2 3 8 9 10 11 (local.get $i) (local.get $i)))
+                   (v128.const f64x2 0.6931471805599453 0.6931471805599453))
+        (f64x2.add (local.get $t) (f64x2.mul (local.get $t) (f64x2.mul (local.get $u) (local.get $p)))))
+      (f64x2.sub (local.get $s) (local.get $s))))
 
   ;; per lane, whether the target value t is a class: an integer in [0, C) other than ignoreIndex
   ;; @inline
