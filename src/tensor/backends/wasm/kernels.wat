@@ -2817,8 +2817,8 @@
   ;; per-position outputs as [N, S]. A target t is used when it is an integer in [0, C) other than
   ;; ignoreIndex; any other position (ignored, or out of range, which crossEntropy rejects beforehand
   ;; whenever the targets' values are known on the host) gets loss 0 and gradient 0, whatever its logits.
-  ;; Forward (kind 21): m = max_c x, s = Σ_c e^(x − m) in f64, lse = m + ln s rounded to f32 (kind 10's
-  ;; log-softmax statistics), loss = lse − x[t] (the composite's −(x[t] − lse) bits); lse is kept for
+  ;; Forward (kind 21): m = max_c x, s = Σ_c e^(x − m) (compensated f32 sums, to ~C²·2^-48 relative),
+  ;; lse = m + ln s in f64 rounded to f32 (kind 10's log-softmax statistics, up to those sums' rounding), loss = lse − x[t] (the composite's −(x[t] − lse) bits); lse is kept for
   ;; the backward. Backward (kind 22): dx = e^(x − lse)·g − [c = t]·g (the composite's dy − e^y·Σdy
   ;; bits for the same e^y). A unit is 8 neighbouring positions of one n (two vectors; the last unit of
   ;; a row may hold fewer, its extra lanes read cells past the row and are never stored), and one call
@@ -2893,6 +2893,7 @@
     (local $nv i32) (local $xb i32) (local $p i32) (local $end i32) (local $tb i32) (local $q i32)
     (local $Cv v128) (local $ign v128) (local $tA v128) (local $tB v128) (local $cls v128) (local $xtA v128) (local $xtB v128)
     (local $mA v128) (local $mB v128) (local $loA v128) (local $hiA v128) (local $loB v128) (local $hiB v128) (local $v v128) (local $w v128)
+    (local $ra v128) (local $rb v128)
     (local.set $C (i32.load offset=36 (local.get $job)))
     (local.set $S (i32.load offset=40 (local.get $job)))
     (local.set $S4 (i32.shl (local.get $S) (i32.const 2)))
@@ -2933,20 +2934,35 @@
         (local.set $cls (f32x4.add (local.get $cls) (v128.const f32x4 1 1 1 1)))
         (local.set $p (i32.add (local.get $p) (local.get $S4)))
         (br $l1)))
-      ;; s = Σ e^(x − m), lanes 0,1 and 2,3 of each vector in f64 pairs
-      (local.set $loA (v128.const i64x2 0 0))
+      ;; s = Σ e^(x − m) per lane, compensated: f32 sums that start at 1 (so each term, <= 1, is the
+      ;; smaller addend and Fast2Sum's error term is exact) and the f32 sums of those errors; then
+      ;; (sum − 1) + errors in f64, within ~C²·2^-48 of the exact sum
+      (local.set $loA (v128.const f32x4 1 1 1 1))
+      (local.set $loB (v128.const f32x4 1 1 1 1))
       (local.set $hiA (v128.const i64x2 0 0))
-      (local.set $loB (v128.const i64x2 0 0))
       (local.set $hiB (v128.const i64x2 0 0))
       (local.set $p (local.get $xb))
       (loop $l2
         (local.set $v (call $ce_exp (f32x4.sub (v128.load (local.get $p)) (local.get $mA))))
         (local.set $w (call $ce_exp (f32x4.sub (v128.load offset=16 (local.get $p)) (local.get $mB))))
-        (local.set $loA (call $acc_lo (local.get $loA) (local.get $v)))
-        (local.set $hiA (call $acc_hi (local.get $hiA) (local.get $v)))
-        (local.set $loB (call $acc_lo (local.get $loB) (local.get $w)))
-        (local.set $hiB (call $acc_hi (local.get $hiB) (local.get $w)))
+        (local.set $ra (f32x4.add (local.get $loA) (local.get $v)))
+        (local.set $rb (f32x4.add (local.get $loB) (local.get $w)))
+        (local.set $hiA (f32x4.add (local.get $hiA) (f32x4.sub (local.get $v) (f32x4.sub (local.get $ra) (local.get $loA)))))
+        (local.set $hiB (f32x4.add (local.get $hiB) (f32x4.sub (local.get $w) (f32x4.sub (local.get $rb) (local.get $loB)))))
+        (local.set $loA (local.get $ra))
+        (local.set $loB (local.get $rb))
         (br_if $l2 (i32.lt_u (local.tee $p (i32.add (local.get $p) (local.get $S4))) (local.get $end))))
+      ;; lanes 0,1 and 2,3 as f64 pairs: (s − 1) + c
+      (local.set $ra (local.get $loA))
+      (local.set $rb (local.get $hiA))
+      (local.set $loA (f64x2.add (f64x2.sub (f64x2.promote_low_f32x4 (local.get $ra)) (v128.const f64x2 1 1)) (f64x2.promote_low_f32x4 (local.get $rb))))
+      (local.set $hiA (f64x2.add (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $ra) (local.get $ra))) (v128.const f64x2 1 1))
+                                 (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $rb) (local.get $rb)))))
+      (local.set $ra (local.get $loB))
+      (local.set $rb (local.get $hiB))
+      (local.set $loB (f64x2.add (f64x2.sub (f64x2.promote_low_f32x4 (local.get $ra)) (v128.const f64x2 1 1)) (f64x2.promote_low_f32x4 (local.get $rb))))
+      (local.set $hiB (f64x2.add (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $ra) (local.get $ra))) (v128.const f64x2 1 1))
+                                 (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $rb) (local.get $rb)))))
       ;; lse = m + ln s (f32, as $lse4), stored for the backward; loss = lse − x[t] where t is a class
       (local.set $mA (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
         (f32x4.demote_f64x2_zero (f64x2.add (f64x2.promote_low_f32x4 (local.get $mA)) (call $ce_ln2 (local.get $loA))))
