@@ -2818,8 +2818,8 @@
   ;; ignoreIndex; any other position (ignored, or out of range, which crossEntropy rejects beforehand
   ;; whenever the targets' values are known on the host) gets loss 0 and gradient 0, whatever its logits.
   ;; Forward (kind 21): m = max_c x, s = Σ_c e^(x − m) (compensated f32 sums, to ~C²·2^-48 relative),
-  ;; lse = m + ln s in f64 rounded to f32 (kind 10's log-softmax statistics, up to those sums' rounding), loss = lse − x[t] (the composite's −(x[t] − lse) bits); lse is kept for
-  ;; the backward. Backward (kind 22): dx = e^(x − lse)·g − [c = t]·g (the composite's dy − e^y·Σdy
+  ;; lse = m + ln s in f64 rounded to f32 (as kind 10's log-softmax statistics, with their own e^x:
+  ;; $ce_exp6), loss = lse − x[t] (the composite's −(x[t] − lse) bits); lse is kept for the backward. Backward (kind 22): dx = e^(x − lse)·g − [c = t]·g (the composite's dy − e^y·Σdy
   ;; bits for the same e^y). A unit is 8 neighbouring positions of one n (two vectors; the last unit of
   ;; a row may hold fewer, its extra lanes read cells past the row and are never stored), and one call
   ;; runs a task's whole run of units, so the exponential's constants stay out of the inner loops.
