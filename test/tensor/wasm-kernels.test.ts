@@ -297,7 +297,8 @@ function geluInput(n: number, seed: number): Float32Array {
 /** |gelu error| bound: A&S 7.1.26 (|erf error| < 1.5e-7, times 0.5·|x|) plus f32 rounding of the result. */
 const geluTol = (x: number, want: number) => 1e-7 * (1 + Math.abs(x)) + 4e-7 * Math.abs(want);
 
-const GELU_SIZES = [1, 2, 3, 4, 5, 7, 16, 17, 63, 1001, 4099];
+// NOTE: kind 8 steps by 8 values (two vectors): every size mod 8 appears, below and above one step
+const GELU_SIZES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 14, 16, 17, 22, 63, 1001, 4099];
 
 /** [rows, R] of the row sums: rows shorter than a vector, tails of 1–3, one long row (gpu.js reduces it in two passes). */
 const SUM_SHAPES: [number, number][] = [[1, 1], [3, 1], [5, 2], [4, 3], [2, 4], [7, 5], [3, 16], [9, 17], [33, 63], [2, 4099], [1, 43008]];
@@ -414,6 +415,13 @@ describe('wasm element-wise kernels: threads', () => {
       expect(Array.from(await two.gelu(x, x.length, grad))).toEqual(want);
       expect(Array.from(await twoAsync.gelu(x, x.length, grad))).toEqual(want);
     }
+  });
+
+  it('gelu of 0 values is empty and leaves the next job intact', async () => {
+    const k = new WasmKernels({ threads: 1 });
+    for (const grad of [false, true]) expect(Array.from(await k.gelu(new Float32Array(4), 0, grad))).toEqual([]);
+    const x = Float32Array.from([1, -1, 2]);
+    expect(Array.from(await k.gelu(x, 3, false))).toEqual(Array.from(await k.gelu(Float32Array.from([1, -1, 2, 0, 0, 0, 0, 0]), 3, false)));
   });
 
   it('read only the first `size` values of longer arrays', async () => {

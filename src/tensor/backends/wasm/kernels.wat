@@ -974,64 +974,87 @@
   ;; kind 8, exact GELU 0.5·x·(1 + erf(x/√2)) (grad = 0) or its derivative Φ(x) + x·φ(x) (grad = 1),
   ;; with the erf of the gpu.js kernels (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7):
   ;;   z = |x|/√2, t = 1/(1 + 0.3275911·z), erfc(z) ≈ poly(t)·e^(−z²).
-  ;; 1 + erf(x/√2) is taken as erfc(z) for x < 0 (no cancellation in the left tail) and 2 − erfc(z)
-  ;; otherwise. e^(−z²) = e^(−x²/2) also gives φ. Vectors may run past n to the next multiple of 4:
-  ;; arena blocks are padded to 64 bytes, and the extra lanes are never read back.
+  ;; Both are taken as x·u and u + x·φ with u = Φ(x) = ½(1 + erf(x/√2)): u = ½erfc(z) for x < 0 (no
+  ;; cancellation in the left tail) and 1 − ½erfc(z) otherwise; ½poly(t) has the halved coefficients.
+  ;; e^(−z²) = e^(−x²/2) ($gelu_exp) also gives φ. Two vectors per step; vectors may run past n to the
+  ;; next multiple of 8: arena blocks are padded to 64 bytes, tasks are runs of 16 floats, and the
+  ;; extra lanes are never read back.
   ;;   8 n  9 grad  10 floats per task (a multiple of 16)  12 x  13 out
+
+  ;; e^(−x²/2) per lane, 0 where x²/2 > 87 (e^(−87) is near the f32 normal range) and for ±Inf and NaN.
+  ;; a = x·(x/2) (one rounding), e^(−a) = 2^k·e^r with k = round(−a/ln 2) in [−126, 0] and
+  ;; r = k·(−ln 2) − a, |r| <= ln2/2 (one f32 constant: its error, ~k·2^-24 of e, is of the order of
+  ;; a's own rounding); e^r by a degree-5 minimax polynomial (relative error 1.1e-7 on |r| <= ln2/2);
+  ;; 2^k from the low bits of k + (1.5·2²³ + 127) shifted into the exponent field.
+  ;; @inline
+  (func $gelu_exp (param $x v128) (result v128)
+    (local $a v128) (local $k v128) (local $r v128) (local $p v128)
+    (local.set $a (f32x4.mul (local.get $x) (f32x4.mul (local.get $x) (v128.const f32x4 0.5 0.5 0.5 0.5))))
+    (local.set $k (f32x4.nearest (f32x4.mul (local.get $a) (v128.const f32x4 -1.44269504 -1.44269504 -1.44269504 -1.44269504))))
+    (local.set $r (f32x4.sub (f32x4.mul (local.get $k) (v128.const f32x4 -0.693147182 -0.693147182 -0.693147182 -0.693147182)) (local.get $a)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $r) (v128.const f32x4 8.3178375e-3 8.3178375e-3 8.3178375e-3 8.3178375e-3))
+                             (v128.const f32x4 4.1898414e-2 4.1898414e-2 4.1898414e-2 4.1898414e-2)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 0.16667184 0.16667184 0.16667184 0.16667184)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 0.49999145 0.49999145 0.49999145 0.49999145)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 0.99999988 0.99999988 0.99999988 0.99999988)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1 1 1 1)))
+    (v128.and (f32x4.le (local.get $a) (v128.const f32x4 87 87 87 87))
+      (f32x4.mul (local.get $p)
+        (i32x4.shl (f32x4.add (local.get $k) (v128.const f32x4 12583039 12583039 12583039 12583039)) (i32.const 23)))))
+
+  ;; Φ(x) per lane from e = e^(−x²/2): ½poly(t)·e (x < 0) or 1 − ½poly(t)·e, t = 1/(1 + 0.3275911·|x|/√2).
+  ;; NaN gives NaN (through t); ±Inf give 1 and 0.
+  ;; @inline
+  (func $gelu_phi (param $x v128) (param $e v128) (result v128)
+    (local $t v128) (local $q v128)
+    (local.set $t (f32x4.div (v128.const f32x4 1 1 1 1)
+      (f32x4.add (v128.const f32x4 1 1 1 1)
+        (f32x4.mul (v128.and (local.get $x) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff))
+                   (v128.const f32x4 0.23164189 0.23164189 0.23164189 0.23164189)))))
+    (local.set $q (f32x4.add (f32x4.mul (local.get $t) (v128.const f32x4 0.5307027145 0.5307027145 0.5307027145 0.5307027145))
+                             (v128.const f32x4 -0.7265760135 -0.7265760135 -0.7265760135 -0.7265760135)))
+    (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $t)) (v128.const f32x4 0.7107068705 0.7107068705 0.7107068705 0.7107068705)))
+    (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $t)) (v128.const f32x4 -0.142248368 -0.142248368 -0.142248368 -0.142248368)))
+    (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $t)) (v128.const f32x4 0.127414796 0.127414796 0.127414796 0.127414796)))
+    (local.set $q (f32x4.mul (f32x4.mul (local.get $q) (local.get $t)) (local.get $e)))
+    (v128.bitselect (local.get $q) (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $q))
+                    (f32x4.lt (local.get $x) (v128.const f32x4 0 0 0 0))))
+
   (func $task_gelu (param $job i32) (param $t i32)
-    (local $i i32) (local $i1 i32) (local $xp i32) (local $op i32) (local $grad i32)
-    (local $x v128) (local $z v128) (local $tt v128) (local $q v128) (local $w v128) (local $k v128) (local $r v128)
-    (local $e v128) (local $s v128)
-    (local.set $grad (i32.load offset=36 (local.get $job)))
+    (local $i i32) (local $i1 i32) (local $xp i32) (local $op i32)
+    (local $x v128) (local $y v128) (local $e v128) (local $f v128)
     (local.set $i (i32.mul (local.get $t) (i32.load offset=40 (local.get $job))))
     (local.set $i1 (call $min (i32.load offset=32 (local.get $job)) (i32.add (local.get $i) (i32.load offset=40 (local.get $job)))))
+    (if (i32.ge_s (local.get $i) (local.get $i1)) (then (return)))
     (local.set $i (i32.shl (local.get $i) (i32.const 2)))
     (local.set $i1 (i32.shl (local.get $i1) (i32.const 2)))
     (local.set $xp (i32.load offset=48 (local.get $job)))
     (local.set $op (i32.load offset=52 (local.get $job)))
-    (loop $vecs
-      (local.set $x (v128.load (i32.add (local.get $xp) (local.get $i))))
-      (local.set $z (f32x4.mul (f32x4.abs (local.get $x)) (v128.const f32x4 0.70710678 0.70710678 0.70710678 0.70710678)))
-      (local.set $tt (f32x4.div (v128.const f32x4 1 1 1 1)
-        (f32x4.add (v128.const f32x4 1 1 1 1) (f32x4.mul (local.get $z) (v128.const f32x4 0.3275911 0.3275911 0.3275911 0.3275911)))))
-      (local.set $q (f32x4.add (f32x4.mul (local.get $tt) (v128.const f32x4 1.061405429 1.061405429 1.061405429 1.061405429))
-                               (v128.const f32x4 -1.453152027 -1.453152027 -1.453152027 -1.453152027)))
-      (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $tt)) (v128.const f32x4 1.421413741 1.421413741 1.421413741 1.421413741)))
-      (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $tt)) (v128.const f32x4 -0.284496736 -0.284496736 -0.284496736 -0.284496736)))
-      (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $tt)) (v128.const f32x4 0.254829592 0.254829592 0.254829592 0.254829592)))
-      (local.set $q (f32x4.mul (local.get $q) (local.get $tt)))
-      ;; e = e^w, w = −z² ≤ 0 (Cephes expf: w = k·ln2 + r, |r| ≤ ln2/2, a degree-7 polynomial, then
-      ;; 2^k through the exponent bits). Below −87 the result is 0, as e^w underflows in f32; w is
-      ;; clamped first so 2^k stays a normal number. NaN gives 0 here and NaN through poly(t).
-      (local.set $w (f32x4.neg (f32x4.mul (local.get $z) (local.get $z))))
-      (local.set $s (f32x4.ge (local.get $w) (v128.const f32x4 -87 -87 -87 -87)))
-      (local.set $w (f32x4.pmax (local.get $w) (v128.const f32x4 -87 -87 -87 -87)))
-      (local.set $k (f32x4.nearest (f32x4.mul (local.get $w) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504))))
-      (local.set $r (f32x4.sub (f32x4.sub (local.get $w) (f32x4.mul (local.get $k) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
-                               (f32x4.mul (local.get $k) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
-      (local.set $e (f32x4.add (f32x4.mul (local.get $r) (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
-                               (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
-      (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
-      (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
-      (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
-      (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
-      (local.set $e (f32x4.add (f32x4.add (f32x4.mul (local.get $e) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r))
-                               (v128.const f32x4 1 1 1 1)))
-      (local.set $e (v128.and (local.get $s)
-        (f32x4.mul (local.get $e)
-          (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $k)) (v128.const i32x4 127 127 127 127)) (i32.const 23)))))
-      ;; s = 1 + erf(x/√2)
-      (local.set $q (f32x4.mul (local.get $q) (local.get $e)))
-      (local.set $s (v128.bitselect (local.get $q) (f32x4.sub (v128.const f32x4 2 2 2 2) (local.get $q))
-                                    (f32x4.lt (local.get $x) (v128.const f32x4 0 0 0 0))))
-      (if (local.get $grad)
-        (then
-          (local.set $s (f32x4.add (f32x4.mul (local.get $s) (v128.const f32x4 0.5 0.5 0.5 0.5))
-            (f32x4.mul (f32x4.mul (local.get $x) (v128.const f32x4 0.39894228 0.39894228 0.39894228 0.39894228)) (local.get $e)))))
-        (else
-          (local.set $s (f32x4.mul (f32x4.mul (local.get $x) (v128.const f32x4 0.5 0.5 0.5 0.5)) (local.get $s)))))
-      (v128.store (i32.add (local.get $op) (local.get $i)) (local.get $s))
-      (br_if $vecs (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $i1)))))
+    (if (i32.load offset=36 (local.get $job))
+      (then
+        ;; Φ(x) + x·φ(x), φ = e^(−x²/2)/√(2π)
+        (loop $grad
+          (local.set $x (v128.load (i32.add (local.get $xp) (local.get $i))))
+          (local.set $y (v128.load offset=16 (i32.add (local.get $xp) (local.get $i))))
+          (local.set $e (call $gelu_exp (local.get $x)))
+          (local.set $f (call $gelu_exp (local.get $y)))
+          (v128.store (i32.add (local.get $op) (local.get $i))
+            (f32x4.add (call $gelu_phi (local.get $x) (local.get $e))
+              (f32x4.mul (f32x4.mul (local.get $x) (v128.const f32x4 0.39894228 0.39894228 0.39894228 0.39894228)) (local.get $e))))
+          (v128.store offset=16 (i32.add (local.get $op) (local.get $i))
+            (f32x4.add (call $gelu_phi (local.get $y) (local.get $f))
+              (f32x4.mul (f32x4.mul (local.get $y) (v128.const f32x4 0.39894228 0.39894228 0.39894228 0.39894228)) (local.get $f))))
+          (br_if $grad (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 32))) (local.get $i1)))))
+      (else
+        ;; x·Φ(x)
+        (loop $fwd
+          (local.set $x (v128.load (i32.add (local.get $xp) (local.get $i))))
+          (local.set $y (v128.load offset=16 (i32.add (local.get $xp) (local.get $i))))
+          (v128.store (i32.add (local.get $op) (local.get $i))
+            (f32x4.mul (local.get $x) (call $gelu_phi (local.get $x) (call $gelu_exp (local.get $x)))))
+          (v128.store offset=16 (i32.add (local.get $op) (local.get $i))
+            (f32x4.mul (local.get $y) (call $gelu_phi (local.get $y) (call $gelu_exp (local.get $y)))))
+          (br_if $fwd (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 32))) (local.get $i1)))))))
 
   ;; kind 9, row sums: out[i] = Σ_k x[i·R + k], accumulated in f64 as gpu.js's cpu mode and the
   ;; reference do (4 f64 lanes, then a scalar tail), rounded to f32 once; task = a run of rows.
@@ -2794,122 +2817,177 @@
   ;; per-position outputs as [N, S]. A target t is used when it is an integer in [0, C) other than
   ;; ignoreIndex; any other position (ignored, or out of range, which crossEntropy rejects beforehand
   ;; whenever the targets' values are known on the host) gets loss 0 and gradient 0, whatever its logits.
-  ;; Forward (kind 21): m = max_c x, s = Σ_c e^(x − m) in f64, lse = m + ln s rounded to f32 (kind 10's
-  ;; log-softmax statistics), loss = lse − x[t] (the composite's −(x[t] − lse) bits); lse is kept for
-  ;; the backward. Backward (kind 22): dx = e^(x − lse)·g − [c = t]·g, the target's term subtracted
-  ;; after the class rows are written (the composite's dy − e^y·Σdy bits for the same e^y).
-  ;; A unit is 8 neighbouring positions of one n (two vectors; the last unit of a row may hold fewer,
-  ;; its extra lanes read cells past the row and are never stored), and one call runs a task's whole
-  ;; run of units, so the exponential's constants stay out of the inner loops. The max uses
-  ;; f32x4.pmax (one instruction; it may drop a NaN, but a NaN cell still makes its e^(x − m), and so
-  ;; s, lse and the loss NaN, as do +Inf cells and rows of only −Inf: x − m is NaN there).
+  ;; Forward (kind 21): m = max_c x, s = Σ_c e^(x − m) (compensated f32 sums, to ~C²·2^-48 relative),
+  ;; lse = m + ln s in f64 rounded to f32 (as kind 10's log-softmax statistics, with their own e^x:
+  ;; $ce_exp6), loss = lse − x[t] (the composite's −(x[t] − lse) bits); lse is kept for the backward. Backward (kind 22): dx = e^(x − lse)·g − [c = t]·g (the composite's dy − e^y·Σdy
+  ;; bits for the same e^y). A unit is 8 neighbouring positions of one n (two vectors; the last unit of
+  ;; a row may hold fewer, its extra lanes read cells past the row and are never stored), and one call
+  ;; runs a task's whole run of units, so the exponential's constants stay out of the inner loops.
+  ;; Everything is per lane: x[t] is picked up in the max pass (x & [t = c], OR-ed over the classes)
+  ;; and the target's −g is subtracted in the class loop ([t = c]·g), so no scalar loop remains. The max
+  ;; uses f32x4.pmax (one instruction; it may drop a NaN, but a NaN cell still makes its e^(x − m),
+  ;; and so s, lse and the loss NaN, as do +Inf cells and rows of only −Inf: x − m is NaN there).
   ;;   kind 21: 8 N  9 C  10 S  11 units per task  12 x  13 target  14 loss  15 lse  16 units  17 units per n  18 ignoreIndex (f32)
   ;;   kind 22: 8 N  9 C  10 S  11 units per task  12 x  13 target  14 lse  15 g  16 dx  17 units  18 units per n  19 ignoreIndex (f32)
 
-  ;; e^w for w <= 0 or NaN (x − max, x − lse): $vexp's polynomial, with w clamped at −87.3 instead of
-  ;; masked below −87 (2^k stays normal: k >= −126), so −Inf and w < −87.3 give ~1.2e-38, not 0,
-  ;; which moves no f32 sum of a row holding a 1 and no gradient beyond 1e-38·g; NaN stays NaN
-  ;; (pmax keeps a NaN first operand). 2^k from the low bits of k + (1.5·2²³ + 127), as $vexp_neg.
+  ;; e^w for w <= 0 or NaN (x − max, x − lse): w clamped at −87.3 (2^k stays normal: k >= −126), so
+  ;; −Inf and w < −87.3 give ~1.2e-38, not 0, which moves no f32 sum of a row holding a 1 and no
+  ;; gradient beyond 1e-38·g; NaN stays NaN (pmax keeps a NaN first operand). w = k·ln2 + r with one
+  ;; f32 ln 2 (its rounding, ~|w|·2^-25 of e^w, is of the order of w's own from x − m), e^r by the
+  ;; degree-5 minimax polynomial of $gelu_exp (relative error 1.1e-7 on |r| <= ln2/2), 2^k from the
+  ;; low bits of k + (1.5·2²³ + 127), as $vexp_neg.
   ;; @inline
   (func $ce_exp (param $w v128) (result v128)
-    (local $k v128) (local $r v128) (local $e v128) (local $c v128)
+    (local $k v128) (local $r v128) (local $r2 v128) (local $c v128)
     (local.set $c (f32x4.pmax (local.get $w) (v128.const f32x4 -87.3 -87.3 -87.3 -87.3)))
     (local.set $k (f32x4.nearest (f32x4.mul (local.get $c) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504))))
-    (local.set $r (f32x4.sub (f32x4.sub (local.get $c) (f32x4.mul (local.get $k) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
-                             (f32x4.mul (local.get $k) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
-    (local.set $e (f32x4.add (f32x4.mul (local.get $r) (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
-                             (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
-    (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
-    (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
-    (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
-    (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
-    (local.set $e (f32x4.add (f32x4.add (f32x4.mul (local.get $e) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r))
-                             (v128.const f32x4 1 1 1 1)))
-    (f32x4.mul (local.get $e)
+    (local.set $r (f32x4.sub (local.get $c) (f32x4.mul (local.get $k) (v128.const f32x4 0.693147182 0.693147182 0.693147182 0.693147182))))
+    (local.set $r2 (f32x4.mul (local.get $r) (local.get $r)))
+    ;; (1 + c1·r) + r²·((c2 + c3·r) + r²·(c4 + c5·r)): Estrin's order, a shorter chain than Horner's
+    (f32x4.mul
+      (f32x4.add
+        (f32x4.add (v128.const f32x4 1 1 1 1) (f32x4.mul (local.get $r) (v128.const f32x4 0.99999988 0.99999988 0.99999988 0.99999988)))
+        (f32x4.mul (local.get $r2)
+          (f32x4.add
+            (f32x4.add (v128.const f32x4 0.49999145 0.49999145 0.49999145 0.49999145) (f32x4.mul (local.get $r) (v128.const f32x4 0.16667184 0.16667184 0.16667184 0.16667184)))
+            (f32x4.mul (local.get $r2)
+              (f32x4.add (v128.const f32x4 4.1898414e-2 4.1898414e-2 4.1898414e-2 4.1898414e-2) (f32x4.mul (local.get $r) (v128.const f32x4 8.3178375e-3 8.3178375e-3 8.3178375e-3 8.3178375e-3)))))))
       (i32x4.shl (f32x4.add (local.get $k) (v128.const f32x4 12583039 12583039 12583039 12583039)) (i32.const 23))))
 
-  ;; $logd2 (ln of both f64 lanes, for s >= 1 or NaN), to be expanded in the task loops: a call there
-  ;; would spill every live vector register, the exponential's hoisted constants included, per unit.
+  ;; $ce_exp with a degree-6 polynomial (minimax, relative error 3.7e-9 on |r| <= ln2/2; ~1 ulp in
+  ;; f32 with the rounding): the forward's Σ e^(x − m) is exact to ~2^-48 (compensated), so lse's
+  ;; error is the terms' weighted error, 1.2 ulp of lse at most with the degree-5 polynomial and
+  ;; 0.56 with this one (the old degree-7 exponential: 0.63), for ~8 % of the forward's time. The
+  ;; backward keeps degree 5: its e^(x − lse) carries lse's rounding, 0.5 ulp of lse in the exponent.
+  ;; @inline
+  (func $ce_exp6 (param $w v128) (result v128)
+    (local $k v128) (local $r v128) (local $r2 v128) (local $c v128)
+    (local.set $c (f32x4.pmax (local.get $w) (v128.const f32x4 -87.3 -87.3 -87.3 -87.3)))
+    (local.set $k (f32x4.nearest (f32x4.mul (local.get $c) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504))))
+    (local.set $r (f32x4.sub (local.get $c) (f32x4.mul (local.get $k) (v128.const f32x4 0.693147182 0.693147182 0.693147182 0.693147182))))
+    (local.set $r2 (f32x4.mul (local.get $r) (local.get $r)))
+    (f32x4.mul
+      (f32x4.add
+        (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $r))
+        (f32x4.mul (local.get $r2)
+          (f32x4.add
+            (f32x4.add (v128.const f32x4 0.49999994 0.49999994 0.49999994 0.49999994) (f32x4.mul (local.get $r) (v128.const f32x4 0.16666432 0.16666432 0.16666432 0.16666432)))
+            (f32x4.mul (local.get $r2)
+              (f32x4.add
+                (f32x4.add (v128.const f32x4 4.1667964e-2 4.1667964e-2 4.1667964e-2 4.1667964e-2) (f32x4.mul (local.get $r) (v128.const f32x4 8.3742002e-3 8.3742002e-3 8.3742002e-3 8.3742002e-3)))
+                (f32x4.mul (local.get $r2) (v128.const f32x4 1.3846055e-3 1.3846055e-3 1.3846055e-3 1.3846055e-3)))))))
+      (i32x4.shl (f32x4.add (local.get $k) (v128.const f32x4 12583039 12583039 12583039 12583039)) (i32.const 23))))
+
+  ;; ln of both f64 lanes, for s >= 1 or NaN (a unit's Σ e^(x − m)), to be expanded in the task loops
+  ;; (a call there would spill every live vector register per unit): s = 2^e·f with f in [√½, √2)
+  ;; from the bits (e = (bits(s) − bits(√½)) >> 52, f's bits = bits(s) − e << 52), ln f = 2·atanh(t),
+  ;; t = (f − 1)/(f + 1), |t| <= 0.172, the series cut after t¹¹ (truncation < 2e-11, far below
+  ;; the f32 rounding of lse), its even part in Estrin's order. NaN gives NaN (through s − s).
   ;; @inline
   (func $ce_ln2 (param $s v128) (result v128)
-    (local $e v128) (local $f v128) (local $big v128) (local $t v128) (local $t2 v128) (local $p v128)
-    (local.set $e (f64x2.convert_low_i32x4_s (i8x16.shuffle 0 1 2 3 8 9 10 11 0 1 2 3 8 9 10 11
-      (local.tee $e (i64x2.sub (i64x2.shr_u (local.get $s) (i32.const 52)) (v128.const i64x2 1023 1023))) (local.get $e))))
-    (local.set $f (v128.or (v128.and (local.get $s) (v128.const i64x2 0x000FFFFFFFFFFFFF 0x000FFFFFFFFFFFFF))
-                           (v128.const i64x2 0x3FF0000000000000 0x3FF0000000000000)))
-    (local.set $big (f64x2.gt (local.get $f) (v128.const f64x2 1.4142135623730951 1.4142135623730951)))
-    (local.set $f (v128.bitselect (f64x2.mul (local.get $f) (v128.const f64x2 0.5 0.5)) (local.get $f) (local.get $big)))
-    (local.set $e (f64x2.add (local.get $e) (v128.and (local.get $big) (v128.const f64x2 1 1))))
+    (local $i v128) (local $f v128) (local $t v128) (local $u v128) (local $u2 v128) (local $p v128)
+    (local.set $i (i64x2.shr_u (i64x2.sub (local.get $s) (v128.const i64x2 0x3FE6A09E667F3BCD 0x3FE6A09E667F3BCD)) (i32.const 52)))
+    (local.set $f (i64x2.sub (local.get $s) (i64x2.shl (local.get $i) (i32.const 52))))
     (local.set $t (f64x2.div (f64x2.sub (local.get $f) (v128.const f64x2 1 1)) (f64x2.add (local.get $f) (v128.const f64x2 1 1))))
-    (local.set $t2 (f64x2.mul (local.get $t) (local.get $t)))
-    (local.set $p (f64x2.add (v128.const f64x2 0.058823529411764705 0.058823529411764705) (f64x2.mul (local.get $t2) (v128.const f64x2 0.05263157894736842 0.05263157894736842))))
-    (local.set $p (f64x2.add (v128.const f64x2 0.06666666666666667 0.06666666666666667) (f64x2.mul (local.get $t2) (local.get $p))))
-    (local.set $p (f64x2.add (v128.const f64x2 0.07692307692307693 0.07692307692307693) (f64x2.mul (local.get $t2) (local.get $p))))
-    (local.set $p (f64x2.add (v128.const f64x2 0.09090909090909091 0.09090909090909091) (f64x2.mul (local.get $t2) (local.get $p))))
-    (local.set $p (f64x2.add (v128.const f64x2 0.1111111111111111 0.1111111111111111) (f64x2.mul (local.get $t2) (local.get $p))))
-    (local.set $p (f64x2.add (v128.const f64x2 0.14285714285714285 0.14285714285714285) (f64x2.mul (local.get $t2) (local.get $p))))
-    (local.set $p (f64x2.add (v128.const f64x2 0.2 0.2) (f64x2.mul (local.get $t2) (local.get $p))))
-    (local.set $p (f64x2.add (v128.const f64x2 0.3333333333333333 0.3333333333333333) (f64x2.mul (local.get $t2) (local.get $p))))
-    (local.set $p (f64x2.mul (local.get $t2) (local.get $p)))
+    (local.set $u (f64x2.mul (local.get $t) (local.get $t)))
+    (local.set $u2 (f64x2.mul (local.get $u) (local.get $u)))
+    ;; p = u/3 + u²/5 + ... + u⁵/11
+    (local.set $p (f64x2.add
+      (f64x2.add (f64x2.add (v128.const f64x2 0.3333333333333333 0.3333333333333333) (f64x2.mul (local.get $u) (v128.const f64x2 0.2 0.2)))
+                 (f64x2.mul (local.get $u2) (f64x2.add (v128.const f64x2 0.14285714285714285 0.14285714285714285)
+                                                       (f64x2.mul (local.get $u) (v128.const f64x2 0.1111111111111111 0.1111111111111111)))))
+      (f64x2.mul (f64x2.mul (local.get $u2) (local.get $u2)) (v128.const f64x2 0.09090909090909091 0.09090909090909091))))
     (local.set $t (f64x2.add (local.get $t) (local.get $t)))
-    (local.set $p (f64x2.add (f64x2.mul (local.get $e) (v128.const f64x2 0.6931471805599453 0.6931471805599453))
-                             (f64x2.add (local.get $t) (f64x2.mul (local.get $t) (local.get $p)))))
-    (v128.bitselect (local.get $p) (f64x2.add (local.get $s) (local.get $s)) (f64x2.lt (local.get $s) (v128.const f64x2 inf inf))))
+    (f64x2.add
+      (f64x2.add
+        (f64x2.mul (f64x2.convert_low_i32x4_s (i8x16.shuffle 0 1 2 3 8 9 10 11 0 1 2 3 8 9 10 11 (local.get $i) (local.get $i)))
+                   (v128.const f64x2 0.6931471805599453 0.6931471805599453))
+        (f64x2.add (local.get $t) (f64x2.mul (local.get $t) (f64x2.mul (local.get $u) (local.get $p)))))
+      (f64x2.sub (local.get $s) (local.get $s))))
 
-  ;; whether the target value t (f32) is a class: an integer in [0, C) other than ignoreIndex
+  ;; per lane, whether the target value t is a class: an integer in [0, C) other than ignoreIndex
   ;; @inline
-  (func $ce_valid (param $t f32) (param $Cf f32) (param $ign f32) (result i32)
-    (i32.and (i32.and (f32.ge (local.get $t) (f32.const 0)) (f32.lt (local.get $t) (local.get $Cf)))
-             (i32.and (f32.ne (local.get $t) (local.get $ign)) (f32.eq (f32.trunc (local.get $t)) (local.get $t)))))
+  (func $ce_valid4 (param $t v128) (param $Cv v128) (param $ign v128) (result v128)
+    (v128.and
+      (v128.and (f32x4.ge (local.get $t) (v128.const f32x4 0 0 0 0)) (f32x4.lt (local.get $t) (local.get $Cv)))
+      (v128.and (f32x4.ne (local.get $t) (local.get $ign)) (f32x4.eq (f32x4.trunc (local.get $t)) (local.get $t)))))
 
   (func $task_ce_fwd (param $job i32) (param $t i32)
     (local $C i32) (local $S i32) (local $S4 i32) (local $G i32) (local $u i32) (local $u1 i32) (local $n i32) (local $s i32)
-    (local $nv i32) (local $xb i32) (local $p i32) (local $end i32) (local $tb i32) (local $j i32) (local $q i32)
-    (local $ti f32) (local $Cf f32) (local $ign f32) (local $loss f32)
-    (local $mA v128) (local $mB v128) (local $loA v128) (local $hiA v128) (local $loB v128) (local $hiB v128) (local $v v128)
+    (local $nv i32) (local $xb i32) (local $p i32) (local $end i32) (local $tb i32) (local $q i32)
+    (local $Cv v128) (local $ign v128) (local $tA v128) (local $tB v128) (local $cls v128) (local $xtA v128) (local $xtB v128)
+    (local $mA v128) (local $mB v128) (local $loA v128) (local $hiA v128) (local $loB v128) (local $hiB v128) (local $v v128) (local $w v128)
+    (local $ra v128) (local $rb v128)
     (local.set $C (i32.load offset=36 (local.get $job)))
     (local.set $S (i32.load offset=40 (local.get $job)))
     (local.set $S4 (i32.shl (local.get $S) (i32.const 2)))
     (local.set $G (i32.load offset=68 (local.get $job)))
-    (local.set $Cf (f32.convert_i32_u (local.get $C)))
-    (local.set $ign (f32.load offset=72 (local.get $job)))
+    (local.set $Cv (f32x4.splat (f32.convert_i32_u (local.get $C))))
+    (local.set $ign (f32x4.splat (f32.load offset=72 (local.get $job))))
     (local.set $u (i32.mul (local.get $t) (i32.load offset=44 (local.get $job))))
     (local.set $u1 (call $min (i32.load offset=64 (local.get $job)) (i32.add (local.get $u) (i32.load offset=44 (local.get $job)))))
+    (if (i32.ge_s (local.get $u) (local.get $u1)) (then (return)))
+    ;; the first unit's n and position; later units step s by 8, to the next n at the row's end
+    (local.set $n (i32.div_u (local.get $u) (local.get $G)))
+    (local.set $s (i32.shl (i32.sub (local.get $u) (i32.mul (local.get $n) (local.get $G))) (i32.const 3)))
     (loop $units
-      (local.set $n (i32.div_u (local.get $u) (local.get $G)))
-      (local.set $s (i32.shl (i32.sub (local.get $u) (i32.mul (local.get $n) (local.get $G))) (i32.const 3)))
       (local.set $nv (i32.sub (local.get $S) (local.get $s)))
       (local.set $nv (select (i32.const 8) (local.get $nv) (i32.gt_s (local.get $nv) (i32.const 8))))
       (local.set $tb (i32.shl (i32.add (i32.mul (local.get $n) (local.get $S)) (local.get $s)) (i32.const 2)))
       (local.set $xb (i32.add (i32.load offset=48 (local.get $job))
         (i32.shl (i32.add (i32.mul (i32.mul (local.get $n) (local.get $C)) (local.get $S)) (local.get $s)) (i32.const 2))))
       (local.set $end (i32.add (local.get $xb) (i32.mul (local.get $C) (local.get $S4))))
-      ;; m = max over the classes (per lane)
+      (local.set $q (i32.add (i32.load offset=52 (local.get $job)) (local.get $tb)))
+      (local.set $tA (v128.load (local.get $q)))
+      (local.set $tB (v128.load offset=16 (local.get $q)))
+      ;; m = max over the classes (per lane), and x[t] (0 where t is no class)
       (local.set $mA (v128.load (local.get $xb)))
       (local.set $mB (v128.load offset=16 (local.get $xb)))
+      (local.set $xtA (v128.and (local.get $mA) (f32x4.eq (local.get $tA) (v128.const f32x4 0 0 0 0))))
+      (local.set $xtB (v128.and (local.get $mB) (f32x4.eq (local.get $tB) (v128.const f32x4 0 0 0 0))))
+      (local.set $cls (v128.const f32x4 1 1 1 1))
       (local.set $p (i32.add (local.get $xb) (local.get $S4)))
       (block $d1 (loop $l1
         (br_if $d1 (i32.ge_u (local.get $p) (local.get $end)))
-        (local.set $mA (f32x4.pmax (local.get $mA) (v128.load (local.get $p))))
-        (local.set $mB (f32x4.pmax (local.get $mB) (v128.load offset=16 (local.get $p))))
+        (local.set $v (v128.load (local.get $p)))
+        (local.set $w (v128.load offset=16 (local.get $p)))
+        (local.set $mA (f32x4.pmax (local.get $mA) (local.get $v)))
+        (local.set $mB (f32x4.pmax (local.get $mB) (local.get $w)))
+        (local.set $xtA (v128.or (local.get $xtA) (v128.and (local.get $v) (f32x4.eq (local.get $tA) (local.get $cls)))))
+        (local.set $xtB (v128.or (local.get $xtB) (v128.and (local.get $w) (f32x4.eq (local.get $tB) (local.get $cls)))))
+        (local.set $cls (f32x4.add (local.get $cls) (v128.const f32x4 1 1 1 1)))
         (local.set $p (i32.add (local.get $p) (local.get $S4)))
         (br $l1)))
-      ;; s = Σ e^(x − m), lanes 0,1 and 2,3 of each vector in f64 pairs
-      (local.set $loA (v128.const i64x2 0 0))
+      ;; s = Σ e^(x − m) per lane, compensated: f32 sums that start at 1 (so each term, <= 1, is the
+      ;; smaller addend and Fast2Sum's error term is exact) and the f32 sums of those errors; then
+      ;; (sum − 1) + errors in f64, within ~C²·2^-48 of the exact sum
+      (local.set $loA (v128.const f32x4 1 1 1 1))
+      (local.set $loB (v128.const f32x4 1 1 1 1))
       (local.set $hiA (v128.const i64x2 0 0))
-      (local.set $loB (v128.const i64x2 0 0))
       (local.set $hiB (v128.const i64x2 0 0))
       (local.set $p (local.get $xb))
       (loop $l2
-        (local.set $v (call $ce_exp (f32x4.sub (v128.load (local.get $p)) (local.get $mA))))
-        (local.set $loA (call $acc_lo (local.get $loA) (local.get $v)))
-        (local.set $hiA (call $acc_hi (local.get $hiA) (local.get $v)))
-        (local.set $v (call $ce_exp (f32x4.sub (v128.load offset=16 (local.get $p)) (local.get $mB))))
-        (local.set $loB (call $acc_lo (local.get $loB) (local.get $v)))
-        (local.set $hiB (call $acc_hi (local.get $hiB) (local.get $v)))
+        (local.set $v (call $ce_exp6 (f32x4.sub (v128.load (local.get $p)) (local.get $mA))))
+        (local.set $w (call $ce_exp6 (f32x4.sub (v128.load offset=16 (local.get $p)) (local.get $mB))))
+        (local.set $ra (f32x4.add (local.get $loA) (local.get $v)))
+        (local.set $rb (f32x4.add (local.get $loB) (local.get $w)))
+        (local.set $hiA (f32x4.add (local.get $hiA) (f32x4.sub (local.get $v) (f32x4.sub (local.get $ra) (local.get $loA)))))
+        (local.set $hiB (f32x4.add (local.get $hiB) (f32x4.sub (local.get $w) (f32x4.sub (local.get $rb) (local.get $loB)))))
+        (local.set $loA (local.get $ra))
+        (local.set $loB (local.get $rb))
         (br_if $l2 (i32.lt_u (local.tee $p (i32.add (local.get $p) (local.get $S4))) (local.get $end))))
-      ;; lse = m + ln s (f32, as $lse4), stored for the backward, then read back lane by lane for the losses
-      (local.set $q (i32.add (i32.load offset=60 (local.get $job)) (local.get $tb)))
+      ;; lanes 0,1 and 2,3 as f64 pairs: (s − 1) + c
+      (local.set $ra (local.get $loA))
+      (local.set $rb (local.get $hiA))
+      (local.set $loA (f64x2.add (f64x2.sub (f64x2.promote_low_f32x4 (local.get $ra)) (v128.const f64x2 1 1)) (f64x2.promote_low_f32x4 (local.get $rb))))
+      (local.set $hiA (f64x2.add (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $ra) (local.get $ra))) (v128.const f64x2 1 1))
+                                 (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $rb) (local.get $rb)))))
+      (local.set $ra (local.get $loB))
+      (local.set $rb (local.get $hiB))
+      (local.set $loB (f64x2.add (f64x2.sub (f64x2.promote_low_f32x4 (local.get $ra)) (v128.const f64x2 1 1)) (f64x2.promote_low_f32x4 (local.get $rb))))
+      (local.set $hiB (f64x2.add (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $ra) (local.get $ra))) (v128.const f64x2 1 1))
+                                 (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $rb) (local.get $rb)))))
+      ;; lse = m + ln s (f32, as $lse4), stored for the backward; loss = lse − x[t] where t is a class
       (local.set $mA (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
         (f32x4.demote_f64x2_zero (f64x2.add (f64x2.promote_low_f32x4 (local.get $mA)) (call $ce_ln2 (local.get $loA))))
         (f32x4.demote_f64x2_zero (f64x2.add (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $mA) (local.get $mA)))
@@ -2918,41 +2996,44 @@
         (f32x4.demote_f64x2_zero (f64x2.add (f64x2.promote_low_f32x4 (local.get $mB)) (call $ce_ln2 (local.get $loB))))
         (f32x4.demote_f64x2_zero (f64x2.add (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $mB) (local.get $mB)))
                                             (call $ce_ln2 (local.get $hiB))))))
+      (local.set $xtA (v128.and (call $ce_valid4 (local.get $tA) (local.get $Cv) (local.get $ign)) (f32x4.sub (local.get $mA) (local.get $xtA))))
+      (local.set $xtB (v128.and (call $ce_valid4 (local.get $tB) (local.get $Cv) (local.get $ign)) (f32x4.sub (local.get $mB) (local.get $xtB))))
+      (local.set $q (i32.add (i32.load offset=60 (local.get $job)) (local.get $tb)))
+      (local.set $p (i32.add (i32.load offset=56 (local.get $job)) (local.get $tb)))
       (if (i32.eq (local.get $nv) (i32.const 8))
         (then
           (v128.store (local.get $q) (local.get $mA))
-          (v128.store offset=16 (local.get $q) (local.get $mB)))
+          (v128.store offset=16 (local.get $q) (local.get $mB))
+          (v128.store (local.get $p) (local.get $xtA))
+          (v128.store offset=16 (local.get $p) (local.get $xtB)))
         (else
           (call $store_lanes (local.get $q) (local.get $mA) (local.get $nv))
-          (call $store_lanes (i32.add (local.get $q) (i32.const 16)) (local.get $mB) (i32.sub (local.get $nv) (i32.const 4)))))
-      (local.set $j (i32.const 0))
-      (loop $l3
-        (local.set $ti (f32.load (i32.add (i32.load offset=52 (local.get $job)) (i32.add (local.get $tb) (local.get $j)))))
-        (local.set $loss (f32.const 0))
-        (if (call $ce_valid (local.get $ti) (local.get $Cf) (local.get $ign))
-          (then
-            (local.set $loss (f32.sub (f32.load (i32.add (local.get $q) (local.get $j)))
-              (f32.load (i32.add (i32.add (local.get $xb) (local.get $j)) (i32.mul (i32.trunc_f32_u (local.get $ti)) (local.get $S4))))))))
-        (f32.store (i32.add (i32.load offset=56 (local.get $job)) (i32.add (local.get $tb) (local.get $j))) (local.get $loss))
-        (br_if $l3 (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 4))) (i32.shl (local.get $nv) (i32.const 2)))))
+          (call $store_lanes (i32.add (local.get $q) (i32.const 16)) (local.get $mB) (i32.sub (local.get $nv) (i32.const 4)))
+          (call $store_lanes (local.get $p) (local.get $xtA) (local.get $nv))
+          (call $store_lanes (i32.add (local.get $p) (i32.const 16)) (local.get $xtB) (i32.sub (local.get $nv) (i32.const 4)))))
+      (if (i32.ge_s (local.tee $s (i32.add (local.get $s) (i32.const 8))) (local.get $S))
+        (then
+          (local.set $s (i32.const 0))
+          (local.set $n (i32.add (local.get $n) (i32.const 1)))))
       (br_if $units (i32.lt_s (local.tee $u (i32.add (local.get $u) (i32.const 1))) (local.get $u1)))))
 
   (func $task_ce_bwd (param $job i32) (param $t i32)
     (local $C i32) (local $S i32) (local $S4 i32) (local $G i32) (local $u i32) (local $u1 i32) (local $n i32) (local $s i32)
-    (local $nv i32) (local $xb i32) (local $ob i32) (local $p i32) (local $end i32) (local $tb i32) (local $j i32) (local $a i32)
-    (local $ti f32) (local $Cf f32) (local $ign f32)
-    (local $ta v128) (local $okA v128) (local $okB v128) (local $lA v128) (local $lB v128) (local $gA v128) (local $gB v128) (local $v v128) (local $w v128)
+    (local $nv i32) (local $xb i32) (local $ob i32) (local $p i32) (local $end i32) (local $tb i32) (local $a i32)
+    (local $Cv v128) (local $ign v128) (local $cls v128) (local $tA v128) (local $tB v128)
+    (local $okA v128) (local $okB v128) (local $lA v128) (local $lB v128) (local $gA v128) (local $gB v128) (local $hA v128) (local $hB v128)
     (local.set $C (i32.load offset=36 (local.get $job)))
     (local.set $S (i32.load offset=40 (local.get $job)))
     (local.set $S4 (i32.shl (local.get $S) (i32.const 2)))
     (local.set $G (i32.load offset=72 (local.get $job)))
-    (local.set $Cf (f32.convert_i32_u (local.get $C)))
-    (local.set $ign (f32.load offset=76 (local.get $job)))
+    (local.set $Cv (f32x4.splat (f32.convert_i32_u (local.get $C))))
+    (local.set $ign (f32x4.splat (f32.load offset=76 (local.get $job))))
     (local.set $u (i32.mul (local.get $t) (i32.load offset=44 (local.get $job))))
     (local.set $u1 (call $min (i32.load offset=68 (local.get $job)) (i32.add (local.get $u) (i32.load offset=44 (local.get $job)))))
+    (if (i32.ge_s (local.get $u) (local.get $u1)) (then (return)))
+    (local.set $n (i32.div_u (local.get $u) (local.get $G)))
+    (local.set $s (i32.shl (i32.sub (local.get $u) (i32.mul (local.get $n) (local.get $G))) (i32.const 3)))
     (loop $units
-      (local.set $n (i32.div_u (local.get $u) (local.get $G)))
-      (local.set $s (i32.shl (i32.sub (local.get $u) (i32.mul (local.get $n) (local.get $G))) (i32.const 3)))
       (local.set $nv (i32.sub (local.get $S) (local.get $s)))
       (local.set $nv (select (i32.const 8) (local.get $nv) (i32.gt_s (local.get $nv) (i32.const 8))))
       (local.set $tb (i32.shl (i32.add (i32.mul (local.get $n) (local.get $S)) (local.get $s)) (i32.const 2)))
@@ -2960,53 +3041,54 @@
       (local.set $xb (i32.add (i32.load offset=48 (local.get $job)) (local.get $p)))
       (local.set $ob (i32.add (i32.load offset=64 (local.get $job)) (local.get $p)))
       (local.set $end (i32.add (local.get $xb) (i32.mul (local.get $C) (local.get $S4))))
-      ;; per lane: the target is a class (else the lane's gradient is 0 in every class: masked, so
-      ;; that NaN logits of an ignored position give 0 too), its lse and g
+      ;; per lane: the target, whether it is a class (else the lane's gradient is 0 in every class:
+      ;; masked, so that NaN logits of an ignored position give 0 too), its lse and g, and h = g where
+      ;; t is a class (subtracted in the target's class)
       (local.set $a (i32.add (i32.load offset=52 (local.get $job)) (local.get $tb)))
-      (local.set $ta (v128.load (local.get $a)))
-      (local.set $okA (v128.and
-        (v128.and (f32x4.ge (local.get $ta) (v128.const f32x4 0 0 0 0)) (f32x4.lt (local.get $ta) (f32x4.splat (local.get $Cf))))
-        (v128.and (f32x4.ne (local.get $ta) (f32x4.splat (local.get $ign))) (f32x4.eq (f32x4.trunc (local.get $ta)) (local.get $ta)))))
-      (local.set $ta (v128.load offset=16 (local.get $a)))
-      (local.set $okB (v128.and
-        (v128.and (f32x4.ge (local.get $ta) (v128.const f32x4 0 0 0 0)) (f32x4.lt (local.get $ta) (f32x4.splat (local.get $Cf))))
-        (v128.and (f32x4.ne (local.get $ta) (f32x4.splat (local.get $ign))) (f32x4.eq (f32x4.trunc (local.get $ta)) (local.get $ta)))))
+      (local.set $tA (v128.load (local.get $a)))
+      (local.set $tB (v128.load offset=16 (local.get $a)))
+      (local.set $okA (call $ce_valid4 (local.get $tA) (local.get $Cv) (local.get $ign)))
+      (local.set $okB (call $ce_valid4 (local.get $tB) (local.get $Cv) (local.get $ign)))
       (local.set $a (i32.add (i32.load offset=56 (local.get $job)) (local.get $tb)))
       (local.set $lA (v128.load (local.get $a)))
       (local.set $lB (v128.load offset=16 (local.get $a)))
       (local.set $a (i32.add (i32.load offset=60 (local.get $job)) (local.get $tb)))
       (local.set $gA (v128.load (local.get $a)))
       (local.set $gB (v128.load offset=16 (local.get $a)))
-      ;; dx = e^(x − lse)·g in every class (a full unit stores whole vectors, the last one lane by lane)
+      (local.set $hA (v128.and (local.get $okA) (local.get $gA)))
+      (local.set $hB (v128.and (local.get $okB) (local.get $gB)))
+      ;; dx = e^(x − lse)·g − [c = t]·g in every class (a full unit stores whole vectors, the last one
+      ;; lane by lane); fl(fl(e·g) − g) at the target, e·g − (+0) = e·g elsewhere
       (local.set $p (local.get $xb))
       (local.set $a (local.get $ob))
+      (local.set $cls (v128.const f32x4 0 0 0 0))
       (if (i32.eq (local.get $nv) (i32.const 8))
         (then
           (loop $l1
-            (v128.store (local.get $a) (v128.and (local.get $okA)
-              (f32x4.mul (call $ce_exp (f32x4.sub (v128.load (local.get $p)) (local.get $lA))) (local.get $gA))))
-            (v128.store offset=16 (local.get $a) (v128.and (local.get $okB)
-              (f32x4.mul (call $ce_exp (f32x4.sub (v128.load offset=16 (local.get $p)) (local.get $lB))) (local.get $gB))))
+            (v128.store (local.get $a) (f32x4.sub
+              (v128.and (local.get $okA) (f32x4.mul (call $ce_exp (f32x4.sub (v128.load (local.get $p)) (local.get $lA))) (local.get $gA)))
+              (v128.and (local.get $hA) (f32x4.eq (local.get $tA) (local.get $cls)))))
+            (v128.store offset=16 (local.get $a) (f32x4.sub
+              (v128.and (local.get $okB) (f32x4.mul (call $ce_exp (f32x4.sub (v128.load offset=16 (local.get $p)) (local.get $lB))) (local.get $gB)))
+              (v128.and (local.get $hB) (f32x4.eq (local.get $tB) (local.get $cls)))))
+            (local.set $cls (f32x4.add (local.get $cls) (v128.const f32x4 1 1 1 1)))
             (local.set $a (i32.add (local.get $a) (local.get $S4)))
             (br_if $l1 (i32.lt_u (local.tee $p (i32.add (local.get $p) (local.get $S4))) (local.get $end)))))
         (else
           (loop $l2
-            (call $store_lanes (local.get $a) (v128.and (local.get $okA)
-              (f32x4.mul (call $ce_exp (f32x4.sub (v128.load (local.get $p)) (local.get $lA))) (local.get $gA))) (local.get $nv))
-            (call $store_lanes (i32.add (local.get $a) (i32.const 16)) (v128.and (local.get $okB)
-              (f32x4.mul (call $ce_exp (f32x4.sub (v128.load offset=16 (local.get $p)) (local.get $lB))) (local.get $gB))) (i32.sub (local.get $nv) (i32.const 4)))
+            (call $store_lanes (local.get $a) (f32x4.sub
+              (v128.and (local.get $okA) (f32x4.mul (call $ce_exp (f32x4.sub (v128.load (local.get $p)) (local.get $lA))) (local.get $gA)))
+              (v128.and (local.get $hA) (f32x4.eq (local.get $tA) (local.get $cls)))) (local.get $nv))
+            (call $store_lanes (i32.add (local.get $a) (i32.const 16)) (f32x4.sub
+              (v128.and (local.get $okB) (f32x4.mul (call $ce_exp (f32x4.sub (v128.load offset=16 (local.get $p)) (local.get $lB))) (local.get $gB)))
+              (v128.and (local.get $hB) (f32x4.eq (local.get $tB) (local.get $cls)))) (i32.sub (local.get $nv) (i32.const 4)))
+            (local.set $cls (f32x4.add (local.get $cls) (v128.const f32x4 1 1 1 1)))
             (local.set $a (i32.add (local.get $a) (local.get $S4)))
             (br_if $l2 (i32.lt_u (local.tee $p (i32.add (local.get $p) (local.get $S4))) (local.get $end))))))
-      ;; − g in each valid position's target class
-      (local.set $j (i32.const 0))
-      (loop $l3
-        (local.set $ti (f32.load (i32.add (i32.load offset=52 (local.get $job)) (i32.add (local.get $tb) (local.get $j)))))
-        (if (call $ce_valid (local.get $ti) (local.get $Cf) (local.get $ign))
-          (then
-            (local.set $a (i32.add (i32.add (local.get $ob) (local.get $j)) (i32.mul (i32.trunc_f32_u (local.get $ti)) (local.get $S4))))
-            (f32.store (local.get $a) (f32.sub (f32.load (local.get $a))
-              (f32.load (i32.add (i32.load offset=60 (local.get $job)) (i32.add (local.get $tb) (local.get $j))))))))
-        (br_if $l3 (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 4))) (i32.shl (local.get $nv) (i32.const 2)))))
+      (if (i32.ge_s (local.tee $s (i32.add (local.get $s) (i32.const 8))) (local.get $S))
+        (then
+          (local.set $s (i32.const 0))
+          (local.set $n (i32.add (local.get $n) (i32.const 1)))))
       (br_if $units (i32.lt_s (local.tee $u (i32.add (local.get $u) (i32.const 1))) (local.get $u1)))))
 
   ;; kinds 25 and 26, batch normalisation in training (GpuBackend.batchNormForward / Backward): x
