@@ -67,12 +67,13 @@ export class Storage {
 
   private freeWhenIdle(): void {
     if (this.holds > 0) return;
-    const free = () => {
-      if (this.value !== null) this.owner.releaseValue(this.value);
-      this.value = null;
-    };
     // NOTE: a buffer still being produced is freed after its kernel settles, never under it.
-    if (this.ready) this.ready.then(free, free);
-    else free();
+    if (this.ready) this.ready.then(() => this.freeValue(), () => this.freeValue());
+    else this.freeValue();
+  }
+
+  private freeValue(): void {
+    if (this.value !== null) this.owner.releaseValue(this.value);
+    this.value = null;
   }
 }

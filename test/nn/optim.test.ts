@@ -23,6 +23,15 @@ describe.each(['reference', 'cpu', 'webasm'] as const)('optimizers on %s', (name
     opt.dispose();
   });
 
+  it('AdamW names a parameter whose gradient has another shape', () => {
+    useBackend(name);
+    const p = tensor([1, 2, 3, 4], [2, 2], { requiresGrad: true });
+    const opt = new AdamW([['w', p]], { lr: 0.1 });
+    p.grad = tensor([1, 2, 3, 4], [4]);
+    expect(() => opt.step()).toThrow("AdamW: the gradient of 'w' has shape [4], the parameter [2,2]");
+    opt.dispose();
+  });
+
   it('AdamW follows torch.optim.AdamW for two steps', async () => {
     useBackend(name);
     const p = tensor([1], [1], { requiresGrad: true });

@@ -35,7 +35,7 @@ export class AdamW extends Optimizer {
     const t = this.stepCount;
     const m = this.slot(e.name, 'exp_avg', () => zerosLike(p));
     const v = this.slot(e.name, 'exp_avg_sq', () => zerosLike(p));
-    if (g.shape.join() !== p.shape.join()) throw new Error(`AdamW: the gradient of '${e.name}' has shape [${g.shape}], the parameter [${p.shape}]`);
+    if (!sameShape(g.shape, p.shape)) throw new Error(`AdamW: the gradient of '${e.name}' has shape [${g.shape}], the parameter [${p.shape}]`);
     // NOTE: one fused kernel per parameter (backend.adamw) instead of a dozen element-wise ops.
     const [p1, m1, v1] = backend().adamw(p, g, m, v, {
       beta1: b1,
@@ -49,4 +49,10 @@ export class AdamW extends Optimizer {
     m.assignRaw(m1);
     v.assignRaw(v1);
   }
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
