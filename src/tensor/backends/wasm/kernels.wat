@@ -165,7 +165,9 @@
 
   ;; Stores the transpose of the 4×4 block with rows v0..v3: row i of the result (v0[i], v1[i],
   ;; v2[i], v3[i]) at dst + i·stride.
-  (func $store_t4 (param $v0 v128) (param $v1 v128) (param $v2 v128) (param $v3 v128) (param $dst i32) (param $stride i32)
+  ;; Returns 0 (a result, so the build inlines it: scripts/wat-inline.ts); callers drop it.
+  ;; @inline
+  (func $store_t4 (param $v0 v128) (param $v1 v128) (param $v2 v128) (param $v3 v128) (param $dst i32) (param $stride i32) (result i32)
     (local $lo01 v128) (local $lo23 v128) (local $hi01 v128) (local $hi23 v128)
     (local.set $lo01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v0) (local.get $v1)))
     (local.set $lo23 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v2) (local.get $v3)))
@@ -177,7 +179,8 @@
     (local.set $dst (i32.add (local.get $dst) (local.get $stride)))
     (v128.store (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $hi01) (local.get $hi23)))
     (local.set $dst (i32.add (local.get $dst) (local.get $stride)))
-    (v128.store (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $hi01) (local.get $hi23))))
+    (v128.store (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $hi01) (local.get $hi23)))
+    (i32.const 0))
 
   ;; Packs A[0..mc)[0..kc) (element (i, k) at src + i·rs + k·cs) into 4-row micro-panels:
   ;; dst[(i/4)·16·kc + k·16 + (i%4)·4]. Rows past mc are zero.
@@ -207,8 +210,8 @@
                   (block $blocks_done
                     (loop $kb
                       (br_if $blocks_done (i32.lt_s (local.get $k) (i32.const 4)))
-                      (call $store_t4 (v128.load (local.get $p0)) (v128.load (local.get $p1)) (v128.load (local.get $p2)) (v128.load (local.get $p3))
-                        (local.get $dst) (i32.const 16))
+                      (drop (call $store_t4 (v128.load (local.get $p0)) (v128.load (local.get $p1)) (v128.load (local.get $p2)) (v128.load (local.get $p3))
+                        (local.get $dst) (i32.const 16)))
                       (local.set $p0 (i32.add (local.get $p0) (i32.const 16)))
                       (local.set $p1 (i32.add (local.get $p1) (i32.const 16)))
                       (local.set $p2 (i32.add (local.get $p2) (i32.const 16)))
@@ -268,7 +271,10 @@
             (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
             (br_if $kv (local.tee $k (i32.sub (local.get $k) (i32.const 1))))))
         (else (if (i32.eq (local.get $nr) (i32.const 8))
-        (then (call $pack_b_gather8 (local.get $base) (local.get $rowT) (local.get $colT) (local.get $kc) (local.get $dst))
+        (then
+          (if (call $cols_step8 (local.get $colT))
+            (then (call $pack_b_step8 (i32.add (local.get $base) (i32.load (local.get $colT))) (local.get $rowT) (local.get $kc) (local.get $dst)))
+            (else (call $pack_b_gather8 (local.get $base) (local.get $rowT) (local.get $colT) (local.get $kc) (local.get $dst))))
           (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $kc) (i32.const 5)))))
         (else
           ;; edge panel, column by column, zero columns past nc
@@ -295,6 +301,42 @@
       (local.set $colT (i32.add (local.get $colT) (i32.const 32)))
       (br_if $panels (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 8))) (local.get $nc)))))
 
+  ;; Whether the 8 column offsets at colT are 8 bytes apart (every other float: the output pixels of a
+  ;; stride-2 conv's im2col within one output row).
+  (func $cols_step8 (param $colT i32) (result i32)
+    (local $c0 i32)
+    (local.set $c0 (i32.load (local.get $colT)))
+    (i32.and
+      (i32.and
+        (i32.and (i32.eq (i32.sub (i32.load offset=4 (local.get $colT)) (local.get $c0)) (i32.const 8))
+                 (i32.eq (i32.sub (i32.load offset=8 (local.get $colT)) (local.get $c0)) (i32.const 16)))
+        (i32.and (i32.eq (i32.sub (i32.load offset=12 (local.get $colT)) (local.get $c0)) (i32.const 24))
+                 (i32.eq (i32.sub (i32.load offset=16 (local.get $colT)) (local.get $c0)) (i32.const 32))))
+      (i32.and
+        (i32.and (i32.eq (i32.sub (i32.load offset=20 (local.get $colT)) (local.get $c0)) (i32.const 40))
+                 (i32.eq (i32.sub (i32.load offset=24 (local.get $colT)) (local.get $c0)) (i32.const 48)))
+        (i32.eq (i32.sub (i32.load offset=28 (local.get $colT)) (local.get $c0)) (i32.const 56)))))
+
+  ;; One full 8-column panel whose columns are every other float from p (see $cols_step8): per k,
+  ;; four vector loads over floats 0..14 of the row (the last at float 11, so nothing past float 14
+  ;; is read) and two shuffles keep the even floats.
+  (func $pack_b_step8 (param $p i32) (param $rowT i32) (param $kc i32) (param $dst i32)
+    (local $q i32)
+    (loop $kv
+      (local.set $q (i32.add (local.get $p) (i32.load (local.get $rowT))))
+      (v128.store (local.get $dst)
+        (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (v128.load (local.get $q)) (v128.load offset=16 (local.get $q))))
+      (v128.store offset=16 (local.get $dst)
+        (i8x16.shuffle 0 1 2 3 8 9 10 11 20 21 22 23 28 29 30 31 (v128.load offset=32 (local.get $q)) (v128.load offset=44 (local.get $q))))
+      (local.set $rowT (i32.add (local.get $rowT) (i32.const 4)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+      (br_if $kv (local.tee $kc (i32.sub (local.get $kc) (i32.const 1))))))
+
+  ;; Floats 0, 2, 4, 6 from p (reads floats 0..6 only).
+  ;; @inline
+  (func $even4 (param $p i32) (result v128)
+    (i8x16.shuffle 0 1 2 3 8 9 10 11 20 21 22 23 28 29 30 31 (v128.load (local.get $p)) (v128.load offset=12 (local.get $p))))
+
   ;; One full 8-column panel of gathered columns (pack_b's slow path). Where 4 consecutive rows
   ;; are adjacent in memory (a run of output pixels in a row, or the k of a transposed operand),
   ;; each column gives one vector load and two 4×4 transposes write the 4 rows; else scalar.
@@ -315,14 +357,30 @@
       (if (i32.and (i32.ge_s (local.get $k) (i32.const 4))
                    (i32.eq (i32.sub (i32.load offset=12 (local.get $rowT)) (local.get $r)) (i32.const 12)))
         (then
-          (call $store_t4
+          (drop (call $store_t4
             (v128.load (i32.add (local.get $c0) (local.get $r))) (v128.load (i32.add (local.get $c1) (local.get $r)))
             (v128.load (i32.add (local.get $c2) (local.get $r))) (v128.load (i32.add (local.get $c3) (local.get $r)))
-            (local.get $dst) (i32.const 32))
-          (call $store_t4
+            (local.get $dst) (i32.const 32)))
+          (drop (call $store_t4
             (v128.load (i32.add (local.get $c4) (local.get $r))) (v128.load (i32.add (local.get $c5) (local.get $r)))
             (v128.load (i32.add (local.get $c6) (local.get $r))) (v128.load (i32.add (local.get $c7) (local.get $r)))
-            (i32.add (local.get $dst) (i32.const 16)) (i32.const 32))
+            (i32.add (local.get $dst) (i32.const 16)) (i32.const 32)))
+          (local.set $n (i32.const 4)))
+        (else (if (i32.and (i32.ge_s (local.get $k) (i32.const 4))
+                           (i32.and (i32.and (i32.eq (i32.sub (i32.load offset=4 (local.get $rowT)) (local.get $r)) (i32.const 8))
+                                             (i32.eq (i32.sub (i32.load offset=8 (local.get $rowT)) (local.get $r)) (i32.const 16)))
+                                    (i32.eq (i32.sub (i32.load offset=12 (local.get $rowT)) (local.get $r)) (i32.const 24))))
+        (then
+          ;; 4 rows every other float (a stride-2 conv's output pixels): floats 0, 2 of one load and
+          ;; 4, 6 of a second from float 3 (nothing past float 6 is read), then the same transposes
+          (drop (call $store_t4
+            (call $even4 (i32.add (local.get $c0) (local.get $r))) (call $even4 (i32.add (local.get $c1) (local.get $r)))
+            (call $even4 (i32.add (local.get $c2) (local.get $r))) (call $even4 (i32.add (local.get $c3) (local.get $r)))
+            (local.get $dst) (i32.const 32)))
+          (drop (call $store_t4
+            (call $even4 (i32.add (local.get $c4) (local.get $r))) (call $even4 (i32.add (local.get $c5) (local.get $r)))
+            (call $even4 (i32.add (local.get $c6) (local.get $r))) (call $even4 (i32.add (local.get $c7) (local.get $r)))
+            (i32.add (local.get $dst) (i32.const 16)) (i32.const 32)))
           (local.set $n (i32.const 4)))
         (else
           (f32.store (local.get $dst) (f32.load (i32.add (local.get $c0) (local.get $r))))
@@ -333,7 +391,7 @@
           (f32.store offset=20 (local.get $dst) (f32.load (i32.add (local.get $c5) (local.get $r))))
           (f32.store offset=24 (local.get $dst) (f32.load (i32.add (local.get $c6) (local.get $r))))
           (f32.store offset=28 (local.get $dst) (f32.load (i32.add (local.get $c7) (local.get $r))))
-          (local.set $n (i32.const 1))))
+          (local.set $n (i32.const 1))))))
       (local.set $rowT (i32.add (local.get $rowT) (i32.shl (local.get $n) (i32.const 2))))
       (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 5))))
       (br_if $rows (i32.gt_s (local.tee $k (i32.sub (local.get $k) (local.get $n))) (i32.const 0)))))
