@@ -275,15 +275,74 @@ export function buildConv2dBackwardInput(rt: WasmRuntime, dy: Float32Array, w: F
     };
     return convForwardJob(rt, dyPtr, wPtr, t, threads);
   }
-  const wPtr = rt.put(w);
   const out = s.N * s.Cin * s.H * s.W;
   const dxPtr = rt.alloc(out * 4, 'conv2d input gradient');
-  const P = s.OH * s.OW;
-  const ckk = cinG * s.kh * s.kw;
-  const rows = rt.table(coutG, (co) => co * P * 4);
-  const cols = rt.table(P, (p) => p * 4);
-  const chunk = Math.min(P, Math.max(8, Math.floor(COL_FLOATS / ckk / 8) * 8));
-  const job = header(rt, KIND_CONV_BWD_INPUT, s.N * G, threads, ckk * chunk * 4, [...geometry(s), dyPtr, wPtr, dxPtr, 1, 0, 0, 0, rows, cols, chunk]);
+  const { kh, kw } = s;
+  // Output phases (kernels.wat, kind 3): dx row sH·m + a takes the taps ky with
+  // (a + pH − ky·dH) ≡ 0 (mod sH), each from dy row m + (a + pH − ky·dH)/sH; columns likewise.
+  const phases = (st: number, k: number, p: number, d: number) =>
+    Array.from({ length: st }, (_, a) => {
+      const taps: { k: number; d: number }[] = [];
+      for (let t = 0; t < k; t++) if ((((a + p - t * d) % st) + st) % st === 0) taps.push({ k: t, d: (a + p - t * d) / st });
+      return taps;
+    });
+  const rowPh = phases(s.strideH, kh, s.padH, s.dilationH);
+  const colPh = phases(s.strideW, kw, s.padW, s.dilationW);
+  const span = (ph: { d: number }[][]) => {
+    const ds = ph.flat().map((t) => t.d);
+    return ds.length ? { lo: Math.min(...ds), hi: Math.max(...ds) } : { lo: 0, hi: 0 };
+  };
+  const ry = span(rowPh);
+  const rx = span(colPh);
+  // super-pixels (m, j): Mh × Mw; frame row i is dy row i + ry.lo, column likewise
+  const Mh = ceilDiv(s.H, s.strideH);
+  const Mw = ceilDiv(s.W, s.strideW);
+  const Hf = Mh + ry.hi - ry.lo;
+  const Wf = Mw + rx.hi - rx.lo;
+  const L = (Mh - 1) * Wf + Mw;
+  const nPh = s.strideH * s.strideW;
+  // per phase: A [G][cinG][K] (k = (co, ky, kx) over the phase's taps) and its row table in the frame
+  const table = rt.alloc(nPh * 16, 'phase table');
+  const aPtr = rt.alloc(w.length * 4 + 64, 'phase weights');
+  const info: number[] = [];
+  let at = aPtr >> 2;
+  for (let a = 0; a < s.strideH; a++) {
+    for (let b = 0; b < s.strideW; b++) {
+      const taps: [number, number][] = [];
+      for (let co = 0; co < coutG; co++) {
+        for (const ty of rowPh[a]) {
+          for (const tx of colPh[b]) taps.push([co * kh * kw + ty.k * kw + tx.k, (co * Hf * Wf + (ty.d - ry.lo) * Wf + (tx.d - rx.lo)) * 4]);
+        }
+      }
+      const K = taps.length;
+      const rowT = K ? rt.table(K, (k) => taps[k][1]) : 0;
+      const v = rt.f32;
+      for (let g = 0; g < G; g++) {
+        for (let ci = 0; ci < cinG; ci++) {
+          const src = (g * coutG * cinG + ci) * kh * kw; // w[g·coutG + co][ci][ky][kx] = w[src + co·cinG·kh·kw + ky·kw + kx]
+          const dst = at + (g * cinG + ci) * K;
+          for (let k = 0; k < K; k++) {
+            const tap = taps[k][0];
+            const co = Math.floor(tap / (kh * kw));
+            v[dst + k] = w[src + co * cinG * kh * kw + (tap % (kh * kw))];
+          }
+        }
+      }
+      info.push(K, at << 2, rowT, 0);
+      at += G * cinG * K;
+    }
+  }
+  const iv = rt.i32;
+  for (let i = 0; i < info.length; i++) iv[(table >> 2) + i] = info[i];
+  const cols = rt.table(L, (n) => n * 4);
+  // chunks of whole super-pixel rows, the sW buffers of cinG × ldb floats at most COL_FLOATS in all
+  const R = Math.max(1, Math.min(Mh, Math.floor(COL_FLOATS / (s.strideW * cinG * Wf))));
+  const ldb = R * Wf;
+  const frameBytes = roundUp(coutG * Hf * Wf * 4, 64);
+  const scratch = frameBytes + s.strideW * cinG * ldb * 4;
+  const job = header(rt, KIND_CONV_BWD_INPUT, s.N * G, threads, scratch, [
+    ...geometry(s), dyPtr, 0, dxPtr, R, Hf, Wf, -ry.lo, table, cols, ldb, -rx.lo, Mh, Mw, frameBytes,
+  ]);
   return { job, read: () => rt.read(dxPtr, out) };
 }
 

@@ -537,82 +537,132 @@
       (i32.shl (local.get $P) (i32.const 2))
       (i32.const 0) (local.get $scr)))
 
-  ;; dx[ci][oy·sH − pH + ky·dH][ox·sW − pW + kx·dW] += col[r][p − p0] for the pc pixels from p0
-  ;; (r = (ci·kh + ky)·kw + kx); cells outside the image are dropped.
-  (func $col2im (param $job i32) (param $col i32) (param $pc i32) (param $p0 i32) (param $dx i32) (param $ckk i32)
-    (local $r i32) (local $kx i32) (local $ky i32) (local $q i32) (local $dxc i32) (local $oy i32) (local $ox i32)
-    (local $p i32) (local $src i32) (local $iy i32) (local $ix i32)
-    (local $H i32) (local $W i32) (local $kh i32) (local $kw i32) (local $OW i32) (local $sH i32) (local $sW i32)
-    (local $pH i32) (local $pW i32) (local $dH i32) (local $dW i32) (local $oy0 i32) (local $ox0 i32)
+  ;; Rows of dx for one row phase a of kind 3: dx[ci][iy][sW·j + b] = buf_b[ci][mm·Wf + j] for the
+  ;; `rows` super-pixel rows mm from m0 (iy = sH·(m0 + mm) + a < H) and every column phase b, the
+  ;; sW buffers `bstep` bytes apart, each cinG rows of ldb floats. sW = 2 interleaves 4 + 4 floats
+  ;; into 8 per step; other strides (and row tails) go float by float.
+  (func $phase_rows (param $job i32) (param $buf i32) (param $bstep i32) (param $ldb i32) (param $dxb i32)
+        (param $cinG i32) (param $m0 i32) (param $rows i32) (param $a i32)
+    (local $H i32) (local $W i32) (local $sH i32) (local $sW i32) (local $Wf i32) (local $ci i32) (local $mm i32) (local $iy i32)
+    (local $src i32) (local $dst i32) (local $j i32) (local $b i32) (local $ix i32) (local $q i32) (local $v0 v128) (local $v1 v128)
+    (local $pairs4 i32) (local $x i32)
     (local.set $H (i32.load offset=40 (local.get $job)))
     (local.set $W (i32.load offset=44 (local.get $job)))
-    (local.set $kh (i32.load offset=52 (local.get $job)))
-    (local.set $kw (i32.load offset=56 (local.get $job)))
-    (local.set $OW (i32.load offset=64 (local.get $job)))
     (local.set $sH (i32.load offset=68 (local.get $job)))
     (local.set $sW (i32.load offset=72 (local.get $job)))
-    (local.set $pH (i32.load offset=76 (local.get $job)))
-    (local.set $pW (i32.load offset=80 (local.get $job)))
-    (local.set $dH (i32.load offset=84 (local.get $job)))
-    (local.set $dW (i32.load offset=88 (local.get $job)))
-    (local.set $oy0 (i32.div_u (local.get $p0) (local.get $OW)))
-    (local.set $ox0 (i32.sub (local.get $p0) (i32.mul (local.get $oy0) (local.get $OW))))
-    (local.set $src (local.get $col))
-    (loop $rows
-      (local.set $kx (i32.rem_u (local.get $r) (local.get $kw)))
-      (local.set $q (i32.div_u (local.get $r) (local.get $kw)))
-      (local.set $ky (i32.rem_u (local.get $q) (local.get $kh)))
-      (local.set $dxc (i32.add (local.get $dx)
-        (i32.shl (i32.mul (i32.div_u (local.get $q) (local.get $kh)) (i32.mul (local.get $H) (local.get $W))) (i32.const 2))))
-      (local.set $oy (local.get $oy0))
-      (local.set $ox (local.get $ox0))
-      (local.set $p (local.get $pc))
-      (loop $pix
-        (local.set $iy (i32.add (i32.sub (i32.mul (local.get $oy) (local.get $sH)) (local.get $pH)) (i32.mul (local.get $ky) (local.get $dH))))
-        (local.set $ix (i32.add (i32.sub (i32.mul (local.get $ox) (local.get $sW)) (local.get $pW)) (i32.mul (local.get $kx) (local.get $dW))))
-        (if (i32.and (i32.lt_u (local.get $iy) (local.get $H)) (i32.lt_u (local.get $ix) (local.get $W)))
-          (then
-            (local.set $q (i32.add (local.get $dxc) (i32.shl (i32.add (i32.mul (local.get $iy) (local.get $W)) (local.get $ix)) (i32.const 2))))
-            (f32.store (local.get $q) (f32.add (f32.load (local.get $q)) (f32.load (local.get $src))))))
-        (local.set $src (i32.add (local.get $src) (i32.const 4)))
-        (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
-        (if (i32.eq (local.get $ox) (local.get $OW))
-          (then (local.set $ox (i32.const 0)) (local.set $oy (i32.add (local.get $oy) (i32.const 1)))))
-        (br_if $pix (local.tee $p (i32.sub (local.get $p) (i32.const 1)))))
-      (br_if $rows (i32.lt_s (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $ckk)))))
+    (local.set $Wf (i32.load offset=116 (local.get $job)))
+    ;; sW = 2: complete pairs (2j, 2j + 1) for j < W/2, 4 of them per step
+    (local.set $pairs4 (i32.and (i32.shr_u (local.get $W) (i32.const 1)) (i32.const -4)))
+    (loop $chan
+      (local.set $mm (i32.const 0))
+      (block $rows_done
+        (loop $row
+          (br_if $rows_done (i32.ge_s (local.get $mm) (local.get $rows)))
+          (local.set $iy (i32.add (i32.mul (local.get $sH) (i32.add (local.get $m0) (local.get $mm))) (local.get $a)))
+          (br_if $rows_done (i32.ge_s (local.get $iy) (local.get $H)))
+          (local.set $src (i32.add (local.get $buf)
+            (i32.shl (i32.add (i32.mul (local.get $ci) (local.get $ldb)) (i32.mul (local.get $mm) (local.get $Wf))) (i32.const 2))))
+          (local.set $dst (i32.add (local.get $dxb)
+            (i32.shl (i32.mul (i32.add (i32.mul (local.get $ci) (local.get $H)) (local.get $iy)) (local.get $W)) (i32.const 2))))
+          (local.set $j (i32.const 0))
+          (if (i32.eq (local.get $sW) (i32.const 2))
+            (then
+              (block $vec_done
+                (loop $vec
+                  (br_if $vec_done (i32.ge_s (local.get $j) (local.get $pairs4)))
+                  (local.set $q (i32.add (local.get $src) (i32.shl (local.get $j) (i32.const 2))))
+                  (local.set $v0 (v128.load (local.get $q)))
+                  (local.set $v1 (v128.load (i32.add (local.get $q) (local.get $bstep))))
+                  (local.set $q (i32.add (local.get $dst) (i32.shl (local.get $j) (i32.const 3))))
+                  (v128.store (local.get $q) (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v0) (local.get $v1)))
+                  (v128.store offset=16 (local.get $q) (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v0) (local.get $v1)))
+                  (local.set $j (i32.add (local.get $j) (i32.const 4)))
+                  (br $vec)))))
+          ;; the rest float by float: column phase b, super-pixel column j, ix = sW·j + b < W
+          (local.set $b (i32.const 0))
+          (loop $phase
+            (local.set $q (i32.add (local.get $src) (i32.mul (local.get $b) (local.get $bstep))))
+            (local.set $ix (local.get $j))
+            (block $cols_done
+              (loop $col
+                (local.set $x (i32.add (i32.mul (local.get $sW) (local.get $ix)) (local.get $b)))
+                (br_if $cols_done (i32.ge_s (local.get $x) (local.get $W)))
+                (f32.store (i32.add (local.get $dst) (i32.shl (local.get $x) (i32.const 2)))
+                  (f32.load (i32.add (local.get $q) (i32.shl (local.get $ix) (i32.const 2)))))
+                (local.set $ix (i32.add (local.get $ix) (i32.const 1)))
+                (br $col)))
+            (br_if $phase (i32.lt_s (local.tee $b (i32.add (local.get $b) (i32.const 1))) (local.get $sW))))
+          (local.set $mm (i32.add (local.get $mm) (i32.const 1)))
+          (br $row)))
+      (br_if $chan (i32.lt_s (local.tee $ci (i32.add (local.get $ci) (i32.const 1))) (local.get $cinG)))))
 
-  ;; kind 3: dx[n, group g] = col2im(W_gᵀ · dy[n, g]), in column chunks of `aux` pixels; task = (n, g).
-  ;; Row table: dy channel offsets (Cout/G); column table: pixel offsets (OH·OW).
+  ;; kind 3, input gradient of a strided conv, by output phases; task = (n, g). dx pixel
+  ;; (sH·m + a, sW·j + b) is phase (a, b), super-pixel (m, j). Its taps are the ky with
+  ;; (a + pH − ky·dH) ≡ 0 mod sH (and kx likewise), and each reads dy at (m + dy_k, j + dx_k) with
+  ;; dy_k = (a + pH − ky·dH)/sH: per phase a stride-1 GEMM, dx_ab[ci, (m, j)] = Σ_k A_ab[ci, k]·dy(k, m, j),
+  ;; k = (co, ky, kx) over the phase's taps, with no scatter-add. dy is copied into a zero-padded
+  ;; frame of Hf rows of Wf floats in which super-pixel (m, j) is flat column m·Wf + j for every tap
+  ;; (B's columns adjacent: the packer's vector path); the Wf − Mw columns past each row are computed
+  ;; and dropped. Chunks of whole super-pixel rows; per row phase a, the sW column phases go to sW
+  ;; buffers and $phase_rows writes those dx rows once (every dx cell exactly once: no zeroing).
+  ;; Words: 24 dy  26 dx  27 super-pixel rows per chunk  28 Hf  29 Wf  30 frame top pad  31 phase
+  ;; table  32 column table (n·4)  33 buffer row floats (ldb)  34 frame left pad  35 Mh  36 Mw
+  ;; 37 frame bytes. Phase table, 16 bytes per phase a·sW + b: K, A (G × cinG × K floats), row table (K).
   (func $task_conv_bwd_input (param $job i32) (param $t i32) (param $scr i32)
-    (local $G i32) (local $g i32) (local $n i32) (local $P i32) (local $cinG i32) (local $coutG i32) (local $ckk i32)
-    (local $dx i32) (local $dy i32) (local $p0 i32) (local $pc i32) (local $col i32) (local $chunk i32)
+    (local $G i32) (local $g i32) (local $n i32) (local $cinG i32) (local $coutG i32) (local $sH i32) (local $sW i32)
+    (local $Wf i32) (local $Mh i32) (local $Mw i32) (local $R i32) (local $ldb i32) (local $frame i32) (local $buf i32) (local $bstep i32)
+    (local $dxb i32) (local $m0 i32) (local $rows i32) (local $nc i32) (local $a i32) (local $b i32) (local $ph i32) (local $K i32)
     (local.set $G (i32.load offset=92 (local.get $job)))
     (local.set $g (i32.rem_u (local.get $t) (local.get $G)))
     (local.set $n (i32.div_u (local.get $t) (local.get $G)))
-    (local.set $P (i32.mul (i32.load offset=60 (local.get $job)) (i32.load offset=64 (local.get $job))))
     (local.set $cinG (i32.div_u (i32.load offset=36 (local.get $job)) (local.get $G)))
     (local.set $coutG (i32.div_u (i32.load offset=48 (local.get $job)) (local.get $G)))
-    (local.set $ckk (i32.mul (local.get $cinG) (i32.mul (i32.load offset=52 (local.get $job)) (i32.load offset=56 (local.get $job)))))
-    (local.set $chunk (i32.load offset=132 (local.get $job)))
-    (local.set $dx (i32.add (i32.load offset=104 (local.get $job))
+    (local.set $sH (i32.load offset=68 (local.get $job)))
+    (local.set $sW (i32.load offset=72 (local.get $job)))
+    (local.set $R (i32.load offset=108 (local.get $job)))
+    (local.set $Wf (i32.load offset=116 (local.get $job)))
+    (local.set $ldb (i32.load offset=132 (local.get $job)))
+    (local.set $Mh (i32.load offset=140 (local.get $job)))
+    (local.set $Mw (i32.load offset=144 (local.get $job)))
+    (local.set $frame (i32.add (local.get $scr) (global.get $SCR_FREE)))
+    (local.set $buf (i32.add (local.get $frame) (i32.load offset=148 (local.get $job))))
+    (local.set $bstep (i32.shl (i32.mul (local.get $cinG) (local.get $ldb)) (i32.const 2)))
+    (call $pad_copy
+      (i32.add (i32.load offset=96 (local.get $job))
+        (i32.shl (i32.mul (i32.add (i32.mul (local.get $n) (i32.load offset=48 (local.get $job))) (i32.mul (local.get $g) (local.get $coutG)))
+                          (i32.mul (i32.load offset=60 (local.get $job)) (i32.load offset=64 (local.get $job)))) (i32.const 2)))
+      (local.get $coutG) (i32.load offset=60 (local.get $job)) (i32.load offset=64 (local.get $job))
+      (local.get $frame) (i32.load offset=112 (local.get $job)) (local.get $Wf)
+      (i32.load offset=120 (local.get $job)) (i32.load offset=136 (local.get $job)))
+    (local.set $dxb (i32.add (i32.load offset=104 (local.get $job))
       (i32.shl (i32.mul (i32.add (i32.mul (local.get $n) (i32.load offset=36 (local.get $job))) (i32.mul (local.get $g) (local.get $cinG)))
                         (i32.mul (i32.load offset=40 (local.get $job)) (i32.load offset=44 (local.get $job)))) (i32.const 2))))
-    (local.set $dy (i32.add (i32.load offset=96 (local.get $job))
-      (i32.shl (i32.mul (i32.add (i32.mul (local.get $n) (i32.load offset=48 (local.get $job))) (i32.mul (local.get $g) (local.get $coutG))) (local.get $P))
-               (i32.const 2))))
-    (memory.fill (local.get $dx) (i32.const 0)
-      (i32.shl (i32.mul (local.get $cinG) (i32.mul (i32.load offset=40 (local.get $job)) (i32.load offset=44 (local.get $job)))) (i32.const 2)))
-    (local.set $col (i32.add (local.get $scr) (global.get $SCR_FREE)))
     (loop $chunks
-      (local.set $pc (call $min (local.get $chunk) (i32.sub (local.get $P) (local.get $p0))))
-      (call $gemm (local.get $ckk) (local.get $pc) (local.get $coutG)
-        (i32.add (i32.load offset=100 (local.get $job)) (i32.shl (i32.mul (i32.mul (local.get $g) (local.get $coutG)) (local.get $ckk)) (i32.const 2)))
-        (i32.const 4) (i32.shl (local.get $ckk) (i32.const 2))
-        (local.get $dy) (i32.load offset=124 (local.get $job))
-        (i32.add (i32.load offset=128 (local.get $job)) (i32.shl (local.get $p0) (i32.const 2)))
-        (local.get $col) (i32.shl (local.get $pc) (i32.const 2)) (i32.const 0) (local.get $scr))
-      (call $col2im (local.get $job) (local.get $col) (local.get $pc) (local.get $p0) (local.get $dx) (local.get $ckk))
-      (br_if $chunks (i32.lt_s (local.tee $p0 (i32.add (local.get $p0) (local.get $chunk))) (local.get $P)))))
+      (local.set $rows (call $min (local.get $R) (i32.sub (local.get $Mh) (local.get $m0))))
+      ;; flat columns of the chunk: whole rows, the last one only its Mw real columns
+      (local.set $nc (i32.add (i32.mul (i32.sub (local.get $rows) (i32.const 1)) (local.get $Wf)) (local.get $Mw)))
+      (local.set $a (i32.const 0))
+      (loop $rowphase
+        (local.set $b (i32.const 0))
+        (loop $colphase
+          (local.set $ph (i32.add (i32.load offset=124 (local.get $job)) (i32.shl (i32.add (i32.mul (local.get $a) (local.get $sW)) (local.get $b)) (i32.const 4))))
+          (local.set $K (i32.load (local.get $ph)))
+          (if (local.get $K)
+            (then
+              (call $gemm (local.get $cinG) (local.get $nc) (local.get $K)
+                (i32.add (i32.load offset=4 (local.get $ph)) (i32.shl (i32.mul (i32.mul (local.get $g) (local.get $cinG)) (local.get $K)) (i32.const 2)))
+                (i32.shl (local.get $K) (i32.const 2)) (i32.const 4)
+                (local.get $frame) (i32.load offset=8 (local.get $ph))
+                (i32.add (i32.load offset=128 (local.get $job)) (i32.shl (i32.mul (local.get $m0) (local.get $Wf)) (i32.const 2)))
+                (i32.add (local.get $buf) (i32.mul (local.get $b) (local.get $bstep))) (i32.shl (local.get $ldb) (i32.const 2))
+                (i32.const 0) (local.get $scr)))
+            ;; a phase no tap reaches (stride past the kernel, or dilation sharing a factor with it): zeros
+            (else (memory.fill (i32.add (local.get $buf) (i32.mul (local.get $b) (local.get $bstep))) (i32.const 0) (local.get $bstep))))
+          (br_if $colphase (i32.lt_s (local.tee $b (i32.add (local.get $b) (i32.const 1))) (local.get $sW))))
+        (call $phase_rows (local.get $job) (local.get $buf) (local.get $bstep) (local.get $ldb) (local.get $dxb)
+          (local.get $cinG) (local.get $m0) (local.get $rows) (local.get $a))
+        (br_if $rowphase (i32.lt_s (local.tee $a (i32.add (local.get $a) (i32.const 1))) (local.get $sH))))
+      (br_if $chunks (i32.lt_s (local.tee $m0 (i32.add (local.get $m0) (local.get $R))) (local.get $Mh)))))
 
   ;; kind 4: dW_g[:, taps of chunk] = Σ_{n in image chunk} dy[n, g] · im2col(x[n, g])ᵀ;
   ;; task = (g, image chunk, tap chunk). Tasks of one image chunk write their own copy of dW
