@@ -245,6 +245,43 @@ export function buildConv2d(rt: WasmRuntime, x: Float32Array, w: Float32Array, s
 }
 
 /**
+ * v[at + (g·cinG + ci)·K + k] = w[g·gStride + ci·ciStride + off[k]] for the `rows` = G·cinG rows (a phase's
+ * A of kind 3; K = off.length).
+ */
+/**
+ * The taps of each output phase a < st along one axis of a strided conv's input gradient: [k, d] for
+ * every k < kSize with (a + pad − k·dil) ≡ 0 (mod st), d = (a + pad − k·dil)/st (the dy row or
+ * column offset), and the range of d over all phases.
+ */
+function phaseTaps(st: number, kSize: number, pad: number, dil: number): { taps: [number, number][][]; span: { lo: number; hi: number } } {
+  const taps: [number, number][][] = [];
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let a = 0; a < st; a++) {
+    const t: [number, number][] = [];
+    for (let k = 0; k < kSize; k++) {
+      const r = a + pad - k * dil;
+      if (r % st === 0) {
+        t.push([k, r / st]);
+        lo = Math.min(lo, r / st);
+        hi = Math.max(hi, r / st);
+      }
+    }
+    taps.push(t);
+  }
+  return { taps, span: lo <= hi ? { lo, hi } : { lo: 0, hi: 0 } };
+}
+
+function gatherWeights(v: Float32Array, at: number, w: Float32Array, off: Int32Array, rows: number, gStride: number, cinG: number, ciStride: number): void {
+  const K = off.length;
+  for (let r = 0; r < rows; r++) {
+    const src = Math.floor(r / cinG) * gStride + (r % cinG) * ciStride;
+    const dst = at + r * K;
+    for (let k = 0; k < K; k++) v[dst + k] = w[src + off[k]];
+  }
+}
+
+/**
  * dx = conv2dBackwardInput(dy, w). Stride 1: dx[n, ci] = Σ_co dy[n, co] ⋆ flip(w[co, ci]) with
  * padding (k−1)·d − p, i.e. a forward conv with Cin and Cout swapped. Otherwise col2im(Wᵀ·dy).
  */
@@ -280,20 +317,10 @@ export function buildConv2dBackwardInput(rt: WasmRuntime, dy: Float32Array, w: F
   const { kh, kw } = s;
   // Output phases (kernels.wat, kind 3): dx row sH·m + a takes the taps ky with
   // (a + pH − ky·dH) ≡ 0 (mod sH), each from dy row m + (a + pH − ky·dH)/sH; columns likewise.
-  const phases = (st: number, k: number, p: number, d: number) =>
-    Array.from({ length: st }, (_, a) => {
-      const taps: { k: number; d: number }[] = [];
-      for (let t = 0; t < k; t++) if ((((a + p - t * d) % st) + st) % st === 0) taps.push({ k: t, d: (a + p - t * d) / st });
-      return taps;
-    });
-  const rowPh = phases(s.strideH, kh, s.padH, s.dilationH);
-  const colPh = phases(s.strideW, kw, s.padW, s.dilationW);
-  const span = (ph: { d: number }[][]) => {
-    const ds = ph.flat().map((t) => t.d);
-    return ds.length ? { lo: Math.min(...ds), hi: Math.max(...ds) } : { lo: 0, hi: 0 };
-  };
-  const ry = span(rowPh);
-  const rx = span(colPh);
+  const rowPh = phaseTaps(s.strideH, kh, s.padH, s.dilationH);
+  const colPh = phaseTaps(s.strideW, kw, s.padW, s.dilationW);
+  const ry = rowPh.span;
+  const rx = colPh.span;
   // super-pixels (m, j): Mh × Mw; frame row i is dy row i + ry.lo, column likewise
   const Mh = ceilDiv(s.H, s.strideH);
   const Mw = ceilDiv(s.W, s.strideW);
@@ -308,26 +335,25 @@ export function buildConv2dBackwardInput(rt: WasmRuntime, dy: Float32Array, w: F
   let at = aPtr >> 2;
   for (let a = 0; a < s.strideH; a++) {
     for (let b = 0; b < s.strideW; b++) {
-      const taps: [number, number][] = [];
+      // k = (co, ky, kx): its weight at w[(g·coutG + co)·cinG·kh·kw + ci·kh·kw + ky·kw + kx] (wOff: all but
+      // the g and ci terms) and its row in the frame (the row table)
+      const ty = rowPh.taps[a];
+      const tx = colPh.taps[b];
+      const K = coutG * ty.length * tx.length;
+      const wOff = new Int32Array(K);
+      const rowT = K ? rt.alloc((K + 8) * 4, 'table') : 0;
+      const iv = rt.i32;
+      let k = 0;
       for (let co = 0; co < coutG; co++) {
-        for (const ty of rowPh[a]) {
-          for (const tx of colPh[b]) taps.push([co * kh * kw + ty.k * kw + tx.k, (co * Hf * Wf + (ty.d - ry.lo) * Wf + (tx.d - rx.lo)) * 4]);
-        }
-      }
-      const K = taps.length;
-      const rowT = K ? rt.table(K, (k) => taps[k][1]) : 0;
-      const v = rt.f32;
-      for (let g = 0; g < G; g++) {
-        for (let ci = 0; ci < cinG; ci++) {
-          const src = (g * coutG * cinG + ci) * kh * kw; // w[g·coutG + co][ci][ky][kx] = w[src + co·cinG·kh·kw + ky·kw + kx]
-          const dst = at + (g * cinG + ci) * K;
-          for (let k = 0; k < K; k++) {
-            const tap = taps[k][0];
-            const co = Math.floor(tap / (kh * kw));
-            v[dst + k] = w[src + co * cinG * kh * kw + (tap % (kh * kw))];
+        for (const u of ty) {
+          for (const q of tx) {
+            wOff[k] = co * cinG * kh * kw + u[0] * kw + q[0];
+            iv[(rowT >> 2) + k++] = (co * Hf * Wf + (u[1] - ry.lo) * Wf + (q[1] - rx.lo)) * 4;
           }
         }
       }
+      if (K) iv.fill(0, (rowT >> 2) + K, (rowT >> 2) + K + 8);
+      gatherWeights(rt.f32, at, w, wOff, G * cinG, coutG * cinG * kh * kw, cinG, kh * kw);
       info.push(K, at << 2, rowT, 0);
       at += G * cinG * K;
     }
