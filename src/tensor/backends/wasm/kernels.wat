@@ -461,33 +461,53 @@
   ;; ---------------------------------------------------------------------------------------------
   ;; Convolution helpers
 
-  ;; dst[c][i][j] = src[c][i − pt][j − pl] where that is inside the H×W source, else 0; dst is C×Hp×Wp.
-  ;; Negative pt/pl crop.
-  (func $pad_copy (param $src i32) (param $C i32) (param $H i32) (param $W i32)
+  ;; dst[c][i][j] = src[c][i − pt][j − pl] where that is inside the H×W source, else 0; dst is
+  ;; C×Hp×Wp; negative pt/pl crop. Per channel the data rows go through $dw_frame (vectors), the
+  ;; zero rows above and below as one memory.fill each, and the zero columns left and right of the
+  ;; data float by float. (The $pad_copy this replaced made three runtime calls per row, a fill, a
+  ;; copy and a fill, ~3 ns each: ~10 % of the model's strided convs.)
+  (func $conv_frame (param $src i32) (param $C i32) (param $H i32) (param $W i32)
         (param $dst i32) (param $Hp i32) (param $Wp i32) (param $pt i32) (param $pl i32)
-    (local $c i32) (local $i i32) (local $si i32) (local $j0 i32) (local $j1 i32) (local $rowB i32)
-    (local.set $j0 (call $max (i32.const 0) (local.get $pl)))
-    (local.set $j1 (call $min (local.get $Wp) (i32.add (local.get $W) (local.get $pl))))
-    (local.set $rowB (i32.shl (local.get $Wp) (i32.const 2)))
+    (local $c i32) (local $i i32) (local $i0 i32) (local $i1 i32) (local $j i32) (local $j0 i32) (local $j1 i32)
+    (local $Wp4 i32) (local $plane i32) (local $row i32)
+    (local.set $Wp4 (i32.shl (local.get $Wp) (i32.const 2)))
+    (local.set $plane (i32.mul (local.get $Hp) (local.get $Wp4)))
+    (local.set $j0 (call $min (local.get $Wp) (call $max (i32.const 0) (local.get $pl))))
+    (local.set $j1 (call $max (local.get $j0) (call $min (local.get $Wp) (i32.add (local.get $W) (local.get $pl)))))
+    (local.set $i0 (call $min (local.get $Hp) (call $max (i32.const 0) (local.get $pt))))
+    (local.set $i1 (call $max (local.get $i0) (call $min (local.get $Hp) (i32.add (local.get $H) (local.get $pt)))))
+    (if (i32.or (i32.eq (local.get $j0) (local.get $j1)) (i32.eq (local.get $i0) (local.get $i1)))
+      (then
+        ;; no source cell reaches the frame
+        (memory.fill (local.get $dst) (i32.const 0) (i32.mul (local.get $C) (local.get $plane)))
+        (return)))
     (loop $chan
-      (local.set $i (i32.const 0))
-      (loop $row
-        (local.set $si (i32.sub (local.get $i) (local.get $pt)))
-        (if (i32.and (i32.lt_u (local.get $si) (local.get $H)) (i32.gt_s (local.get $j1) (local.get $j0)))
-          (then
-            (memory.fill (local.get $dst) (i32.const 0) (i32.shl (local.get $j0) (i32.const 2)))
-            (memory.copy
-              (i32.add (local.get $dst) (i32.shl (local.get $j0) (i32.const 2)))
-              (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $si) (local.get $W)) (i32.sub (local.get $j0) (local.get $pl))) (i32.const 2)))
-              (i32.shl (i32.sub (local.get $j1) (local.get $j0)) (i32.const 2)))
-            (memory.fill
-              (i32.add (local.get $dst) (i32.shl (local.get $j1) (i32.const 2)))
-              (i32.const 0)
-              (i32.shl (i32.sub (local.get $Wp) (local.get $j1)) (i32.const 2))))
-          (else (memory.fill (local.get $dst) (i32.const 0) (local.get $rowB))))
-        (local.set $dst (i32.add (local.get $dst) (local.get $rowB)))
-        (br_if $row (i32.lt_s (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $Hp))))
+      (call $dw_frame (local.get $src) (local.get $H) (local.get $W) (local.get $dst) (local.get $Hp) (local.get $Wp) (local.get $pt) (local.get $pl))
+      (memory.fill (local.get $dst) (i32.const 0) (i32.mul (local.get $i0) (local.get $Wp4)))
+      (memory.fill (i32.add (local.get $dst) (i32.mul (local.get $i1) (local.get $Wp4))) (i32.const 0)
+        (i32.mul (i32.sub (local.get $Hp) (local.get $i1)) (local.get $Wp4)))
+      (if (i32.or (local.get $j0) (i32.lt_s (local.get $j1) (local.get $Wp)))
+        (then
+          (local.set $i (local.get $i0))
+          (loop $rows
+            (local.set $row (i32.add (local.get $dst) (i32.mul (local.get $i) (local.get $Wp4))))
+            (local.set $j (i32.const 0))
+            (block $l_done
+              (loop $left
+                (br_if $l_done (i32.ge_s (local.get $j) (local.get $j0)))
+                (f32.store (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))) (f32.const 0))
+                (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                (br $left)))
+            (local.set $j (local.get $j1))
+            (block $r_done
+              (loop $right
+                (br_if $r_done (i32.ge_s (local.get $j) (local.get $Wp)))
+                (f32.store (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))) (f32.const 0))
+                (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                (br $right)))
+            (br_if $rows (i32.lt_s (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $i1))))))
       (local.set $src (i32.add (local.get $src) (i32.shl (i32.mul (local.get $H) (local.get $W)) (i32.const 2))))
+      (local.set $dst (i32.add (local.get $dst) (local.get $plane)))
       (br_if $chan (i32.lt_s (local.tee $c (i32.add (local.get $c) (i32.const 1))) (local.get $C)))))
 
   ;; Input image of group g of image n (or its zero-padded copy in scratch, when the job says pad).
@@ -500,7 +520,7 @@
                (i32.const 2))))
     (if (result i32) (i32.load offset=120 (local.get $job))
       (then
-        (call $pad_copy (local.get $x) (local.get $cinG) (i32.load offset=40 (local.get $job)) (i32.load offset=44 (local.get $job))
+        (call $conv_frame (local.get $x) (local.get $cinG) (i32.load offset=40 (local.get $job)) (i32.load offset=44 (local.get $job))
           (i32.add (local.get $scr) (global.get $SCR_FREE)) (i32.load offset=112 (local.get $job)) (i32.load offset=116 (local.get $job))
           (i32.load offset=76 (local.get $job)) (i32.load offset=80 (local.get $job)))
         (i32.add (local.get $scr) (global.get $SCR_FREE)))
@@ -627,7 +647,7 @@
     (local.set $frame (i32.add (local.get $scr) (global.get $SCR_FREE)))
     (local.set $buf (i32.add (local.get $frame) (i32.load offset=148 (local.get $job))))
     (local.set $bstep (i32.shl (i32.mul (local.get $cinG) (local.get $ldb)) (i32.const 2)))
-    (call $pad_copy
+    (call $conv_frame
       (i32.add (i32.load offset=96 (local.get $job))
         (i32.shl (i32.mul (i32.add (i32.mul (local.get $n) (i32.load offset=48 (local.get $job))) (i32.mul (local.get $g) (local.get $coutG)))
                           (i32.mul (i32.load offset=60 (local.get $job)) (i32.load offset=64 (local.get $job)))) (i32.const 2)))
