@@ -49,6 +49,11 @@
   (global $SCR_TILE i32 (i32.const 1179648))     ;; one 4×8 tile, 128 bytes
   (global $SCR_FREE i32 (i32.const 1179776))     ;; task scratch (padded images, col buffers) from here
   (export "SCR_FREE" (global $SCR_FREE))
+  ;; 1 while kind 2 runs its GEMM: B's columns are output pixels of a conv frame, and reading up to
+  ;; 56 bytes past any of them stays in readable memory (the frame has that slack after it), which
+  ;; $pack_b's two-run panels need. Every task that calls $gemm sets it first (so a trapped job
+  ;; cannot leave it set). Per instance, so per thread.
+  (global $frame_cols (mut i32) (i32.const 0))
 
   (func $min (param $a i32) (param $b i32) (result i32)
     (select (local.get $a) (local.get $b) (i32.lt_s (local.get $a) (local.get $b))))
@@ -274,7 +279,22 @@
         (then
           (if (call $cols_step8 (local.get $colT))
             (then (call $pack_b_step8 (i32.add (local.get $base) (i32.load (local.get $colT))) (local.get $rowT) (local.get $kc) (local.get $dst)))
-            (else (call $pack_b_gather8 (local.get $base) (local.get $rowT) (local.get $colT) (local.get $kc) (local.get $dst))))
+            (else
+              ;; two runs of output pixels (a row's end, the next row's start), adjacent or every other float
+              (local.set $jj (i32.const 0))
+              (if (global.get $frame_cols)
+                (then
+                  (local.set $q (i32.const 4))
+                  (local.set $jj (call $cols_two (local.get $colT) (i32.const 4)))
+                  (if (i32.eqz (local.get $jj))
+                    (then
+                      (local.set $q (i32.const 8))
+                      (local.set $jj (call $cols_two (local.get $colT) (i32.const 8)))))))
+              (if (local.get $jj)
+                (then (call $pack_b_two (i32.add (local.get $base) (i32.load (local.get $colT)))
+                  (i32.add (local.get $base) (i32.load (i32.add (local.get $colT) (i32.shl (local.get $jj) (i32.const 2)))))
+                  (i32.shl (local.get $jj) (i32.const 2)) (local.get $q) (local.get $rowT) (local.get $kc) (local.get $dst)))
+                (else (call $pack_b_gather8 (local.get $base) (local.get $rowT) (local.get $colT) (local.get $kc) (local.get $dst))))))
           (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $kc) (i32.const 5)))))
         (else
           ;; edge panel, column by column, zero columns past nc
@@ -336,6 +356,61 @@
   ;; @inline
   (func $even4 (param $p i32) (result v128)
     (i8x16.shuffle 0 1 2 3 8 9 10 11 20 21 22 23 28 29 30 31 (v128.load (local.get $p)) (v128.load offset=12 (local.get $p))))
+
+  ;; s in 1..7 when the 8 column offsets at colT form two runs, [0, s) and [s, 8), each `step` bytes
+  ;; apart within; 0 otherwise.
+  (func $cols_two (param $colT i32) (param $step i32) (result i32)
+    (local $i i32) (local $s i32)
+    (local.set $i (i32.const 1))
+    (loop $cols
+      (if (i32.ne (i32.sub (i32.load (i32.add (local.get $colT) (i32.shl (local.get $i) (i32.const 2))))
+                           (i32.load (i32.add (local.get $colT) (i32.shl (i32.sub (local.get $i) (i32.const 1)) (i32.const 2)))))
+                  (local.get $step))
+        (then
+          (if (local.get $s) (then (return (i32.const 0))))
+          (local.set $s (local.get $i))))
+      (br_if $cols (i32.lt_s (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 8))))
+    (local.get $s))
+
+  ;; One full 8-column panel of two runs (see $cols_two): columns [0, s) from pa, [s, 8) from pb, each
+  ;; run `step` (4 or 8) bytes apart; s4 = 4·s. Per k, 8 columns as from one run at pa go to the slot,
+  ;; then 8 as from one run at pb to the slot from column s, running s columns into the next k's slot
+  ;; (written after) or, after the last k, past the panel (the next panel's, written after, or the
+  ;; rest of the pack buffer and the scratch tile, neither read before being written). The reads
+  ;; run up to 14 floats past a run's start (the caller guarantees that is readable: $frame_cols).
+  (func $pack_b_two (param $pa i32) (param $pb i32) (param $s4 i32) (param $step i32) (param $rowT i32) (param $kc i32) (param $dst i32)
+    (local $r i32) (local $q i32)
+    (if (i32.eq (local.get $step) (i32.const 4))
+      (then
+        (loop $k4
+          (local.set $r (i32.load (local.get $rowT)))
+          (local.set $q (i32.add (local.get $pa) (local.get $r)))
+          (v128.store (local.get $dst) (v128.load (local.get $q)))
+          (v128.store offset=16 (local.get $dst) (v128.load offset=16 (local.get $q)))
+          (local.set $q (i32.add (local.get $pb) (local.get $r)))
+          (local.set $r (i32.add (local.get $dst) (local.get $s4)))
+          (v128.store (local.get $r) (v128.load (local.get $q)))
+          (v128.store offset=16 (local.get $r) (v128.load offset=16 (local.get $q)))
+          (local.set $rowT (i32.add (local.get $rowT) (i32.const 4)))
+          (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+          (br_if $k4 (local.tee $kc (i32.sub (local.get $kc) (i32.const 1))))))
+      (else
+        (loop $k8
+          (local.set $r (i32.load (local.get $rowT)))
+          (local.set $q (i32.add (local.get $pa) (local.get $r)))
+          (v128.store (local.get $dst)
+            (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (v128.load (local.get $q)) (v128.load offset=16 (local.get $q))))
+          (v128.store offset=16 (local.get $dst)
+            (i8x16.shuffle 0 1 2 3 8 9 10 11 20 21 22 23 28 29 30 31 (v128.load offset=32 (local.get $q)) (v128.load offset=44 (local.get $q))))
+          (local.set $q (i32.add (local.get $pb) (local.get $r)))
+          (local.set $r (i32.add (local.get $dst) (local.get $s4)))
+          (v128.store (local.get $r)
+            (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (v128.load (local.get $q)) (v128.load offset=16 (local.get $q))))
+          (v128.store offset=16 (local.get $r)
+            (i8x16.shuffle 0 1 2 3 8 9 10 11 20 21 22 23 28 29 30 31 (v128.load offset=32 (local.get $q)) (v128.load offset=44 (local.get $q))))
+          (local.set $rowT (i32.add (local.get $rowT) (i32.const 4)))
+          (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+          (br_if $k8 (local.tee $kc (i32.sub (local.get $kc) (i32.const 1))))))))
 
   ;; One full 8-column panel of gathered columns (pack_b's slow path). Where 4 consecutive rows
   ;; are adjacent in memory (a run of output pixels in a row, or the k of a transposed operand),
@@ -441,6 +516,7 @@
     (local.set $m0 (i32.mul (local.get $mi) (i32.load offset=100 (local.get $job))))
     (local.set $n0 (i32.mul (local.get $ni) (i32.load offset=104 (local.get $job))))
     (local.set $ldc (i32.load offset=88 (local.get $job)))
+    (global.set $frame_cols (i32.const 0))
     (call $gemm
       (call $min (i32.load offset=100 (local.get $job)) (i32.sub (i32.load offset=32 (local.get $job)) (local.get $m0)))
       (call $min (i32.load offset=104 (local.get $job)) (i32.sub (i32.load offset=36 (local.get $job)) (local.get $n0)))
@@ -546,6 +622,7 @@
     (local.set $ckk (i32.mul (i32.div_u (i32.load offset=36 (local.get $job)) (local.get $G))
                              (i32.mul (i32.load offset=52 (local.get $job)) (i32.load offset=56 (local.get $job)))))
     (local.set $base (call $conv_input (local.get $job) (i32.load offset=96 (local.get $job)) (local.get $n) (local.get $g) (local.get $scr)))
+    (global.set $frame_cols (i32.const 1))
     (call $gemm (local.get $coutG) (local.get $pc) (local.get $ckk)
       (i32.add (i32.load offset=100 (local.get $job)) (i32.shl (i32.mul (i32.mul (local.get $g) (local.get $coutG)) (local.get $ckk)) (i32.const 2)))
       (i32.shl (local.get $ckk) (i32.const 2)) (i32.const 4)
@@ -647,6 +724,7 @@
     (local.set $frame (i32.add (local.get $scr) (global.get $SCR_FREE)))
     (local.set $buf (i32.add (local.get $frame) (i32.load offset=148 (local.get $job))))
     (local.set $bstep (i32.shl (i32.mul (local.get $cinG) (local.get $ldb)) (i32.const 2)))
+    (global.set $frame_cols (i32.const 0))
     (call $conv_frame
       (i32.add (i32.load offset=96 (local.get $job))
         (i32.shl (i32.mul (i32.add (i32.mul (local.get $n) (i32.load offset=48 (local.get $job))) (i32.mul (local.get $g) (local.get $coutG)))
@@ -711,6 +789,7 @@
     (if (i32.or (i32.le_s (local.get $rc) (i32.const 0)) (i32.ge_s (local.get $n0) (local.get $n1))) (then (return)))
     (local.set $out (i32.add (i32.add (i32.load offset=104 (local.get $job)) (i32.mul (local.get $ci) (i32.load offset=144 (local.get $job))))
       (i32.shl (i32.add (i32.mul (i32.mul (local.get $g) (local.get $coutG)) (local.get $ckk)) (local.get $r0)) (i32.const 2))))
+    (global.set $frame_cols (i32.const 0))
     (local.set $n (local.get $n0))
     (loop $images
       (local.set $base (call $conv_input (local.get $job) (i32.load offset=96 (local.get $job)) (local.get $n) (local.get $g) (local.get $scr)))
