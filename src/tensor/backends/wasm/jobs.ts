@@ -328,7 +328,6 @@ export function buildConv2dBackwardInput(rt: WasmRuntime, dy: Float32Array, w: F
   const Mw = ceilDiv(s.W, s.strideW);
   const Hf = Mh + ry.hi - ry.lo;
   const Wf = Mw + rx.hi - rx.lo;
-  const L = (Mh - 1) * Wf + Mw;
   const nPh = s.strideH * s.strideW;
   // per phase: A [G][cinG][K] (k = (co, ky, kx) over the phase's taps) and its row table in the frame
   const table = rt.alloc(nPh * 16, 'phase table');
@@ -362,14 +361,14 @@ export function buildConv2dBackwardInput(rt: WasmRuntime, dy: Float32Array, w: F
   }
   const iv = rt.i32;
   for (let i = 0; i < info.length; i++) iv[(table >> 2) + i] = info[i];
-  const cols = rt.table(L, (n) => n * 4);
   // chunks of whole super-pixel rows, the sW buffers of cinG × ldb floats at most COL_FLOATS in all
   const R = Math.max(1, Math.min(Mh, Math.floor(COL_FLOATS / (s.strideW * cinG * Wf))));
   const ldb = R * Wf;
   const frameBytes = roundUp(coutG * Hf * Wf * 4, 64);
-  const scratch = frameBytes + s.strideW * cinG * ldb * 4;
+  // 64 bytes of slack: $gemm_rows's edge panels read up to 7 floats past the last column
+  const scratch = frameBytes + s.strideW * cinG * ldb * 4 + 64;
   const job = header(rt, KIND_CONV_BWD_INPUT, s.N * G, threads, scratch, [
-    ...geometry(s), dyPtr, 0, dxPtr, R, Hf, Wf, -ry.lo, table, cols, ldb, -rx.lo, Mh, Mw, frameBytes,
+    ...geometry(s), dyPtr, 0, dxPtr, R, Hf, Wf, -ry.lo, table, 0, ldb, -rx.lo, Mh, Mw, frameBytes,
   ]);
   return { job, read: () => rt.read(dxPtr, out) };
 }

@@ -129,6 +129,71 @@
     (v128.store (local.get $c) (local.get $c30))
     (v128.store offset=16 (local.get $c) (local.get $c31)))
 
+  ;; $ukr with B read in place: row k of the 8 columns is the 8 floats at b + rowT[k] (rt: the row
+  ;; table), for B whose columns are adjacent floats (kind 3's flat frame), so nothing is packed.
+  (func $ukr_rows (param $a i32) (param $b i32) (param $rt i32) (param $kc i32) (param $c i32) (param $ldc i32) (param $acc i32)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
+    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local $b0 v128) (local $b1 v128) (local $av v128) (local $q i32)
+    (block $odd
+    (loop $k
+      (local.set $q (i32.add (local.get $b) (i32.load (local.get $rt))))
+      (local.set $b0 (v128.load (local.get $q)))
+      (local.set $b1 (v128.load offset=16 (local.get $q)))
+      (local.set $av (v128.load32_splat (local.get $a)))
+      (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $av) (local.get $b0))))
+      (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $av) (local.get $b1))))
+      (local.set $av (v128.load32_splat offset=4 (local.get $a)))
+      (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $av) (local.get $b0))))
+      (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $av) (local.get $b1))))
+      (local.set $av (v128.load32_splat offset=8 (local.get $a)))
+      (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $av) (local.get $b0))))
+      (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $av) (local.get $b1))))
+      (local.set $av (v128.load32_splat offset=12 (local.get $a)))
+      (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $av) (local.get $b0))))
+      (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $av) (local.get $b1))))
+      (br_if $odd (i32.eq (local.get $kc) (i32.const 1)))
+      (local.set $q (i32.add (local.get $b) (i32.load offset=4 (local.get $rt))))
+      (local.set $b0 (v128.load (local.get $q)))
+      (local.set $b1 (v128.load offset=16 (local.get $q)))
+      (local.set $av (v128.load32_splat offset=16 (local.get $a)))
+      (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $av) (local.get $b0))))
+      (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $av) (local.get $b1))))
+      (local.set $av (v128.load32_splat offset=20 (local.get $a)))
+      (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $av) (local.get $b0))))
+      (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $av) (local.get $b1))))
+      (local.set $av (v128.load32_splat offset=24 (local.get $a)))
+      (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $av) (local.get $b0))))
+      (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $av) (local.get $b1))))
+      (local.set $av (v128.load32_splat offset=28 (local.get $a)))
+      (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $av) (local.get $b0))))
+      (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $av) (local.get $b1))))
+      (local.set $a (i32.add (local.get $a) (i32.const 32)))
+      (local.set $rt (i32.add (local.get $rt) (i32.const 8)))
+      (br_if $k (i32.gt_s (local.tee $kc (i32.sub (local.get $kc) (i32.const 2))) (i32.const 0)))))
+    (if (local.get $acc)
+      (then
+        (local.set $c00 (f32x4.add (local.get $c00) (v128.load (local.get $c))))
+        (local.set $c01 (f32x4.add (local.get $c01) (v128.load offset=16 (local.get $c))))
+        (local.set $c10 (f32x4.add (local.get $c10) (v128.load (i32.add (local.get $c) (local.get $ldc)))))
+        (local.set $c11 (f32x4.add (local.get $c11) (v128.load offset=16 (i32.add (local.get $c) (local.get $ldc)))))
+        (local.set $c20 (f32x4.add (local.get $c20) (v128.load (i32.add (local.get $c) (i32.shl (local.get $ldc) (i32.const 1))))))
+        (local.set $c21 (f32x4.add (local.get $c21) (v128.load offset=16 (i32.add (local.get $c) (i32.shl (local.get $ldc) (i32.const 1))))))
+        (local.set $c30 (f32x4.add (local.get $c30) (v128.load (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 3))))))
+        (local.set $c31 (f32x4.add (local.get $c31) (v128.load offset=16 (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 3))))))))
+    (v128.store (local.get $c) (local.get $c00))
+    (v128.store offset=16 (local.get $c) (local.get $c01))
+    (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+    (v128.store (local.get $c) (local.get $c10))
+    (v128.store offset=16 (local.get $c) (local.get $c11))
+    (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+    (v128.store (local.get $c) (local.get $c20))
+    (v128.store offset=16 (local.get $c) (local.get $c21))
+    (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+    (v128.store (local.get $c) (local.get $c30))
+    (v128.store offset=16 (local.get $c) (local.get $c31)))
+
+
   ;; Copies the top-left mr×nr of a 4×8 tile (rows 32 bytes apart) into C, adding when acc != 0.
   (func $tile_out (param $t i32) (param $c i32) (param $ldc i32) (param $mr i32) (param $nr i32) (param $acc i32)
     (local $i i32) (local $j i32) (local $p i32) (local $v f32)
@@ -504,6 +569,50 @@
         (br_if $pl (i32.lt_s (local.tee $pc (i32.add (local.get $pc) (global.get $KC))) (local.get $K))))
       (br_if $jl (i32.lt_s (local.tee $jc (i32.add (local.get $jc) (global.get $NC))) (local.get $N)))))
 
+  ;; C[M×N] = A·B (A strided as in $gemm) for B whose row k is the N adjacent floats at b + rowT[k]
+  ;; (kind 3's flat frame): nothing of B is packed, $ukr_rows reads it in place, 8 columns at a
+  ;; time; an edge panel reads up to 7 floats past column N (the caller keeps them readable) into
+  ;; tile columns that are not copied out. Blocks of KC depth and MC rows as $gemm; per block the
+  ;; 8-column panels outer, so a panel's rows stay in L1 for every 4-row panel of A.
+  (func $gemm_rows (param $M i32) (param $N i32) (param $K i32)
+        (param $a i32) (param $ars i32) (param $acs i32)
+        (param $b i32) (param $rowT i32) (param $c i32) (param $ldc i32) (param $scr i32)
+    (local $pc i32) (local $kc i32) (local $ic i32) (local $mc i32) (local $pa i32) (local $tile i32) (local $acc i32)
+    (local $i i32) (local $j i32) (local $mr i32) (local $nr i32) (local $ai i32) (local $ci i32) (local $rt i32)
+    (local.set $pa (i32.add (local.get $scr) (global.get $SCR_PACKA)))
+    (local.set $tile (i32.add (local.get $scr) (global.get $SCR_TILE)))
+    (loop $pl
+      (local.set $kc (call $min (global.get $KC) (i32.sub (local.get $K) (local.get $pc))))
+      (local.set $acc (i32.ne (local.get $pc) (i32.const 0)))
+      (local.set $rt (i32.add (local.get $rowT) (i32.shl (local.get $pc) (i32.const 2))))
+      (local.set $ic (i32.const 0))
+      (loop $il
+        (local.set $mc (call $min (global.get $MC) (i32.sub (local.get $M) (local.get $ic))))
+        (call $pack_a
+          (i32.add (local.get $a) (i32.add (i32.mul (local.get $ic) (local.get $ars)) (i32.mul (local.get $pc) (local.get $acs))))
+          (local.get $ars) (local.get $acs) (local.get $mc) (local.get $kc) (local.get $pa))
+        (local.set $j (i32.const 0))
+        (loop $jl
+          (local.set $nr (call $min (i32.const 8) (i32.sub (local.get $N) (local.get $j))))
+          (local.set $ai (local.get $pa))
+          (local.set $i (i32.const 0))
+          (loop $ir
+            (local.set $mr (call $min (i32.const 4) (i32.sub (local.get $mc) (local.get $i))))
+            (local.set $ci (i32.add (local.get $c)
+              (i32.add (i32.mul (i32.add (local.get $ic) (local.get $i)) (local.get $ldc)) (i32.shl (local.get $j) (i32.const 2)))))
+            (if (i32.and (i32.eq (local.get $mr) (i32.const 4)) (i32.eq (local.get $nr) (i32.const 8)))
+              (then (call $ukr_rows (local.get $ai) (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))) (local.get $rt)
+                (local.get $kc) (local.get $ci) (local.get $ldc) (local.get $acc)))
+              (else
+                (call $ukr_rows (local.get $ai) (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))) (local.get $rt)
+                  (local.get $kc) (local.get $tile) (i32.const 32) (i32.const 0))
+                (call $tile_out (local.get $tile) (local.get $ci) (local.get $ldc) (local.get $mr) (local.get $nr) (local.get $acc))))
+            (local.set $ai (i32.add (local.get $ai) (i32.shl (local.get $kc) (i32.const 4))))
+            (br_if $ir (i32.lt_s (local.tee $i (i32.add (local.get $i) (i32.const 4))) (local.get $mc))))
+          (br_if $jl (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 8))) (local.get $N))))
+        (br_if $il (i32.lt_s (local.tee $ic (i32.add (local.get $ic) (global.get $MC))) (local.get $M))))
+      (br_if $pl (i32.lt_s (local.tee $pc (i32.add (local.get $pc) (global.get $KC))) (local.get $K)))))
+
   ;; One task of a batched GEMM job: batch b, rows chunk mi, columns chunk ni.
   (func $task_gemm (param $job i32) (param $t i32) (param $scr i32)
     (local $nt i32) (local $per i32) (local $b i32) (local $mi i32) (local $ni i32) (local $m0 i32) (local $n0 i32) (local $ldc i32)
@@ -698,12 +807,12 @@
   ;; (a + pH − ky·dH) ≡ 0 mod sH (and kx likewise), and each reads dy at (m + dy_k, j + dx_k) with
   ;; dy_k = (a + pH − ky·dH)/sH: per phase a stride-1 GEMM, dx_ab[ci, (m, j)] = Σ_k A_ab[ci, k]·dy(k, m, j),
   ;; k = (co, ky, kx) over the phase's taps, with no scatter-add. dy is copied into a zero-padded
-  ;; frame of Hf rows of Wf floats in which super-pixel (m, j) is flat column m·Wf + j for every tap
-  ;; (B's columns adjacent: the packer's vector path); the Wf − Mw columns past each row are computed
-  ;; and dropped. Chunks of whole super-pixel rows; per row phase a, the sW column phases go to sW
+  ;; frame of Hf rows of Wf floats in which super-pixel (m, j) is flat column m·Wf + j for every tap,
+  ;; so B's columns are adjacent and $gemm_rows reads B in place (no packing); the Wf − Mw columns
+  ;; past each row are computed and dropped. Chunks of whole super-pixel rows; per row phase a, the sW column phases go to sW
   ;; buffers and $phase_rows writes those dx rows once (every dx cell exactly once: no zeroing).
   ;; Words: 24 dy  26 dx  27 super-pixel rows per chunk  28 Hf  29 Wf  30 frame top pad  31 phase
-  ;; table  32 column table (n·4)  33 buffer row floats (ldb)  34 frame left pad  35 Mh  36 Mw
+  ;; table  33 buffer row floats (ldb)  34 frame left pad  35 Mh  36 Mw
   ;; 37 frame bytes. Phase table, 16 bytes per phase a·sW + b: K, A (G × cinG × K floats), row table (K).
   (func $task_conv_bwd_input (param $job i32) (param $t i32) (param $scr i32)
     (local $G i32) (local $g i32) (local $n i32) (local $cinG i32) (local $coutG i32) (local $sH i32) (local $sW i32)
@@ -747,13 +856,12 @@
           (local.set $K (i32.load (local.get $ph)))
           (if (local.get $K)
             (then
-              (call $gemm (local.get $cinG) (local.get $nc) (local.get $K)
+              (call $gemm_rows (local.get $cinG) (local.get $nc) (local.get $K)
                 (i32.add (i32.load offset=4 (local.get $ph)) (i32.shl (i32.mul (i32.mul (local.get $g) (local.get $cinG)) (local.get $K)) (i32.const 2)))
                 (i32.shl (local.get $K) (i32.const 2)) (i32.const 4)
-                (local.get $frame) (i32.load offset=8 (local.get $ph))
-                (i32.add (i32.load offset=128 (local.get $job)) (i32.shl (i32.mul (local.get $m0) (local.get $Wf)) (i32.const 2)))
+                (i32.add (local.get $frame) (i32.shl (i32.mul (local.get $m0) (local.get $Wf)) (i32.const 2))) (i32.load offset=8 (local.get $ph))
                 (i32.add (local.get $buf) (i32.mul (local.get $b) (local.get $bstep))) (i32.shl (local.get $ldb) (i32.const 2))
-                (i32.const 0) (local.get $scr)))
+                (local.get $scr)))
             ;; a phase no tap reaches (stride past the kernel, or dilation sharing a factor with it): zeros
             (else (memory.fill (i32.add (local.get $buf) (i32.mul (local.get $b) (local.get $bstep))) (i32.const 0) (local.get $bstep))))
           (br_if $colphase (i32.lt_s (local.tee $b (i32.add (local.get $b) (i32.const 1))) (local.get $sW))))
