@@ -9,7 +9,9 @@
  * - conv2d: per (image, group, pixel chunk), y = W_g · im2col(x), im2col read on the fly by the B
  *   packer from a zero-padded copy of the image. Depthwise stride 1 runs direct SIMD loops instead.
  * - conv2dBackwardInput: stride 1 is the forward conv of dy with the flipped, transposed weights
- *   and padding (k−1)·d − p; other strides run Wᵀ·dy into a column buffer and scatter it (col2im).
+ *   and padding (k−1)·d − p; other strides split dx into output phases (sH·sW of them), each a
+ *   stride-1 GEMM of its taps' weights with a zero-padded flat frame of dy, read in place, whose
+ *   results are written to their dx cells once (no scatter-add).
  * - conv2dBackwardWeight: per (group, tap chunk), Σ_n dy[n] · im2col(x[n])ᵀ, each task owning its
  *   slice of dW (no reduction); depthwise stride 1 runs direct SIMD loops.
  * - channelAffine, gelu, sumRows: one streaming pass; tasks are runs of whole rows or of 16 floats,
@@ -72,7 +74,7 @@ const KIND_CE_BWD = 22;
 const KIND_BN_FWD = 25;
 const KIND_BN_BWD = 26;
 
-/** Floats per thread in the column buffer of the strided backward-input path (1 MiB). */
+/** Floats per thread in the phase buffers of the strided backward-input path (1 MiB). */
 const COL_FLOATS = 1 << 18;
 const HEADER_BYTES = 256;
 /** At most this many floats of per-chunk dW copies (64 MiB) before splitting taps instead of images. */
@@ -285,7 +287,10 @@ function gatherWeights(v: Float32Array, at: number, w: Float32Array, off: Int32A
 
 /**
  * dx = conv2dBackwardInput(dy, w). Stride 1: dx[n, ci] = Σ_co dy[n, co] ⋆ flip(w[co, ci]) with
- * padding (k−1)·d − p, i.e. a forward conv with Cin and Cout swapped. Otherwise col2im(Wᵀ·dy).
+ * padding (k−1)·d − p, i.e. a forward conv with Cin and Cout swapped. Otherwise by output phases
+ * (kernels.wat, kind 3): dx cell (sH·m + a, sW·j + b) gets only the taps ky ≡ (a + pH)/dH (mod sH)
+ * and kx likewise, each reading dy at (m, j) plus a fixed offset, so each phase (a, b) is one GEMM
+ * A_ab · frame over the super-pixels (m, j), with no col2im scatter-add.
  */
 export function buildConv2dBackwardInput(rt: WasmRuntime, dy: Float32Array, w: Float32Array, s: Conv2dSpec, threads: number): Built {
   const G = s.groups;
