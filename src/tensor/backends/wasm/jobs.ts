@@ -288,8 +288,8 @@ function gatherWeights(v: Float32Array, at: number, w: Float32Array, off: Int32A
 /**
  * dx = conv2dBackwardInput(dy, w). Stride 1: dx[n, ci] = Σ_co dy[n, co] ⋆ flip(w[co, ci]) with
  * padding (k−1)·d − p, i.e. a forward conv with Cin and Cout swapped. Otherwise by output phases
- * (kernels.wat, kind 3): dx cell (sH·m + a, sW·j + b) gets only the taps ky ≡ (a + pH)/dH (mod sH)
- * and kx likewise, each reading dy at (m, j) plus a fixed offset, so each phase (a, b) is one GEMM
+ * (kernels.wat, kind 3): dx cell (sH·m + a, sW·j + b) gets only the taps ky with
+ * a + pH − ky·dH ≡ 0 (mod sH) and kx likewise, each reading dy at (m, j) plus a fixed offset, so each phase (a, b) is one GEMM
  * A_ab · frame over the super-pixels (m, j), with no col2im scatter-add.
  */
 export function buildConv2dBackwardInput(rt: WasmRuntime, dy: Float32Array, w: Float32Array, s: Conv2dSpec, threads: number): Built {
