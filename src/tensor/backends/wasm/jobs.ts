@@ -372,7 +372,8 @@ export function buildConv2dBackwardInput(rt: WasmRuntime, dy: Float32Array, w: F
   const frameBytes = roundUp(coutG * Hf * Wf * 4, 64);
   // 64 bytes of slack: $gemm_rows's edge panels read up to 7 floats past the last column
   const scratch = frameBytes + s.strideW * cinG * ldb * 4 + 64;
-  const job = header(rt, KIND_CONV_BWD_INPUT, s.N * G, threads, scratch, [
+  // the task loops run at least once: none for an empty dx
+  const job = header(rt, KIND_CONV_BWD_INPUT, Mh * Mw * cinG === 0 ? 0 : s.N * G, threads, scratch, [
     ...geometry(s), dyPtr, 0, dxPtr, R, Hf, Wf, -ry.lo, table, 0, ldb, -rx.lo, Mh, Mw, frameBytes,
   ]);
   return { job, read: () => rt.read(dxPtr, out) };
