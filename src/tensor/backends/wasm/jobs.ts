@@ -237,8 +237,8 @@ function convForwardJob(rt: WasmRuntime, xPtr: number, wPtr: number, s: Conv2dSp
   const { pad, Hf, Wf } = frame(s);
   const { tap, pix } = imTables(rt, s, Hf, Wf);
   const ch = threads > 1 && s.N * G < 2 * threads ? split(P, ceilDiv(2 * threads, s.N * G), 8) : { size: P, count: 1 };
-  // 64 bytes after the frame: the packer's two-run panels read up to 56 bytes past a column (kernels.wat,
-  // $frame_cols); an unpadded x is followed by w in the arena
+  // 64 bytes after the frame: the packer's two-run panels read up to 60 bytes past a column (kernels.wat,
+  // $frame_cols; only on this frame, not on an unpadded x read in place)
   const scratch = pad ? (s.Cin / G) * Hf * Wf * 4 + 64 : 0;
   const job = header(rt, KIND_CONV_FWD, s.N * G * ch.count, threads, scratch, [...geometry(s), xPtr, wPtr, yPtr, ch.count, Hf, Wf, pad ? 1 : 0, tap, pix, ch.size]);
   return { job, read: () => rt.read(yPtr, out) };

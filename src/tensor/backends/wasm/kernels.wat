@@ -49,9 +49,9 @@
   (global $SCR_TILE i32 (i32.const 1179648))     ;; one 4×8 tile, 128 bytes
   (global $SCR_FREE i32 (i32.const 1179776))     ;; task scratch (padded images, col buffers) from here
   (export "SCR_FREE" (global $SCR_FREE))
-  ;; 1 while kind 2 runs its GEMM: B's columns are output pixels of a conv frame, and reading up to
-  ;; 56 bytes past any of them stays in readable memory (the frame has that slack after it), which
-  ;; $pack_b's two-run panels need. Every task that calls $gemm sets it first (so a trapped job
+  ;; 1 while kind 2 runs its GEMM on a zero-padded frame in scratch: B's columns are output pixels
+  ;; of the frame, and reading up to 60 bytes past any of them stays in readable memory (the frame
+  ;; has 64 bytes of slack after it), which $pack_b's two-run panels need. Every task that calls $gemm sets it first (so a trapped job
   ;; cannot leave it set). Per instance, so per thread.
   (global $frame_cols (mut i32) (i32.const 0))
 
@@ -442,7 +442,7 @@
   ;; then 8 as from one run at pb to the slot from column s, running s columns into the next k's slot
   ;; (written after) or, after the last k, past the panel (the next panel's, written after, or the
   ;; rest of the pack buffer and the scratch tile, neither read before being written). The reads
-  ;; run up to 14 floats past a run's start (the caller guarantees that is readable: $frame_cols).
+  ;; run up to 60 bytes past a run's start (the caller guarantees that is readable: $frame_cols).
   (func $pack_b_two (param $pa i32) (param $pb i32) (param $s4 i32) (param $step i32) (param $rowT i32) (param $kc i32) (param $dst i32)
     (local $r i32) (local $q i32)
     (if (i32.eq (local.get $step) (i32.const 4))
@@ -731,7 +731,8 @@
     (local.set $ckk (i32.mul (i32.div_u (i32.load offset=36 (local.get $job)) (local.get $G))
                              (i32.mul (i32.load offset=52 (local.get $job)) (i32.load offset=56 (local.get $job)))))
     (local.set $base (call $conv_input (local.get $job) (i32.load offset=96 (local.get $job)) (local.get $n) (local.get $g) (local.get $scr)))
-    (global.set $frame_cols (i32.const 1))
+    ;; only for a padded frame in scratch (with its slack), not for an image read in place
+    (global.set $frame_cols (i32.load offset=120 (local.get $job)))
     (call $gemm (local.get $coutG) (local.get $pc) (local.get $ckk)
       (i32.add (i32.load offset=100 (local.get $job)) (i32.shl (i32.mul (i32.mul (local.get $g) (local.get $coutG)) (local.get $ckk)) (i32.const 2)))
       (i32.shl (local.get $ckk) (i32.const 2)) (i32.const 4)
