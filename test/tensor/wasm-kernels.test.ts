@@ -140,6 +140,14 @@ const CONVS: [string, Conv2dSpec][] = [
   ['2×2 stride 4 (taps skip cells)', convSpec(1, 2, 11, 13, 3, [2, 2], { stride: [4, 4] })],
   ['3×3 stride (1, 2) pad (1, 0)', convSpec(2, 3, 7, 12, 5, [3, 3], { stride: [1, 2], pad: [1, 0] })],
   ['32→32 3×3 on 16×21 (the decoder fuse)', convSpec(2, 32, 16, 21, 32, [3, 3], { pad: [1, 1] })],
+  // strided: the input gradient by output phases (kind 3), stride-2 panels packed as vector runs
+  ['stride 2, odd H and W, Cin 3 (the stem, odd)', convSpec(2, 3, 33, 43, 12, [3, 3], { stride: [2, 2], pad: [1, 1] })],
+  ['12→24 stride 2 on 16×21 (odd W)', convSpec(2, 12, 16, 21, 24, [3, 3], { stride: [2, 2], pad: [1, 1] })],
+  ['stride 2 groups 3, odd sizes', convSpec(2, 6, 15, 17, 9, [3, 3], { stride: [2, 2], pad: [1, 1], groups: 3 })],
+  ['5×5 stride 2 pad 2, odd sizes', convSpec(1, 4, 19, 23, 6, [5, 5], { stride: [2, 2], pad: [2, 2] })],
+  ['4×4 stride 2 pad 1 (2×2 taps per phase)', convSpec(2, 3, 12, 14, 5, [4, 4], { stride: [2, 2], pad: [1, 1] })],
+  ['3×3 stride 2 pad 1 on 2 columns (short rows)', convSpec(3, 2, 9, 3, 4, [3, 3], { stride: [2, 2], pad: [1, 1] })],
+  ['stride 2 in row chunks (the phase buffers hold 40 of 50 rows)', convSpec(1, 64, 100, 100, 4, [3, 3], { stride: [2, 2], pad: [1, 1] })],
 ];
 
 const CONV_OPS: ConvOp[] = ['conv2d', 'conv2dBackwardInput', 'conv2dBackwardWeight'];
@@ -1288,17 +1296,24 @@ describe('wasm kernels: threads', () => {
     const base = await one.matmul(a, b, s);
     expect(Array.from(await two.matmul(a, b, s))).toEqual(Array.from(base));
     expect(Array.from(await twoAsync.matmul(a, b, s))).toEqual(Array.from(base));
-    const c = convSpec(4, 16, 20, 22, 24, [3, 3], { pad: [1, 1] });
-    for (const op of CONV_OPS) {
-      const [p, q] = convOperands(r, op, c);
-      const want = await one[op](p, q, c);
-      const got = await two[op](p, q, c);
-      // the same thread count splits the same way: synchronous and asynchronous runs agree exactly
-      expect(Array.from(await twoAsync[op](p, q, c)), `${op} async`).toEqual(Array.from(got));
-      if (op !== 'conv2dBackwardWeight') {
-        expect(Array.from(got), op).toEqual(Array.from(want));
-      } else {
-        expectContraction(op, got, want, await refConv(op, absArray(p), absArray(q), c), 1e-5);
+    const convs = [
+      convSpec(4, 16, 20, 22, 24, [3, 3], { pad: [1, 1] }),
+      // strided: the model's 12→24 (phases in kind 3, vector runs in kinds 2 and 4), odd sizes
+      convSpec(4, 12, 32, 42, 24, [3, 3], { stride: [2, 2], pad: [1, 1] }),
+      convSpec(3, 6, 17, 23, 8, [3, 3], { stride: [2, 2], pad: [1, 1], groups: 2 }),
+    ];
+    for (const c of convs) {
+      for (const op of CONV_OPS) {
+        const [p, q] = convOperands(r, op, c);
+        const want = await one[op](p, q, c);
+        const got = await two[op](p, q, c);
+        // the same thread count splits the same way: synchronous and asynchronous runs agree exactly
+        expect(Array.from(await twoAsync[op](p, q, c)), `${op} async`).toEqual(Array.from(got));
+        if (op !== 'conv2dBackwardWeight') {
+          expect(Array.from(got), op).toEqual(Array.from(want));
+        } else {
+          expectContraction(op, got, want, await refConv(op, absArray(p), absArray(q), c), 1e-5);
+        }
       }
     }
   });

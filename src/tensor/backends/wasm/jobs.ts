@@ -9,7 +9,9 @@
  * - conv2d: per (image, group, pixel chunk), y = W_g · im2col(x), im2col read on the fly by the B
  *   packer from a zero-padded copy of the image. Depthwise stride 1 runs direct SIMD loops instead.
  * - conv2dBackwardInput: stride 1 is the forward conv of dy with the flipped, transposed weights
- *   and padding (k−1)·d − p; other strides run Wᵀ·dy into a column buffer and scatter it (col2im).
+ *   and padding (k−1)·d − p; other strides split dx into output phases (sH·sW of them), each a
+ *   stride-1 GEMM of its taps' weights with a zero-padded flat frame of dy, read in place, whose
+ *   results are written to their dx cells once (no scatter-add).
  * - conv2dBackwardWeight: per (group, tap chunk), Σ_n dy[n] · im2col(x[n])ᵀ, each task owning its
  *   slice of dW (no reduction); depthwise stride 1 runs direct SIMD loops.
  * - channelAffine, gelu, sumRows: one streaming pass; tasks are runs of whole rows or of 16 floats,
@@ -72,7 +74,7 @@ const KIND_CE_BWD = 22;
 const KIND_BN_FWD = 25;
 const KIND_BN_BWD = 26;
 
-/** Floats per thread in the column buffer of the strided backward-input path (1 MiB). */
+/** Floats per thread in the phase buffers of the strided backward-input path (1 MiB). */
 const COL_FLOATS = 1 << 18;
 const HEADER_BYTES = 256;
 /** At most this many floats of per-chunk dW copies (64 MiB) before splitting taps instead of images. */
@@ -235,7 +237,9 @@ function convForwardJob(rt: WasmRuntime, xPtr: number, wPtr: number, s: Conv2dSp
   const { pad, Hf, Wf } = frame(s);
   const { tap, pix } = imTables(rt, s, Hf, Wf);
   const ch = threads > 1 && s.N * G < 2 * threads ? split(P, ceilDiv(2 * threads, s.N * G), 8) : { size: P, count: 1 };
-  const scratch = pad ? (s.Cin / G) * Hf * Wf * 4 : 0;
+  // 64 bytes after the frame: the packer's two-run panels read up to 60 bytes past a column (kernels.wat,
+  // $frame_cols; only on this frame, not on an unpadded x read in place)
+  const scratch = pad ? (s.Cin / G) * Hf * Wf * 4 + 64 : 0;
   const job = header(rt, KIND_CONV_FWD, s.N * G * ch.count, threads, scratch, [...geometry(s), xPtr, wPtr, yPtr, ch.count, Hf, Wf, pad ? 1 : 0, tap, pix, ch.size]);
   return { job, read: () => rt.read(yPtr, out) };
 }
@@ -245,8 +249,48 @@ export function buildConv2d(rt: WasmRuntime, x: Float32Array, w: Float32Array, s
 }
 
 /**
+ * v[at + (g·cinG + ci)·K + k] = w[g·gStride + ci·ciStride + off[k]] for the `rows` = G·cinG rows (a phase's
+ * A of kind 3; K = off.length).
+ */
+/**
+ * The taps of each output phase a < st along one axis of a strided conv's input gradient: [k, d] for
+ * every k < kSize with (a + pad − k·dil) ≡ 0 (mod st), d = (a + pad − k·dil)/st (the dy row or
+ * column offset), and the range of d over all phases.
+ */
+function phaseTaps(st: number, kSize: number, pad: number, dil: number): { taps: [number, number][][]; span: { lo: number; hi: number } } {
+  const taps: [number, number][][] = [];
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let a = 0; a < st; a++) {
+    const t: [number, number][] = [];
+    for (let k = 0; k < kSize; k++) {
+      const r = a + pad - k * dil;
+      if (r % st === 0) {
+        t.push([k, r / st]);
+        lo = Math.min(lo, r / st);
+        hi = Math.max(hi, r / st);
+      }
+    }
+    taps.push(t);
+  }
+  return { taps, span: lo <= hi ? { lo, hi } : { lo: 0, hi: 0 } };
+}
+
+function gatherWeights(v: Float32Array, at: number, w: Float32Array, off: Int32Array, rows: number, gStride: number, cinG: number, ciStride: number): void {
+  const K = off.length;
+  for (let r = 0; r < rows; r++) {
+    const src = Math.floor(r / cinG) * gStride + (r % cinG) * ciStride;
+    const dst = at + r * K;
+    for (let k = 0; k < K; k++) v[dst + k] = w[src + off[k]];
+  }
+}
+
+/**
  * dx = conv2dBackwardInput(dy, w). Stride 1: dx[n, ci] = Σ_co dy[n, co] ⋆ flip(w[co, ci]) with
- * padding (k−1)·d − p, i.e. a forward conv with Cin and Cout swapped. Otherwise col2im(Wᵀ·dy).
+ * padding (k−1)·d − p, i.e. a forward conv with Cin and Cout swapped. Otherwise by output phases
+ * (kernels.wat, kind 3): dx cell (sH·m + a, sW·j + b) gets only the taps ky with
+ * a + pH − ky·dH ≡ 0 (mod sH) and kx likewise, each reading dy at (m, j) plus a fixed offset, so each phase (a, b) is one GEMM
+ * A_ab · frame over the super-pixels (m, j), with no col2im scatter-add.
  */
 export function buildConv2dBackwardInput(rt: WasmRuntime, dy: Float32Array, w: Float32Array, s: Conv2dSpec, threads: number): Built {
   const G = s.groups;
@@ -275,15 +319,63 @@ export function buildConv2dBackwardInput(rt: WasmRuntime, dy: Float32Array, w: F
     };
     return convForwardJob(rt, dyPtr, wPtr, t, threads);
   }
-  const wPtr = rt.put(w);
   const out = s.N * s.Cin * s.H * s.W;
   const dxPtr = rt.output(out, 'conv2d input gradient');
-  const P = s.OH * s.OW;
-  const ckk = cinG * s.kh * s.kw;
-  const rows = rt.table(coutG, (co) => co * P * 4);
-  const cols = rt.table(P, (p) => p * 4);
-  const chunk = Math.min(P, Math.max(8, Math.floor(COL_FLOATS / ckk / 8) * 8));
-  const job = header(rt, KIND_CONV_BWD_INPUT, s.N * G, threads, ckk * chunk * 4, [...geometry(s), dyPtr, wPtr, dxPtr, 1, 0, 0, 0, rows, cols, chunk]);
+  const { kh, kw } = s;
+  // Output phases (kernels.wat, kind 3): dx row sH·m + a takes the taps ky with
+  // (a + pH − ky·dH) ≡ 0 (mod sH), each from dy row m + (a + pH − ky·dH)/sH; columns likewise.
+  const rowPh = phaseTaps(s.strideH, kh, s.padH, s.dilationH);
+  const colPh = phaseTaps(s.strideW, kw, s.padW, s.dilationW);
+  const ry = rowPh.span;
+  const rx = colPh.span;
+  // super-pixels (m, j): Mh × Mw; frame row i is dy row i + ry.lo, column likewise
+  const Mh = ceilDiv(s.H, s.strideH);
+  const Mw = ceilDiv(s.W, s.strideW);
+  const Hf = Mh + ry.hi - ry.lo;
+  const Wf = Mw + rx.hi - rx.lo;
+  const nPh = s.strideH * s.strideW;
+  // per phase: A [G][cinG][K] (k = (co, ky, kx) over the phase's taps) and its row table in the frame
+  const table = rt.alloc(nPh * 16, 'phase table');
+  const aPtr = rt.alloc(w.length * 4 + 64, 'phase weights');
+  const info: number[] = [];
+  let at = aPtr >> 2;
+  for (let a = 0; a < s.strideH; a++) {
+    for (let b = 0; b < s.strideW; b++) {
+      // k = (co, ky, kx): its weight at w[(g·coutG + co)·cinG·kh·kw + ci·kh·kw + ky·kw + kx] (wOff: all but
+      // the g and ci terms) and its row in the frame (the row table)
+      const ty = rowPh.taps[a];
+      const tx = colPh.taps[b];
+      const K = coutG * ty.length * tx.length;
+      const wOff = new Int32Array(K);
+      const rowT = K ? rt.alloc((K + 8) * 4, 'table') : 0;
+      const iv = rt.i32;
+      let k = 0;
+      for (let co = 0; co < coutG; co++) {
+        for (const u of ty) {
+          for (const q of tx) {
+            wOff[k] = co * cinG * kh * kw + u[0] * kw + q[0];
+            iv[(rowT >> 2) + k++] = (co * Hf * Wf + (u[1] - ry.lo) * Wf + (q[1] - rx.lo)) * 4;
+          }
+        }
+      }
+      if (K) iv.fill(0, (rowT >> 2) + K, (rowT >> 2) + K + 8);
+      gatherWeights(rt.f32, at, w, wOff, G * cinG, coutG * cinG * kh * kw, cinG, kh * kw);
+      info.push(K, at << 2, rowT, 0);
+      at += G * cinG * K;
+    }
+  }
+  const iv = rt.i32;
+  for (let i = 0; i < info.length; i++) iv[(table >> 2) + i] = info[i];
+  // chunks of whole super-pixel rows, the sW buffers of cinG × ldb floats at most COL_FLOATS in all
+  const R = Math.max(1, Math.min(Mh, Math.floor(COL_FLOATS / (s.strideW * cinG * Wf))));
+  const ldb = R * Wf;
+  const frameBytes = roundUp(coutG * Hf * Wf * 4, 64);
+  // 64 bytes of slack: $gemm_rows's edge panels read up to 7 floats past the last column
+  const scratch = frameBytes + s.strideW * cinG * ldb * 4 + 64;
+  // the task loops run at least once: none for an empty dx
+  const job = header(rt, KIND_CONV_BWD_INPUT, Mh * Mw * cinG === 0 ? 0 : s.N * G, threads, scratch, [
+    ...geometry(s), dyPtr, 0, dxPtr, R, Hf, Wf, -ry.lo, table, 0, ldb, -rx.lo, Mh, Mw, frameBytes,
+  ]);
   return { job, read: () => rt.read(dxPtr, out) };
 }
 

@@ -49,6 +49,11 @@
   (global $SCR_TILE i32 (i32.const 1179648))     ;; one 4×8 tile, 128 bytes
   (global $SCR_FREE i32 (i32.const 1179776))     ;; task scratch (padded images, col buffers) from here
   (export "SCR_FREE" (global $SCR_FREE))
+  ;; 1 while kind 2 runs its GEMM on a zero-padded frame in scratch: B's columns are output pixels
+  ;; of the frame, and reading up to 60 bytes past any of them stays in readable memory (the frame
+  ;; has 64 bytes of slack after it), which $pack_b's two-run panels need. Every task that calls $gemm sets it first (so a trapped job
+  ;; cannot leave it set). Per instance, so per thread.
+  (global $frame_cols (mut i32) (i32.const 0))
 
   (func $min (param $a i32) (param $b i32) (result i32)
     (select (local.get $a) (local.get $b) (i32.lt_s (local.get $a) (local.get $b))))
@@ -124,6 +129,71 @@
     (v128.store (local.get $c) (local.get $c30))
     (v128.store offset=16 (local.get $c) (local.get $c31)))
 
+  ;; $ukr with B read in place: row k of the 8 columns is the 8 floats at b + rowT[k] (rt: the row
+  ;; table), for B whose columns are adjacent floats (kind 3's flat frame), so nothing is packed.
+  (func $ukr_rows (param $a i32) (param $b i32) (param $rt i32) (param $kc i32) (param $c i32) (param $ldc i32) (param $acc i32)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
+    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local $b0 v128) (local $b1 v128) (local $av v128) (local $q i32)
+    (block $odd
+    (loop $k
+      (local.set $q (i32.add (local.get $b) (i32.load (local.get $rt))))
+      (local.set $b0 (v128.load (local.get $q)))
+      (local.set $b1 (v128.load offset=16 (local.get $q)))
+      (local.set $av (v128.load32_splat (local.get $a)))
+      (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $av) (local.get $b0))))
+      (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $av) (local.get $b1))))
+      (local.set $av (v128.load32_splat offset=4 (local.get $a)))
+      (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $av) (local.get $b0))))
+      (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $av) (local.get $b1))))
+      (local.set $av (v128.load32_splat offset=8 (local.get $a)))
+      (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $av) (local.get $b0))))
+      (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $av) (local.get $b1))))
+      (local.set $av (v128.load32_splat offset=12 (local.get $a)))
+      (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $av) (local.get $b0))))
+      (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $av) (local.get $b1))))
+      (br_if $odd (i32.eq (local.get $kc) (i32.const 1)))
+      (local.set $q (i32.add (local.get $b) (i32.load offset=4 (local.get $rt))))
+      (local.set $b0 (v128.load (local.get $q)))
+      (local.set $b1 (v128.load offset=16 (local.get $q)))
+      (local.set $av (v128.load32_splat offset=16 (local.get $a)))
+      (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $av) (local.get $b0))))
+      (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $av) (local.get $b1))))
+      (local.set $av (v128.load32_splat offset=20 (local.get $a)))
+      (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $av) (local.get $b0))))
+      (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $av) (local.get $b1))))
+      (local.set $av (v128.load32_splat offset=24 (local.get $a)))
+      (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $av) (local.get $b0))))
+      (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $av) (local.get $b1))))
+      (local.set $av (v128.load32_splat offset=28 (local.get $a)))
+      (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $av) (local.get $b0))))
+      (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $av) (local.get $b1))))
+      (local.set $a (i32.add (local.get $a) (i32.const 32)))
+      (local.set $rt (i32.add (local.get $rt) (i32.const 8)))
+      (br_if $k (i32.gt_s (local.tee $kc (i32.sub (local.get $kc) (i32.const 2))) (i32.const 0)))))
+    (if (local.get $acc)
+      (then
+        (local.set $c00 (f32x4.add (local.get $c00) (v128.load (local.get $c))))
+        (local.set $c01 (f32x4.add (local.get $c01) (v128.load offset=16 (local.get $c))))
+        (local.set $c10 (f32x4.add (local.get $c10) (v128.load (i32.add (local.get $c) (local.get $ldc)))))
+        (local.set $c11 (f32x4.add (local.get $c11) (v128.load offset=16 (i32.add (local.get $c) (local.get $ldc)))))
+        (local.set $c20 (f32x4.add (local.get $c20) (v128.load (i32.add (local.get $c) (i32.shl (local.get $ldc) (i32.const 1))))))
+        (local.set $c21 (f32x4.add (local.get $c21) (v128.load offset=16 (i32.add (local.get $c) (i32.shl (local.get $ldc) (i32.const 1))))))
+        (local.set $c30 (f32x4.add (local.get $c30) (v128.load (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 3))))))
+        (local.set $c31 (f32x4.add (local.get $c31) (v128.load offset=16 (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 3))))))))
+    (v128.store (local.get $c) (local.get $c00))
+    (v128.store offset=16 (local.get $c) (local.get $c01))
+    (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+    (v128.store (local.get $c) (local.get $c10))
+    (v128.store offset=16 (local.get $c) (local.get $c11))
+    (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+    (v128.store (local.get $c) (local.get $c20))
+    (v128.store offset=16 (local.get $c) (local.get $c21))
+    (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+    (v128.store (local.get $c) (local.get $c30))
+    (v128.store offset=16 (local.get $c) (local.get $c31)))
+
+
   ;; Copies the top-left mr×nr of a 4×8 tile (rows 32 bytes apart) into C, adding when acc != 0.
   (func $tile_out (param $t i32) (param $c i32) (param $ldc i32) (param $mr i32) (param $nr i32) (param $acc i32)
     (local $i i32) (local $j i32) (local $p i32) (local $v f32)
@@ -165,7 +235,9 @@
 
   ;; Stores the transpose of the 4×4 block with rows v0..v3: row i of the result (v0[i], v1[i],
   ;; v2[i], v3[i]) at dst + i·stride.
-  (func $store_t4 (param $v0 v128) (param $v1 v128) (param $v2 v128) (param $v3 v128) (param $dst i32) (param $stride i32)
+  ;; Returns 0 (a result, so the build inlines it: scripts/wat-inline.ts); callers drop it.
+  ;; @inline
+  (func $store_t4 (param $v0 v128) (param $v1 v128) (param $v2 v128) (param $v3 v128) (param $dst i32) (param $stride i32) (result i32)
     (local $lo01 v128) (local $lo23 v128) (local $hi01 v128) (local $hi23 v128)
     (local.set $lo01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v0) (local.get $v1)))
     (local.set $lo23 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v2) (local.get $v3)))
@@ -177,7 +249,8 @@
     (local.set $dst (i32.add (local.get $dst) (local.get $stride)))
     (v128.store (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $hi01) (local.get $hi23)))
     (local.set $dst (i32.add (local.get $dst) (local.get $stride)))
-    (v128.store (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $hi01) (local.get $hi23))))
+    (v128.store (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $hi01) (local.get $hi23)))
+    (i32.const 0))
 
   ;; Packs A[0..mc)[0..kc) (element (i, k) at src + i·rs + k·cs) into 4-row micro-panels:
   ;; dst[(i/4)·16·kc + k·16 + (i%4)·4]. Rows past mc are zero.
@@ -207,8 +280,8 @@
                   (block $blocks_done
                     (loop $kb
                       (br_if $blocks_done (i32.lt_s (local.get $k) (i32.const 4)))
-                      (call $store_t4 (v128.load (local.get $p0)) (v128.load (local.get $p1)) (v128.load (local.get $p2)) (v128.load (local.get $p3))
-                        (local.get $dst) (i32.const 16))
+                      (drop (call $store_t4 (v128.load (local.get $p0)) (v128.load (local.get $p1)) (v128.load (local.get $p2)) (v128.load (local.get $p3))
+                        (local.get $dst) (i32.const 16)))
                       (local.set $p0 (i32.add (local.get $p0) (i32.const 16)))
                       (local.set $p1 (i32.add (local.get $p1) (i32.const 16)))
                       (local.set $p2 (i32.add (local.get $p2) (i32.const 16)))
@@ -268,7 +341,25 @@
             (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
             (br_if $kv (local.tee $k (i32.sub (local.get $k) (i32.const 1))))))
         (else (if (i32.eq (local.get $nr) (i32.const 8))
-        (then (call $pack_b_gather8 (local.get $base) (local.get $rowT) (local.get $colT) (local.get $kc) (local.get $dst))
+        (then
+          (if (call $cols_step8 (local.get $colT))
+            (then (call $pack_b_step8 (i32.add (local.get $base) (i32.load (local.get $colT))) (local.get $rowT) (local.get $kc) (local.get $dst)))
+            (else
+              ;; two runs of output pixels (a row's end, the next row's start), adjacent or every other float
+              (local.set $jj (i32.const 0))
+              (if (global.get $frame_cols)
+                (then
+                  (local.set $q (i32.const 4))
+                  (local.set $jj (call $cols_two (local.get $colT) (i32.const 4)))
+                  (if (i32.eqz (local.get $jj))
+                    (then
+                      (local.set $q (i32.const 8))
+                      (local.set $jj (call $cols_two (local.get $colT) (i32.const 8)))))))
+              (if (local.get $jj)
+                (then (call $pack_b_two (i32.add (local.get $base) (i32.load (local.get $colT)))
+                  (i32.add (local.get $base) (i32.load (i32.add (local.get $colT) (i32.shl (local.get $jj) (i32.const 2)))))
+                  (i32.shl (local.get $jj) (i32.const 2)) (local.get $q) (local.get $rowT) (local.get $kc) (local.get $dst)))
+                (else (call $pack_b_gather8 (local.get $base) (local.get $rowT) (local.get $colT) (local.get $kc) (local.get $dst))))))
           (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $kc) (i32.const 5)))))
         (else
           ;; edge panel, column by column, zero columns past nc
@@ -295,6 +386,97 @@
       (local.set $colT (i32.add (local.get $colT) (i32.const 32)))
       (br_if $panels (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 8))) (local.get $nc)))))
 
+  ;; Whether the 8 column offsets at colT are 8 bytes apart (every other float: the output pixels of a
+  ;; stride-2 conv's im2col within one output row).
+  (func $cols_step8 (param $colT i32) (result i32)
+    (local $c0 i32)
+    (local.set $c0 (i32.load (local.get $colT)))
+    (i32.and
+      (i32.and
+        (i32.and (i32.eq (i32.sub (i32.load offset=4 (local.get $colT)) (local.get $c0)) (i32.const 8))
+                 (i32.eq (i32.sub (i32.load offset=8 (local.get $colT)) (local.get $c0)) (i32.const 16)))
+        (i32.and (i32.eq (i32.sub (i32.load offset=12 (local.get $colT)) (local.get $c0)) (i32.const 24))
+                 (i32.eq (i32.sub (i32.load offset=16 (local.get $colT)) (local.get $c0)) (i32.const 32))))
+      (i32.and
+        (i32.and (i32.eq (i32.sub (i32.load offset=20 (local.get $colT)) (local.get $c0)) (i32.const 40))
+                 (i32.eq (i32.sub (i32.load offset=24 (local.get $colT)) (local.get $c0)) (i32.const 48)))
+        (i32.eq (i32.sub (i32.load offset=28 (local.get $colT)) (local.get $c0)) (i32.const 56)))))
+
+  ;; One full 8-column panel whose columns are every other float from p (see $cols_step8): per k,
+  ;; four vector loads over floats 0..14 of the row (the last at float 11, so nothing past float 14
+  ;; is read) and two shuffles keep the even floats.
+  (func $pack_b_step8 (param $p i32) (param $rowT i32) (param $kc i32) (param $dst i32)
+    (local $q i32)
+    (loop $kv
+      (local.set $q (i32.add (local.get $p) (i32.load (local.get $rowT))))
+      (v128.store (local.get $dst)
+        (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (v128.load (local.get $q)) (v128.load offset=16 (local.get $q))))
+      (v128.store offset=16 (local.get $dst)
+        (i8x16.shuffle 0 1 2 3 8 9 10 11 20 21 22 23 28 29 30 31 (v128.load offset=32 (local.get $q)) (v128.load offset=44 (local.get $q))))
+      (local.set $rowT (i32.add (local.get $rowT) (i32.const 4)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+      (br_if $kv (local.tee $kc (i32.sub (local.get $kc) (i32.const 1))))))
+
+  ;; Floats 0, 2, 4, 6 from p (reads floats 0..6 only).
+  ;; @inline
+  (func $even4 (param $p i32) (result v128)
+    (i8x16.shuffle 0 1 2 3 8 9 10 11 20 21 22 23 28 29 30 31 (v128.load (local.get $p)) (v128.load offset=12 (local.get $p))))
+
+  ;; s in 1..7 when the 8 column offsets at colT form two runs, [0, s) and [s, 8), each `step` bytes
+  ;; apart within; 0 otherwise.
+  (func $cols_two (param $colT i32) (param $step i32) (result i32)
+    (local $i i32) (local $s i32)
+    (local.set $i (i32.const 1))
+    (loop $cols
+      (if (i32.ne (i32.sub (i32.load (i32.add (local.get $colT) (i32.shl (local.get $i) (i32.const 2))))
+                           (i32.load (i32.add (local.get $colT) (i32.shl (i32.sub (local.get $i) (i32.const 1)) (i32.const 2)))))
+                  (local.get $step))
+        (then
+          (if (local.get $s) (then (return (i32.const 0))))
+          (local.set $s (local.get $i))))
+      (br_if $cols (i32.lt_s (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 8))))
+    (local.get $s))
+
+  ;; One full 8-column panel of two runs (see $cols_two): columns [0, s) from pa, [s, 8) from pb, each
+  ;; run `step` (4 or 8) bytes apart; s4 = 4·s. Per k, 8 columns as from one run at pa go to the slot,
+  ;; then 8 as from one run at pb to the slot from column s, running s columns into the next k's slot
+  ;; (written after) or, after the last k, past the panel (the next panel's, written after, or the
+  ;; rest of the pack buffer and the scratch tile, neither read before being written). The reads
+  ;; run up to 60 bytes past a run's start (the caller guarantees that is readable: $frame_cols).
+  (func $pack_b_two (param $pa i32) (param $pb i32) (param $s4 i32) (param $step i32) (param $rowT i32) (param $kc i32) (param $dst i32)
+    (local $r i32) (local $q i32)
+    (if (i32.eq (local.get $step) (i32.const 4))
+      (then
+        (loop $k4
+          (local.set $r (i32.load (local.get $rowT)))
+          (local.set $q (i32.add (local.get $pa) (local.get $r)))
+          (v128.store (local.get $dst) (v128.load (local.get $q)))
+          (v128.store offset=16 (local.get $dst) (v128.load offset=16 (local.get $q)))
+          (local.set $q (i32.add (local.get $pb) (local.get $r)))
+          (local.set $r (i32.add (local.get $dst) (local.get $s4)))
+          (v128.store (local.get $r) (v128.load (local.get $q)))
+          (v128.store offset=16 (local.get $r) (v128.load offset=16 (local.get $q)))
+          (local.set $rowT (i32.add (local.get $rowT) (i32.const 4)))
+          (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+          (br_if $k4 (local.tee $kc (i32.sub (local.get $kc) (i32.const 1))))))
+      (else
+        (loop $k8
+          (local.set $r (i32.load (local.get $rowT)))
+          (local.set $q (i32.add (local.get $pa) (local.get $r)))
+          (v128.store (local.get $dst)
+            (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (v128.load (local.get $q)) (v128.load offset=16 (local.get $q))))
+          (v128.store offset=16 (local.get $dst)
+            (i8x16.shuffle 0 1 2 3 8 9 10 11 20 21 22 23 28 29 30 31 (v128.load offset=32 (local.get $q)) (v128.load offset=44 (local.get $q))))
+          (local.set $q (i32.add (local.get $pb) (local.get $r)))
+          (local.set $r (i32.add (local.get $dst) (local.get $s4)))
+          (v128.store (local.get $r)
+            (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (v128.load (local.get $q)) (v128.load offset=16 (local.get $q))))
+          (v128.store offset=16 (local.get $r)
+            (i8x16.shuffle 0 1 2 3 8 9 10 11 20 21 22 23 28 29 30 31 (v128.load offset=32 (local.get $q)) (v128.load offset=44 (local.get $q))))
+          (local.set $rowT (i32.add (local.get $rowT) (i32.const 4)))
+          (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+          (br_if $k8 (local.tee $kc (i32.sub (local.get $kc) (i32.const 1))))))))
+
   ;; One full 8-column panel of gathered columns (pack_b's slow path). Where 4 consecutive rows
   ;; are adjacent in memory (a run of output pixels in a row, or the k of a transposed operand),
   ;; each column gives one vector load and two 4×4 transposes write the 4 rows; else scalar.
@@ -315,14 +497,30 @@
       (if (i32.and (i32.ge_s (local.get $k) (i32.const 4))
                    (i32.eq (i32.sub (i32.load offset=12 (local.get $rowT)) (local.get $r)) (i32.const 12)))
         (then
-          (call $store_t4
+          (drop (call $store_t4
             (v128.load (i32.add (local.get $c0) (local.get $r))) (v128.load (i32.add (local.get $c1) (local.get $r)))
             (v128.load (i32.add (local.get $c2) (local.get $r))) (v128.load (i32.add (local.get $c3) (local.get $r)))
-            (local.get $dst) (i32.const 32))
-          (call $store_t4
+            (local.get $dst) (i32.const 32)))
+          (drop (call $store_t4
             (v128.load (i32.add (local.get $c4) (local.get $r))) (v128.load (i32.add (local.get $c5) (local.get $r)))
             (v128.load (i32.add (local.get $c6) (local.get $r))) (v128.load (i32.add (local.get $c7) (local.get $r)))
-            (i32.add (local.get $dst) (i32.const 16)) (i32.const 32))
+            (i32.add (local.get $dst) (i32.const 16)) (i32.const 32)))
+          (local.set $n (i32.const 4)))
+        (else (if (i32.and (i32.ge_s (local.get $k) (i32.const 4))
+                           (i32.and (i32.and (i32.eq (i32.sub (i32.load offset=4 (local.get $rowT)) (local.get $r)) (i32.const 8))
+                                             (i32.eq (i32.sub (i32.load offset=8 (local.get $rowT)) (local.get $r)) (i32.const 16)))
+                                    (i32.eq (i32.sub (i32.load offset=12 (local.get $rowT)) (local.get $r)) (i32.const 24))))
+        (then
+          ;; 4 rows every other float (a stride-2 conv's output pixels): floats 0, 2 of one load and
+          ;; 4, 6 of a second from float 3 (nothing past float 6 is read), then the same transposes
+          (drop (call $store_t4
+            (call $even4 (i32.add (local.get $c0) (local.get $r))) (call $even4 (i32.add (local.get $c1) (local.get $r)))
+            (call $even4 (i32.add (local.get $c2) (local.get $r))) (call $even4 (i32.add (local.get $c3) (local.get $r)))
+            (local.get $dst) (i32.const 32)))
+          (drop (call $store_t4
+            (call $even4 (i32.add (local.get $c4) (local.get $r))) (call $even4 (i32.add (local.get $c5) (local.get $r)))
+            (call $even4 (i32.add (local.get $c6) (local.get $r))) (call $even4 (i32.add (local.get $c7) (local.get $r)))
+            (i32.add (local.get $dst) (i32.const 16)) (i32.const 32)))
           (local.set $n (i32.const 4)))
         (else
           (f32.store (local.get $dst) (f32.load (i32.add (local.get $c0) (local.get $r))))
@@ -333,7 +531,7 @@
           (f32.store offset=20 (local.get $dst) (f32.load (i32.add (local.get $c5) (local.get $r))))
           (f32.store offset=24 (local.get $dst) (f32.load (i32.add (local.get $c6) (local.get $r))))
           (f32.store offset=28 (local.get $dst) (f32.load (i32.add (local.get $c7) (local.get $r))))
-          (local.set $n (i32.const 1))))
+          (local.set $n (i32.const 1))))))
       (local.set $rowT (i32.add (local.get $rowT) (i32.shl (local.get $n) (i32.const 2))))
       (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 5))))
       (br_if $rows (i32.gt_s (local.tee $k (i32.sub (local.get $k) (local.get $n))) (i32.const 0)))))
@@ -371,6 +569,50 @@
         (br_if $pl (i32.lt_s (local.tee $pc (i32.add (local.get $pc) (global.get $KC))) (local.get $K))))
       (br_if $jl (i32.lt_s (local.tee $jc (i32.add (local.get $jc) (global.get $NC))) (local.get $N)))))
 
+  ;; C[M×N] = A·B (A strided as in $gemm) for B whose row k is the N adjacent floats at b + rowT[k]
+  ;; (kind 3's flat frame): nothing of B is packed, $ukr_rows reads it in place, 8 columns at a
+  ;; time; an edge panel reads up to 7 floats past column N (the caller keeps them readable) into
+  ;; tile columns that are not copied out. Blocks of KC depth and MC rows as $gemm; per block the
+  ;; 8-column panels outer, so a panel's rows stay in L1 for every 4-row panel of A.
+  (func $gemm_rows (param $M i32) (param $N i32) (param $K i32)
+        (param $a i32) (param $ars i32) (param $acs i32)
+        (param $b i32) (param $rowT i32) (param $c i32) (param $ldc i32) (param $scr i32)
+    (local $pc i32) (local $kc i32) (local $ic i32) (local $mc i32) (local $pa i32) (local $tile i32) (local $acc i32)
+    (local $i i32) (local $j i32) (local $mr i32) (local $nr i32) (local $ai i32) (local $ci i32) (local $rt i32)
+    (local.set $pa (i32.add (local.get $scr) (global.get $SCR_PACKA)))
+    (local.set $tile (i32.add (local.get $scr) (global.get $SCR_TILE)))
+    (loop $pl
+      (local.set $kc (call $min (global.get $KC) (i32.sub (local.get $K) (local.get $pc))))
+      (local.set $acc (i32.ne (local.get $pc) (i32.const 0)))
+      (local.set $rt (i32.add (local.get $rowT) (i32.shl (local.get $pc) (i32.const 2))))
+      (local.set $ic (i32.const 0))
+      (loop $il
+        (local.set $mc (call $min (global.get $MC) (i32.sub (local.get $M) (local.get $ic))))
+        (call $pack_a
+          (i32.add (local.get $a) (i32.add (i32.mul (local.get $ic) (local.get $ars)) (i32.mul (local.get $pc) (local.get $acs))))
+          (local.get $ars) (local.get $acs) (local.get $mc) (local.get $kc) (local.get $pa))
+        (local.set $j (i32.const 0))
+        (loop $jl
+          (local.set $nr (call $min (i32.const 8) (i32.sub (local.get $N) (local.get $j))))
+          (local.set $ai (local.get $pa))
+          (local.set $i (i32.const 0))
+          (loop $ir
+            (local.set $mr (call $min (i32.const 4) (i32.sub (local.get $mc) (local.get $i))))
+            (local.set $ci (i32.add (local.get $c)
+              (i32.add (i32.mul (i32.add (local.get $ic) (local.get $i)) (local.get $ldc)) (i32.shl (local.get $j) (i32.const 2)))))
+            (if (i32.and (i32.eq (local.get $mr) (i32.const 4)) (i32.eq (local.get $nr) (i32.const 8)))
+              (then (call $ukr_rows (local.get $ai) (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))) (local.get $rt)
+                (local.get $kc) (local.get $ci) (local.get $ldc) (local.get $acc)))
+              (else
+                (call $ukr_rows (local.get $ai) (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))) (local.get $rt)
+                  (local.get $kc) (local.get $tile) (i32.const 32) (i32.const 0))
+                (call $tile_out (local.get $tile) (local.get $ci) (local.get $ldc) (local.get $mr) (local.get $nr) (local.get $acc))))
+            (local.set $ai (i32.add (local.get $ai) (i32.shl (local.get $kc) (i32.const 4))))
+            (br_if $ir (i32.lt_s (local.tee $i (i32.add (local.get $i) (i32.const 4))) (local.get $mc))))
+          (br_if $jl (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 8))) (local.get $N))))
+        (br_if $il (i32.lt_s (local.tee $ic (i32.add (local.get $ic) (global.get $MC))) (local.get $M))))
+      (br_if $pl (i32.lt_s (local.tee $pc (i32.add (local.get $pc) (global.get $KC))) (local.get $K)))))
+
   ;; One task of a batched GEMM job: batch b, rows chunk mi, columns chunk ni.
   (func $task_gemm (param $job i32) (param $t i32) (param $scr i32)
     (local $nt i32) (local $per i32) (local $b i32) (local $mi i32) (local $ni i32) (local $m0 i32) (local $n0 i32) (local $ldc i32)
@@ -383,6 +625,7 @@
     (local.set $m0 (i32.mul (local.get $mi) (i32.load offset=100 (local.get $job))))
     (local.set $n0 (i32.mul (local.get $ni) (i32.load offset=104 (local.get $job))))
     (local.set $ldc (i32.load offset=88 (local.get $job)))
+    (global.set $frame_cols (i32.const 0))
     (call $gemm
       (call $min (i32.load offset=100 (local.get $job)) (i32.sub (i32.load offset=32 (local.get $job)) (local.get $m0)))
       (call $min (i32.load offset=104 (local.get $job)) (i32.sub (i32.load offset=36 (local.get $job)) (local.get $n0)))
@@ -403,33 +646,53 @@
   ;; ---------------------------------------------------------------------------------------------
   ;; Convolution helpers
 
-  ;; dst[c][i][j] = src[c][i − pt][j − pl] where that is inside the H×W source, else 0; dst is C×Hp×Wp.
-  ;; Negative pt/pl crop.
-  (func $pad_copy (param $src i32) (param $C i32) (param $H i32) (param $W i32)
+  ;; dst[c][i][j] = src[c][i − pt][j − pl] where that is inside the H×W source, else 0; dst is
+  ;; C×Hp×Wp; negative pt/pl crop. Per channel the data rows go through $dw_frame (vectors), the
+  ;; zero rows above and below as one memory.fill each, and the zero columns left and right of the
+  ;; data float by float. (The $pad_copy this replaced made three runtime calls per row, a fill, a
+  ;; copy and a fill, ~3 ns each: ~10 % of the model's strided convs.)
+  (func $conv_frame (param $src i32) (param $C i32) (param $H i32) (param $W i32)
         (param $dst i32) (param $Hp i32) (param $Wp i32) (param $pt i32) (param $pl i32)
-    (local $c i32) (local $i i32) (local $si i32) (local $j0 i32) (local $j1 i32) (local $rowB i32)
-    (local.set $j0 (call $max (i32.const 0) (local.get $pl)))
-    (local.set $j1 (call $min (local.get $Wp) (i32.add (local.get $W) (local.get $pl))))
-    (local.set $rowB (i32.shl (local.get $Wp) (i32.const 2)))
+    (local $c i32) (local $i i32) (local $i0 i32) (local $i1 i32) (local $j i32) (local $j0 i32) (local $j1 i32)
+    (local $Wp4 i32) (local $plane i32) (local $row i32)
+    (local.set $Wp4 (i32.shl (local.get $Wp) (i32.const 2)))
+    (local.set $plane (i32.mul (local.get $Hp) (local.get $Wp4)))
+    (local.set $j0 (call $min (local.get $Wp) (call $max (i32.const 0) (local.get $pl))))
+    (local.set $j1 (call $max (local.get $j0) (call $min (local.get $Wp) (i32.add (local.get $W) (local.get $pl)))))
+    (local.set $i0 (call $min (local.get $Hp) (call $max (i32.const 0) (local.get $pt))))
+    (local.set $i1 (call $max (local.get $i0) (call $min (local.get $Hp) (i32.add (local.get $H) (local.get $pt)))))
+    (if (i32.or (i32.eq (local.get $j0) (local.get $j1)) (i32.eq (local.get $i0) (local.get $i1)))
+      (then
+        ;; no source cell reaches the frame
+        (memory.fill (local.get $dst) (i32.const 0) (i32.mul (local.get $C) (local.get $plane)))
+        (return)))
     (loop $chan
-      (local.set $i (i32.const 0))
-      (loop $row
-        (local.set $si (i32.sub (local.get $i) (local.get $pt)))
-        (if (i32.and (i32.lt_u (local.get $si) (local.get $H)) (i32.gt_s (local.get $j1) (local.get $j0)))
-          (then
-            (memory.fill (local.get $dst) (i32.const 0) (i32.shl (local.get $j0) (i32.const 2)))
-            (memory.copy
-              (i32.add (local.get $dst) (i32.shl (local.get $j0) (i32.const 2)))
-              (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $si) (local.get $W)) (i32.sub (local.get $j0) (local.get $pl))) (i32.const 2)))
-              (i32.shl (i32.sub (local.get $j1) (local.get $j0)) (i32.const 2)))
-            (memory.fill
-              (i32.add (local.get $dst) (i32.shl (local.get $j1) (i32.const 2)))
-              (i32.const 0)
-              (i32.shl (i32.sub (local.get $Wp) (local.get $j1)) (i32.const 2))))
-          (else (memory.fill (local.get $dst) (i32.const 0) (local.get $rowB))))
-        (local.set $dst (i32.add (local.get $dst) (local.get $rowB)))
-        (br_if $row (i32.lt_s (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $Hp))))
+      (call $dw_frame (local.get $src) (local.get $H) (local.get $W) (local.get $dst) (local.get $Hp) (local.get $Wp) (local.get $pt) (local.get $pl))
+      (memory.fill (local.get $dst) (i32.const 0) (i32.mul (local.get $i0) (local.get $Wp4)))
+      (memory.fill (i32.add (local.get $dst) (i32.mul (local.get $i1) (local.get $Wp4))) (i32.const 0)
+        (i32.mul (i32.sub (local.get $Hp) (local.get $i1)) (local.get $Wp4)))
+      (if (i32.or (local.get $j0) (i32.lt_s (local.get $j1) (local.get $Wp)))
+        (then
+          (local.set $i (local.get $i0))
+          (loop $rows
+            (local.set $row (i32.add (local.get $dst) (i32.mul (local.get $i) (local.get $Wp4))))
+            (local.set $j (i32.const 0))
+            (block $l_done
+              (loop $left
+                (br_if $l_done (i32.ge_s (local.get $j) (local.get $j0)))
+                (f32.store (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))) (f32.const 0))
+                (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                (br $left)))
+            (local.set $j (local.get $j1))
+            (block $r_done
+              (loop $right
+                (br_if $r_done (i32.ge_s (local.get $j) (local.get $Wp)))
+                (f32.store (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))) (f32.const 0))
+                (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                (br $right)))
+            (br_if $rows (i32.lt_s (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $i1))))))
       (local.set $src (i32.add (local.get $src) (i32.shl (i32.mul (local.get $H) (local.get $W)) (i32.const 2))))
+      (local.set $dst (i32.add (local.get $dst) (local.get $plane)))
       (br_if $chan (i32.lt_s (local.tee $c (i32.add (local.get $c) (i32.const 1))) (local.get $C)))))
 
   ;; Input image of group g of image n (or its zero-padded copy in scratch, when the job says pad).
@@ -442,7 +705,7 @@
                (i32.const 2))))
     (if (result i32) (i32.load offset=120 (local.get $job))
       (then
-        (call $pad_copy (local.get $x) (local.get $cinG) (i32.load offset=40 (local.get $job)) (i32.load offset=44 (local.get $job))
+        (call $conv_frame (local.get $x) (local.get $cinG) (i32.load offset=40 (local.get $job)) (i32.load offset=44 (local.get $job))
           (i32.add (local.get $scr) (global.get $SCR_FREE)) (i32.load offset=112 (local.get $job)) (i32.load offset=116 (local.get $job))
           (i32.load offset=76 (local.get $job)) (i32.load offset=80 (local.get $job)))
         (i32.add (local.get $scr) (global.get $SCR_FREE)))
@@ -468,6 +731,8 @@
     (local.set $ckk (i32.mul (i32.div_u (i32.load offset=36 (local.get $job)) (local.get $G))
                              (i32.mul (i32.load offset=52 (local.get $job)) (i32.load offset=56 (local.get $job)))))
     (local.set $base (call $conv_input (local.get $job) (i32.load offset=96 (local.get $job)) (local.get $n) (local.get $g) (local.get $scr)))
+    ;; only for a padded frame in scratch (with its slack), not for an image read in place
+    (global.set $frame_cols (i32.load offset=120 (local.get $job)))
     (call $gemm (local.get $coutG) (local.get $pc) (local.get $ckk)
       (i32.add (i32.load offset=100 (local.get $job)) (i32.shl (i32.mul (i32.mul (local.get $g) (local.get $coutG)) (local.get $ckk)) (i32.const 2)))
       (i32.shl (local.get $ckk) (i32.const 2)) (i32.const 4)
@@ -479,82 +744,132 @@
       (i32.shl (local.get $P) (i32.const 2))
       (i32.const 0) (local.get $scr)))
 
-  ;; dx[ci][oy·sH − pH + ky·dH][ox·sW − pW + kx·dW] += col[r][p − p0] for the pc pixels from p0
-  ;; (r = (ci·kh + ky)·kw + kx); cells outside the image are dropped.
-  (func $col2im (param $job i32) (param $col i32) (param $pc i32) (param $p0 i32) (param $dx i32) (param $ckk i32)
-    (local $r i32) (local $kx i32) (local $ky i32) (local $q i32) (local $dxc i32) (local $oy i32) (local $ox i32)
-    (local $p i32) (local $src i32) (local $iy i32) (local $ix i32)
-    (local $H i32) (local $W i32) (local $kh i32) (local $kw i32) (local $OW i32) (local $sH i32) (local $sW i32)
-    (local $pH i32) (local $pW i32) (local $dH i32) (local $dW i32) (local $oy0 i32) (local $ox0 i32)
+  ;; Rows of dx for one row phase a of kind 3: dx[ci][iy][sW·j + b] = buf_b[ci][mm·Wf + j] for the
+  ;; `rows` super-pixel rows mm from m0 (iy = sH·(m0 + mm) + a < H) and every column phase b, the
+  ;; sW buffers `bstep` bytes apart, each cinG rows of ldb floats. sW = 2 interleaves 4 + 4 floats
+  ;; into 8 per step; other strides (and row tails) go float by float.
+  (func $phase_rows (param $job i32) (param $buf i32) (param $bstep i32) (param $ldb i32) (param $dxb i32)
+        (param $cinG i32) (param $m0 i32) (param $rows i32) (param $a i32)
+    (local $H i32) (local $W i32) (local $sH i32) (local $sW i32) (local $Wf i32) (local $ci i32) (local $mm i32) (local $iy i32)
+    (local $src i32) (local $dst i32) (local $j i32) (local $b i32) (local $ix i32) (local $q i32) (local $v0 v128) (local $v1 v128)
+    (local $pairs4 i32) (local $x i32)
     (local.set $H (i32.load offset=40 (local.get $job)))
     (local.set $W (i32.load offset=44 (local.get $job)))
-    (local.set $kh (i32.load offset=52 (local.get $job)))
-    (local.set $kw (i32.load offset=56 (local.get $job)))
-    (local.set $OW (i32.load offset=64 (local.get $job)))
     (local.set $sH (i32.load offset=68 (local.get $job)))
     (local.set $sW (i32.load offset=72 (local.get $job)))
-    (local.set $pH (i32.load offset=76 (local.get $job)))
-    (local.set $pW (i32.load offset=80 (local.get $job)))
-    (local.set $dH (i32.load offset=84 (local.get $job)))
-    (local.set $dW (i32.load offset=88 (local.get $job)))
-    (local.set $oy0 (i32.div_u (local.get $p0) (local.get $OW)))
-    (local.set $ox0 (i32.sub (local.get $p0) (i32.mul (local.get $oy0) (local.get $OW))))
-    (local.set $src (local.get $col))
-    (loop $rows
-      (local.set $kx (i32.rem_u (local.get $r) (local.get $kw)))
-      (local.set $q (i32.div_u (local.get $r) (local.get $kw)))
-      (local.set $ky (i32.rem_u (local.get $q) (local.get $kh)))
-      (local.set $dxc (i32.add (local.get $dx)
-        (i32.shl (i32.mul (i32.div_u (local.get $q) (local.get $kh)) (i32.mul (local.get $H) (local.get $W))) (i32.const 2))))
-      (local.set $oy (local.get $oy0))
-      (local.set $ox (local.get $ox0))
-      (local.set $p (local.get $pc))
-      (loop $pix
-        (local.set $iy (i32.add (i32.sub (i32.mul (local.get $oy) (local.get $sH)) (local.get $pH)) (i32.mul (local.get $ky) (local.get $dH))))
-        (local.set $ix (i32.add (i32.sub (i32.mul (local.get $ox) (local.get $sW)) (local.get $pW)) (i32.mul (local.get $kx) (local.get $dW))))
-        (if (i32.and (i32.lt_u (local.get $iy) (local.get $H)) (i32.lt_u (local.get $ix) (local.get $W)))
-          (then
-            (local.set $q (i32.add (local.get $dxc) (i32.shl (i32.add (i32.mul (local.get $iy) (local.get $W)) (local.get $ix)) (i32.const 2))))
-            (f32.store (local.get $q) (f32.add (f32.load (local.get $q)) (f32.load (local.get $src))))))
-        (local.set $src (i32.add (local.get $src) (i32.const 4)))
-        (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
-        (if (i32.eq (local.get $ox) (local.get $OW))
-          (then (local.set $ox (i32.const 0)) (local.set $oy (i32.add (local.get $oy) (i32.const 1)))))
-        (br_if $pix (local.tee $p (i32.sub (local.get $p) (i32.const 1)))))
-      (br_if $rows (i32.lt_s (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $ckk)))))
+    (local.set $Wf (i32.load offset=116 (local.get $job)))
+    ;; sW = 2: complete pairs (2j, 2j + 1) for j < W/2, 4 of them per step
+    (local.set $pairs4 (i32.and (i32.shr_u (local.get $W) (i32.const 1)) (i32.const -4)))
+    (loop $chan
+      (local.set $mm (i32.const 0))
+      (block $rows_done
+        (loop $row
+          (br_if $rows_done (i32.ge_s (local.get $mm) (local.get $rows)))
+          (local.set $iy (i32.add (i32.mul (local.get $sH) (i32.add (local.get $m0) (local.get $mm))) (local.get $a)))
+          (br_if $rows_done (i32.ge_s (local.get $iy) (local.get $H)))
+          (local.set $src (i32.add (local.get $buf)
+            (i32.shl (i32.add (i32.mul (local.get $ci) (local.get $ldb)) (i32.mul (local.get $mm) (local.get $Wf))) (i32.const 2))))
+          (local.set $dst (i32.add (local.get $dxb)
+            (i32.shl (i32.mul (i32.add (i32.mul (local.get $ci) (local.get $H)) (local.get $iy)) (local.get $W)) (i32.const 2))))
+          (local.set $j (i32.const 0))
+          (if (i32.eq (local.get $sW) (i32.const 2))
+            (then
+              (block $vec_done
+                (loop $vec
+                  (br_if $vec_done (i32.ge_s (local.get $j) (local.get $pairs4)))
+                  (local.set $q (i32.add (local.get $src) (i32.shl (local.get $j) (i32.const 2))))
+                  (local.set $v0 (v128.load (local.get $q)))
+                  (local.set $v1 (v128.load (i32.add (local.get $q) (local.get $bstep))))
+                  (local.set $q (i32.add (local.get $dst) (i32.shl (local.get $j) (i32.const 3))))
+                  (v128.store (local.get $q) (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v0) (local.get $v1)))
+                  (v128.store offset=16 (local.get $q) (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v0) (local.get $v1)))
+                  (local.set $j (i32.add (local.get $j) (i32.const 4)))
+                  (br $vec)))))
+          ;; the rest float by float: column phase b, super-pixel column j, ix = sW·j + b < W
+          (local.set $b (i32.const 0))
+          (loop $phase
+            (local.set $q (i32.add (local.get $src) (i32.mul (local.get $b) (local.get $bstep))))
+            (local.set $ix (local.get $j))
+            (block $cols_done
+              (loop $col
+                (local.set $x (i32.add (i32.mul (local.get $sW) (local.get $ix)) (local.get $b)))
+                (br_if $cols_done (i32.ge_s (local.get $x) (local.get $W)))
+                (f32.store (i32.add (local.get $dst) (i32.shl (local.get $x) (i32.const 2)))
+                  (f32.load (i32.add (local.get $q) (i32.shl (local.get $ix) (i32.const 2)))))
+                (local.set $ix (i32.add (local.get $ix) (i32.const 1)))
+                (br $col)))
+            (br_if $phase (i32.lt_s (local.tee $b (i32.add (local.get $b) (i32.const 1))) (local.get $sW))))
+          (local.set $mm (i32.add (local.get $mm) (i32.const 1)))
+          (br $row)))
+      (br_if $chan (i32.lt_s (local.tee $ci (i32.add (local.get $ci) (i32.const 1))) (local.get $cinG)))))
 
-  ;; kind 3: dx[n, group g] = col2im(W_gᵀ · dy[n, g]), in column chunks of `aux` pixels; task = (n, g).
-  ;; Row table: dy channel offsets (Cout/G); column table: pixel offsets (OH·OW).
+  ;; kind 3, input gradient of a strided conv, by output phases; task = (n, g). dx pixel
+  ;; (sH·m + a, sW·j + b) is phase (a, b), super-pixel (m, j). Its taps are the ky with
+  ;; (a + pH − ky·dH) ≡ 0 mod sH (and kx likewise), and each reads dy at (m + dy_k, j + dx_k) with
+  ;; dy_k = (a + pH − ky·dH)/sH: per phase a stride-1 GEMM, dx_ab[ci, (m, j)] = Σ_k A_ab[ci, k]·dy(k, m, j),
+  ;; k = (co, ky, kx) over the phase's taps, with no scatter-add. dy is copied into a zero-padded
+  ;; frame of Hf rows of Wf floats in which super-pixel (m, j) is flat column m·Wf + j for every tap,
+  ;; so B's columns are adjacent and $gemm_rows reads B in place (no packing); the Wf − Mw columns
+  ;; past each row are computed and dropped. Chunks of whole super-pixel rows; per row phase a, the sW column phases go to sW
+  ;; buffers and $phase_rows writes those dx rows once (every dx cell exactly once: no zeroing).
+  ;; Words: 24 dy  26 dx  27 super-pixel rows per chunk  28 Hf  29 Wf  30 frame top pad  31 phase
+  ;; table  33 buffer row floats (ldb)  34 frame left pad  35 Mh  36 Mw
+  ;; 37 frame bytes. Phase table, 16 bytes per phase a·sW + b: K, A (G × cinG × K floats), row table (K).
   (func $task_conv_bwd_input (param $job i32) (param $t i32) (param $scr i32)
-    (local $G i32) (local $g i32) (local $n i32) (local $P i32) (local $cinG i32) (local $coutG i32) (local $ckk i32)
-    (local $dx i32) (local $dy i32) (local $p0 i32) (local $pc i32) (local $col i32) (local $chunk i32)
+    (local $G i32) (local $g i32) (local $n i32) (local $cinG i32) (local $coutG i32) (local $sH i32) (local $sW i32)
+    (local $Wf i32) (local $Mh i32) (local $Mw i32) (local $R i32) (local $ldb i32) (local $frame i32) (local $buf i32) (local $bstep i32)
+    (local $dxb i32) (local $m0 i32) (local $rows i32) (local $nc i32) (local $a i32) (local $b i32) (local $ph i32) (local $K i32)
     (local.set $G (i32.load offset=92 (local.get $job)))
     (local.set $g (i32.rem_u (local.get $t) (local.get $G)))
     (local.set $n (i32.div_u (local.get $t) (local.get $G)))
-    (local.set $P (i32.mul (i32.load offset=60 (local.get $job)) (i32.load offset=64 (local.get $job))))
     (local.set $cinG (i32.div_u (i32.load offset=36 (local.get $job)) (local.get $G)))
     (local.set $coutG (i32.div_u (i32.load offset=48 (local.get $job)) (local.get $G)))
-    (local.set $ckk (i32.mul (local.get $cinG) (i32.mul (i32.load offset=52 (local.get $job)) (i32.load offset=56 (local.get $job)))))
-    (local.set $chunk (i32.load offset=132 (local.get $job)))
-    (local.set $dx (i32.add (i32.load offset=104 (local.get $job))
+    (local.set $sH (i32.load offset=68 (local.get $job)))
+    (local.set $sW (i32.load offset=72 (local.get $job)))
+    (local.set $R (i32.load offset=108 (local.get $job)))
+    (local.set $Wf (i32.load offset=116 (local.get $job)))
+    (local.set $ldb (i32.load offset=132 (local.get $job)))
+    (local.set $Mh (i32.load offset=140 (local.get $job)))
+    (local.set $Mw (i32.load offset=144 (local.get $job)))
+    (local.set $frame (i32.add (local.get $scr) (global.get $SCR_FREE)))
+    (local.set $buf (i32.add (local.get $frame) (i32.load offset=148 (local.get $job))))
+    (local.set $bstep (i32.shl (i32.mul (local.get $cinG) (local.get $ldb)) (i32.const 2)))
+    (global.set $frame_cols (i32.const 0))
+    (call $conv_frame
+      (i32.add (i32.load offset=96 (local.get $job))
+        (i32.shl (i32.mul (i32.add (i32.mul (local.get $n) (i32.load offset=48 (local.get $job))) (i32.mul (local.get $g) (local.get $coutG)))
+                          (i32.mul (i32.load offset=60 (local.get $job)) (i32.load offset=64 (local.get $job)))) (i32.const 2)))
+      (local.get $coutG) (i32.load offset=60 (local.get $job)) (i32.load offset=64 (local.get $job))
+      (local.get $frame) (i32.load offset=112 (local.get $job)) (local.get $Wf)
+      (i32.load offset=120 (local.get $job)) (i32.load offset=136 (local.get $job)))
+    (local.set $dxb (i32.add (i32.load offset=104 (local.get $job))
       (i32.shl (i32.mul (i32.add (i32.mul (local.get $n) (i32.load offset=36 (local.get $job))) (i32.mul (local.get $g) (local.get $cinG)))
                         (i32.mul (i32.load offset=40 (local.get $job)) (i32.load offset=44 (local.get $job)))) (i32.const 2))))
-    (local.set $dy (i32.add (i32.load offset=96 (local.get $job))
-      (i32.shl (i32.mul (i32.add (i32.mul (local.get $n) (i32.load offset=48 (local.get $job))) (i32.mul (local.get $g) (local.get $coutG))) (local.get $P))
-               (i32.const 2))))
-    (memory.fill (local.get $dx) (i32.const 0)
-      (i32.shl (i32.mul (local.get $cinG) (i32.mul (i32.load offset=40 (local.get $job)) (i32.load offset=44 (local.get $job)))) (i32.const 2)))
-    (local.set $col (i32.add (local.get $scr) (global.get $SCR_FREE)))
     (loop $chunks
-      (local.set $pc (call $min (local.get $chunk) (i32.sub (local.get $P) (local.get $p0))))
-      (call $gemm (local.get $ckk) (local.get $pc) (local.get $coutG)
-        (i32.add (i32.load offset=100 (local.get $job)) (i32.shl (i32.mul (i32.mul (local.get $g) (local.get $coutG)) (local.get $ckk)) (i32.const 2)))
-        (i32.const 4) (i32.shl (local.get $ckk) (i32.const 2))
-        (local.get $dy) (i32.load offset=124 (local.get $job))
-        (i32.add (i32.load offset=128 (local.get $job)) (i32.shl (local.get $p0) (i32.const 2)))
-        (local.get $col) (i32.shl (local.get $pc) (i32.const 2)) (i32.const 0) (local.get $scr))
-      (call $col2im (local.get $job) (local.get $col) (local.get $pc) (local.get $p0) (local.get $dx) (local.get $ckk))
-      (br_if $chunks (i32.lt_s (local.tee $p0 (i32.add (local.get $p0) (local.get $chunk))) (local.get $P)))))
+      (local.set $rows (call $min (local.get $R) (i32.sub (local.get $Mh) (local.get $m0))))
+      ;; flat columns of the chunk: whole rows, the last one only its Mw real columns
+      (local.set $nc (i32.add (i32.mul (i32.sub (local.get $rows) (i32.const 1)) (local.get $Wf)) (local.get $Mw)))
+      (local.set $a (i32.const 0))
+      (loop $rowphase
+        (local.set $b (i32.const 0))
+        (loop $colphase
+          (local.set $ph (i32.add (i32.load offset=124 (local.get $job)) (i32.shl (i32.add (i32.mul (local.get $a) (local.get $sW)) (local.get $b)) (i32.const 4))))
+          (local.set $K (i32.load (local.get $ph)))
+          (if (local.get $K)
+            (then
+              (call $gemm_rows (local.get $cinG) (local.get $nc) (local.get $K)
+                (i32.add (i32.load offset=4 (local.get $ph)) (i32.shl (i32.mul (i32.mul (local.get $g) (local.get $cinG)) (local.get $K)) (i32.const 2)))
+                (i32.shl (local.get $K) (i32.const 2)) (i32.const 4)
+                (i32.add (local.get $frame) (i32.shl (i32.mul (local.get $m0) (local.get $Wf)) (i32.const 2))) (i32.load offset=8 (local.get $ph))
+                (i32.add (local.get $buf) (i32.mul (local.get $b) (local.get $bstep))) (i32.shl (local.get $ldb) (i32.const 2))
+                (local.get $scr)))
+            ;; a phase no tap reaches (stride past the kernel, or dilation sharing a factor with it): zeros
+            (else (memory.fill (i32.add (local.get $buf) (i32.mul (local.get $b) (local.get $bstep))) (i32.const 0) (local.get $bstep))))
+          (br_if $colphase (i32.lt_s (local.tee $b (i32.add (local.get $b) (i32.const 1))) (local.get $sW))))
+        (call $phase_rows (local.get $job) (local.get $buf) (local.get $bstep) (local.get $ldb) (local.get $dxb)
+          (local.get $cinG) (local.get $m0) (local.get $rows) (local.get $a))
+        (br_if $rowphase (i32.lt_s (local.tee $a (i32.add (local.get $a) (i32.const 1))) (local.get $sH))))
+      (br_if $chunks (i32.lt_s (local.tee $m0 (i32.add (local.get $m0) (local.get $R))) (local.get $Mh)))))
 
   ;; kind 4: dW_g[:, taps of chunk] = Σ_{n in image chunk} dy[n, g] · im2col(x[n, g])ᵀ;
   ;; task = (g, image chunk, tap chunk). Tasks of one image chunk write their own copy of dW
@@ -583,6 +898,7 @@
     (if (i32.or (i32.le_s (local.get $rc) (i32.const 0)) (i32.ge_s (local.get $n0) (local.get $n1))) (then (return)))
     (local.set $out (i32.add (i32.add (i32.load offset=104 (local.get $job)) (i32.mul (local.get $ci) (i32.load offset=144 (local.get $job))))
       (i32.shl (i32.add (i32.mul (i32.mul (local.get $g) (local.get $coutG)) (local.get $ckk)) (local.get $r0)) (i32.const 2))))
+    (global.set $frame_cols (i32.const 0))
     (local.set $n (local.get $n0))
     (loop $images
       (local.set $base (call $conv_input (local.get $job) (i32.load offset=96 (local.get $job)) (local.get $n) (local.get $g) (local.get $scr)))
