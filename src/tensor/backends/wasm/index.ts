@@ -77,7 +77,7 @@ export { WasmRuntime, threadsSupported, wasmSimdSupported } from './runtime.js';
  * 50-100 µs or more on these virtual machines (an idle vCPU is descheduled by the host), and the
  * calling thread's plain memory takes copies ~2.3× faster than the shared one, so in the training
  * step every job under ~10 MFLOP ran faster on one thread: moving the threshold from 2²¹ to 2²⁴
- * made the bench's step 13 % faster (docs/performance.md, "Fewer, larger parallel jobs").
+ * made the bench's step 13 % faster (docs/performance.md, "Session 14: fewer, larger parallel jobs").
  * SSA_SEG_WASM_PARALLEL_MIN_FLOP overrides it (a machine whose cores wake fast may want less).
  */
 export const PARALLEL_MIN_FLOP = 1 << 24;

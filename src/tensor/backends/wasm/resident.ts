@@ -2,9 +2,9 @@
  * The resident heap: blocks of a shared WebAssembly memory that hold kernel outputs between jobs.
  *
  * Why: a host kernel used to copy every operand into its job arena and every result back out into
- * a host array. In the compact model's training step that was ~140 MiB of copies per step (92 MiB
- * in, 51 MiB out, ~7 ms of a ~41 ms step; docs/performance.md, "Tensors that stay in WebAssembly
- * memory"). A result that stays where the kernel wrote it, handed out as a Float32Array view of the
+ * a host array. In the compact model's training step that was ~106 MiB of copies per step (67 MiB
+ * in, 39 MiB out, ~5 ms of a ~30 ms step; docs/performance.md, "Session 14: tensors that stay in
+ * WebAssembly memory"). A result that stays where the kernel wrote it, handed out as a Float32Array view of the
  * memory, is read in place by the next kernel: no copy on either side.
  *
  * Layout: the job arena keeps [64 KiB, base) and the heap takes [base, limit). Only a shared memory
