@@ -208,6 +208,8 @@ function imTables(rt: WasmRuntime, s: Conv2dSpec, Hf: number, Wf: number): { tap
  * floats, so output (oy, ox) is flat index oy·Wp + ox and tap (ky, kx) a fixed offset; the loops run
  * over L = (OH−1)·Wp + OW flat outputs in blocks of 16 (Lr4: bytes of L rounded up to 16 floats).
  * `frameBytes` covers the frame and the 16 zero floats after it that a block's over-read reaches.
+ * The forward job may widen the rows to 32 floats for $dw_rows8 (its loads then take constant
+ * offsets); the taps' offsets follow the row stride, so nothing else changes.
  */
 function dwFrame(s: Conv2dSpec): { Hp: number; Wp: number; Lr4: number; frameBytes: number } {
   const Hp = s.OH + (s.kh - 1) * s.dilationH;

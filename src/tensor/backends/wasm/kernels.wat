@@ -1171,8 +1171,13 @@
   ;; kind 5: y[n, c] = w[c] ⋆ x[n, c]; task = (image chunk, c), word 27 images per chunk (all N but
   ;; for threads with few channels). Scratch: the flat frame, then (words 31, 32: byte offsets from
   ;; the frame, word 31 also the bytes zeroed) the flat outputs yb and the tap table; word 33 = Lr4,
-  ;; the bytes of L = (OH−1)·Wp + OW rounded up to 16 floats. yb's rows (Wp floats apart) are copied
-  ;; to y (OW apart). Each plane is computed alone, so the split does not change any bit.
+  ;; the bytes of L = (OH−1)·Wp + OW rounded up to 16 floats. Per plane, one of (session 15):
+  ;; - kw = 1 (Wp = OW, rows contiguous) and 16 outputs or more: $dw_flat straight into y;
+  ;; - OH ≥ 8, OW ≥ 4 and rows 32 floats apart (jobs.ts pads Wp ≤ 32 to 32): $dw_rows8 into y;
+  ;; - OH ≥ 4 and OW ≥ 4: $dw_rows into y;
+  ;; - else $dw_flat into yb, whose rows (Wp floats apart) are copied to y (OW apart).
+  ;; All add the taps in row-major order from 0 per output, so they give the same bits. Each plane is
+  ;; computed alone, so the split does not change any bit.
   (func $task_dw_fwd (param $job i32) (param $t i32) (param $scr i32)
     (local $C i32) (local $c i32) (local $n i32) (local $n1 i32) (local $xp i32) (local $yb i32) (local $tab i32) (local $p i32) (local $wc i32)
     (local $y i32) (local $Wp i32) (local $Wp4 i32) (local $kh i32) (local $kw i32) (local $ky i32) (local $kx i32)
