@@ -130,6 +130,16 @@ const SHAPES: [string, Conv2dSpec][] = [
   ['3×3 no padding (valid; the input gradient pads 2)', dw(2, 3, 7, 10, 3, 3, { pad: [0, 0] })],
   ['3×3 padding 3 (past the reach; the input gradient crops)', dw(2, 3, 5, 6, 3, 3, { pad: [3, 3] })],
   ['5×3 padding (0, 2) (asymmetric)', dw(1, 3, 9, 8, 5, 3, { pad: [0, 2] })],
+  // the row-block loops (session 15): 8-row groups on 32-float frame rows (the last group and the
+  // last column vector overlapping the ones before), 4-row groups on other strides, kw = 1 straight
+  // into the output with a last partial 16-float block
+  ['1×11 with frame rows of exactly 32 floats, 2 ch 12×22', dw(2, 2, 12, 22, 1, 11)],
+  ['1×11 with frame rows of 33 floats (4-row groups), 2 ch 12×23', dw(2, 2, 12, 23, 1, 11)],
+  ['5×5 on 8 rows exactly, 3 ch 8×6', dw(3, 3, 8, 6, 5, 5)],
+  ['3×5 on 13 rows (groups overlap by 3), 2 ch 13×9', dw(2, 2, 13, 9, 3, 5)],
+  ['3×3 padding 3 on 9×10 (input gradient crops, 8-row groups)', dw(2, 3, 9, 10, 3, 3, { pad: [3, 3] })],
+  ['7×1 on 7×5 (35 outputs: a last partial block)', dw(2, 3, 7, 5, 7, 1)],
+  ['1×3 dilation (1, 2) on 10×19', dw(2, 2, 10, 19, 1, 3, { dil: [1, 2] })],
 ];
 
 describe('depthwise kernels (kinds 5 and 6), one thread', () => {

@@ -208,6 +208,8 @@ function imTables(rt: WasmRuntime, s: Conv2dSpec, Hf: number, Wf: number): { tap
  * floats, so output (oy, ox) is flat index oy·Wp + ox and tap (ky, kx) a fixed offset; the loops run
  * over L = (OH−1)·Wp + OW flat outputs in blocks of 16 (Lr4: bytes of L rounded up to 16 floats).
  * `frameBytes` covers the frame and the 16 zero floats after it that a block's over-read reaches.
+ * The forward job may widen the rows to 32 floats for $dw_rows8 (its loads then take constant
+ * offsets); the taps' offsets follow the row stride, so nothing else changes.
  */
 function dwFrame(s: Conv2dSpec): { Hp: number; Wp: number; Lr4: number; frameBytes: number } {
   const Hp = s.OH + (s.kh - 1) * s.dilationH;
@@ -222,7 +224,15 @@ function convForwardJob(rt: WasmRuntime, xPtr: number, wPtr: number, s: Conv2dSp
   const yPtr = rt.output(out, 'conv2d output');
   if (isDepthwise(s)) {
     // scratch: the frame, the flat outputs (Lr4 bytes), the tap table (offset, weight)
-    const { Hp, Wp, Lr4, frameBytes } = dwFrame(s);
+    const f = dwFrame(s);
+    const { Hp, Lr4 } = f;
+    let { Wp, frameBytes } = f;
+    // 8 rows by 4 columns or more of a kernel wider than 1 whose frame rows fit in 32 floats: rows
+    // exactly 32 floats (128 bytes) apart, for the loop with constant load offsets ($dw_rows8)
+    if (s.OH >= 8 && s.OW >= 4 && s.kw > 1 && Wp <= 32) {
+      Wp = 32;
+      frameBytes = roundUp((Hp * Wp + 16) * 4, 64);
+    }
     const tab = frameBytes + roundUp(Lr4, 64);
     const scratch = tab + s.kh * s.kw * 8;
     // a task is one channel over a chunk of images (the frame's zeros and the taps set up once);

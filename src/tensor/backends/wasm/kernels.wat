@@ -1043,7 +1043,9 @@
         (i32.mul (i32.sub (local.get $i1) (local.get $i0)) (local.get $W4))))
       (else (call $dw_copy (local.get $src) (local.get $W4) (local.get $dst) (local.get $Wp4) (i32.sub (local.get $i1) (local.get $i0)) (local.get $wb)))))
 
-  ;; yb[j] = Σ_t w_t·xp[j + off_t] for the first Lr4 bytes of yb (a multiple of 64): 16 outputs per
+  ;; yb[j] = Σ_t w_t·xp[j + off_t] for the first Lr4 bytes of yb (a multiple of 4, at least 64; when
+  ;; not a multiple of 64 the last block starts 64 bytes before the end and recomputes, with the same
+  ;; bits, outputs of the block before, so yb can be the output itself): 16 outputs per
   ;; block in four accumulators, the taps from the table [off_t (i32 bytes), w_t (f32)] at tab..tend,
   ;; in row-major order and added to 0 one by one: the additions of the loops kinds 5 and 6 had before, so the same
   ;; bits as before the flat layout.
@@ -1069,13 +1071,113 @@
       (v128.store offset=16 (local.get $q) (local.get $a1))
       (v128.store offset=32 (local.get $q) (local.get $a2))
       (v128.store offset=48 (local.get $q) (local.get $a3))
-      (br_if $blocks (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 64))) (local.get $Lr4)))))
+      (local.set $j (i32.add (local.get $j) (i32.const 64)))
+      ;; a last partial block starts 64 bytes before the end (for Lr4 a multiple of 64, none)
+      (if (i32.and (i32.lt_u (local.get $j) (local.get $Lr4)) (i32.gt_u (local.get $j) (i32.sub (local.get $Lr4) (i32.const 64))))
+        (then (local.set $j (i32.sub (local.get $Lr4) (i32.const 64)))))
+      (br_if $blocks (i32.lt_u (local.get $j) (local.get $Lr4)))))
+
+  ;; y[oy, ox] = Σ_t w_t·xp[oy·Wp + ox + off_t] straight into the H×W output plane at y (rows OW4
+  ;; bytes apart), for OH ≥ 4 and OW ≥ 4: blocks of 4 rows × one 4-wide column vector, one
+  ;; accumulator per row, so the 4 loads of a tap share its offset and weight. Row groups start at
+  ;; 0, 4, … and the last one at OH − 4; columns at 0, 4, … and the last at OW − 4: the overlaps
+  ;; recompute the same sums (same taps, same order) and store the same bits. No lane falls between
+  ;; rows (the flat loop's (kw−1)·dW dropped lanes a row) and there is no copy out of a buffer.
+  ;; The taps are added in table (row-major) order from 0, as in $dw_flat: the same bits.
+  (func $dw_rows (param $xp i32) (param $tab i32) (param $tend i32) (param $y i32) (param $OH i32) (param $OW4 i32) (param $Wp4 i32)
+    (local $oy i32) (local $c i32) (local $fr i32) (local $yr i32) (local $p i32) (local $q i32) (local $q1 i32) (local $lastc i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $wv v128)
+    (local.set $lastc (i32.sub (local.get $OW4) (i32.const 16)))
+    (loop $groups
+      (if (i32.gt_s (local.get $oy) (i32.sub (local.get $OH) (i32.const 4)))
+        (then (local.set $oy (i32.sub (local.get $OH) (i32.const 4)))))
+      (local.set $fr (i32.add (local.get $xp) (i32.mul (local.get $oy) (local.get $Wp4))))
+      (local.set $yr (i32.add (local.get $y) (i32.mul (local.get $oy) (local.get $OW4))))
+      (local.set $c (i32.const 0))
+      (loop $cols
+        (if (i32.gt_s (local.get $c) (local.get $lastc)) (then (local.set $c (local.get $lastc))))
+        (local.set $a0 (v128.const i32x4 0 0 0 0))
+        (local.set $a1 (v128.const i32x4 0 0 0 0))
+        (local.set $a2 (v128.const i32x4 0 0 0 0))
+        (local.set $a3 (v128.const i32x4 0 0 0 0))
+        (local.set $p (local.get $tab))
+        (loop $taps
+          (local.set $q (i32.add (i32.add (local.get $fr) (local.get $c)) (i32.load (local.get $p))))
+          (local.set $q1 (i32.add (local.get $q) (local.get $Wp4)))
+          (local.set $wv (v128.load32_splat offset=4 (local.get $p)))
+          (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $wv) (v128.load (local.get $q)))))
+          (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $wv) (v128.load (local.get $q1)))))
+          (local.set $q (i32.add (local.get $q1) (local.get $Wp4)))
+          (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $wv) (v128.load (local.get $q)))))
+          (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $wv) (v128.load (i32.add (local.get $q) (local.get $Wp4))))))
+          (br_if $taps (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 8))) (local.get $tend))))
+        (local.set $q (i32.add (local.get $yr) (local.get $c)))
+        (v128.store (local.get $q) (local.get $a0))
+        (v128.store (local.tee $q (i32.add (local.get $q) (local.get $OW4))) (local.get $a1))
+        (v128.store (local.tee $q (i32.add (local.get $q) (local.get $OW4))) (local.get $a2))
+        (v128.store (i32.add (local.get $q) (local.get $OW4)) (local.get $a3))
+        (br_if $cols (i32.lt_s (local.tee $c (i32.add (local.get $c) (i32.const 16))) (local.get $OW4))))
+      (br_if $groups (i32.lt_s (local.tee $oy (i32.add (local.get $oy) (i32.const 4))) (local.get $OH)))))
+
+  ;; $dw_rows with 8 rows per block (OH ≥ 8) on a frame whose rows are exactly 128 bytes (32 floats)
+  ;; apart, as jobs.ts lays it out for Wp ≤ 32: the 8 loads of a tap take constant offsets, so a tap
+  ;; is its table reads, one address, 8 loads, 8 multiplies and 8 additions (the loop is bound by
+  ;; instructions; a variable row stride costs an address addition per row).
+  (func $dw_rows8 (param $xp i32) (param $tab i32) (param $tend i32) (param $y i32) (param $OH i32) (param $OW4 i32)
+    (local $oy i32) (local $c i32) (local $fr i32) (local $yr i32) (local $p i32) (local $q i32) (local $lastc i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128) (local $wv v128)
+    (local.set $lastc (i32.sub (local.get $OW4) (i32.const 16)))
+    (loop $groups
+      (if (i32.gt_s (local.get $oy) (i32.sub (local.get $OH) (i32.const 8)))
+        (then (local.set $oy (i32.sub (local.get $OH) (i32.const 8)))))
+      (local.set $fr (i32.add (local.get $xp) (i32.shl (local.get $oy) (i32.const 7))))
+      (local.set $yr (i32.add (local.get $y) (i32.mul (local.get $oy) (local.get $OW4))))
+      (local.set $c (i32.const 0))
+      (loop $cols
+        (if (i32.gt_s (local.get $c) (local.get $lastc)) (then (local.set $c (local.get $lastc))))
+        (local.set $a0 (v128.const i32x4 0 0 0 0))
+        (local.set $a1 (v128.const i32x4 0 0 0 0))
+        (local.set $a2 (v128.const i32x4 0 0 0 0))
+        (local.set $a3 (v128.const i32x4 0 0 0 0))
+        (local.set $a4 (v128.const i32x4 0 0 0 0))
+        (local.set $a5 (v128.const i32x4 0 0 0 0))
+        (local.set $a6 (v128.const i32x4 0 0 0 0))
+        (local.set $a7 (v128.const i32x4 0 0 0 0))
+        (local.set $p (local.get $tab))
+        (loop $taps
+          (local.set $q (i32.add (i32.add (local.get $fr) (local.get $c)) (i32.load (local.get $p))))
+          (local.set $wv (v128.load32_splat offset=4 (local.get $p)))
+          (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $wv) (v128.load (local.get $q)))))
+          (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $wv) (v128.load offset=128 (local.get $q)))))
+          (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $wv) (v128.load offset=256 (local.get $q)))))
+          (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $wv) (v128.load offset=384 (local.get $q)))))
+          (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (local.get $wv) (v128.load offset=512 (local.get $q)))))
+          (local.set $a5 (f32x4.add (local.get $a5) (f32x4.mul (local.get $wv) (v128.load offset=640 (local.get $q)))))
+          (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (local.get $wv) (v128.load offset=768 (local.get $q)))))
+          (local.set $a7 (f32x4.add (local.get $a7) (f32x4.mul (local.get $wv) (v128.load offset=896 (local.get $q)))))
+          (br_if $taps (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 8))) (local.get $tend))))
+        (local.set $q (i32.add (local.get $yr) (local.get $c)))
+        (v128.store (local.get $q) (local.get $a0))
+        (v128.store (local.tee $q (i32.add (local.get $q) (local.get $OW4))) (local.get $a1))
+        (v128.store (local.tee $q (i32.add (local.get $q) (local.get $OW4))) (local.get $a2))
+        (v128.store (local.tee $q (i32.add (local.get $q) (local.get $OW4))) (local.get $a3))
+        (v128.store (local.tee $q (i32.add (local.get $q) (local.get $OW4))) (local.get $a4))
+        (v128.store (local.tee $q (i32.add (local.get $q) (local.get $OW4))) (local.get $a5))
+        (v128.store (local.tee $q (i32.add (local.get $q) (local.get $OW4))) (local.get $a6))
+        (v128.store (local.tee $q (i32.add (local.get $q) (local.get $OW4))) (local.get $a7))
+        (br_if $cols (i32.lt_s (local.tee $c (i32.add (local.get $c) (i32.const 16))) (local.get $OW4))))
+      (br_if $groups (i32.lt_s (local.tee $oy (i32.add (local.get $oy) (i32.const 8))) (local.get $OH)))))
 
   ;; kind 5: y[n, c] = w[c] ⋆ x[n, c]; task = (image chunk, c), word 27 images per chunk (all N but
   ;; for threads with few channels). Scratch: the flat frame, then (words 31, 32: byte offsets from
   ;; the frame, word 31 also the bytes zeroed) the flat outputs yb and the tap table; word 33 = Lr4,
-  ;; the bytes of L = (OH−1)·Wp + OW rounded up to 16 floats. yb's rows (Wp floats apart) are copied
-  ;; to y (OW apart). Each plane is computed alone, so the split does not change any bit.
+  ;; the bytes of L = (OH−1)·Wp + OW rounded up to 16 floats. Per plane, one of (session 15):
+  ;; - kw = 1 (Wp = OW, rows contiguous) and 16 outputs or more: $dw_flat straight into y;
+  ;; - OH ≥ 8, OW ≥ 4 and rows 32 floats apart (jobs.ts pads Wp ≤ 32 to 32): $dw_rows8 into y;
+  ;; - OH ≥ 4 and OW ≥ 4: $dw_rows into y;
+  ;; - else $dw_flat into yb, whose rows (Wp floats apart) are copied to y (OW apart).
+  ;; All add the taps in row-major order from 0 per output, so they give the same bits. Each plane is
+  ;; computed alone, so the split does not change any bit.
   (func $task_dw_fwd (param $job i32) (param $t i32) (param $scr i32)
     (local $C i32) (local $c i32) (local $n i32) (local $n1 i32) (local $xp i32) (local $yb i32) (local $tab i32) (local $p i32) (local $wc i32)
     (local $y i32) (local $Wp i32) (local $Wp4 i32) (local $kh i32) (local $kw i32) (local $ky i32) (local $kx i32)
@@ -1118,12 +1220,21 @@
         (i32.load offset=40 (local.get $job)) (i32.load offset=44 (local.get $job))
         (local.get $xp) (i32.load offset=112 (local.get $job)) (local.get $Wp)
         (i32.load offset=76 (local.get $job)) (i32.load offset=80 (local.get $job)))
-      (call $dw_flat (local.get $xp) (local.get $tab) (local.get $p) (local.get $yb) (local.get $Lr4))
       (local.set $y (i32.add (i32.load offset=104 (local.get $job))
         (i32.mul (i32.add (i32.mul (local.get $n) (local.get $C)) (local.get $c)) (i32.mul (local.get $OH) (local.get $OW4)))))
-      (if (i32.eq (local.get $Wp4) (local.get $OW4))
-        (then (call $dw_copy (local.get $yb) (i32.const 0) (local.get $y) (i32.const 0) (i32.const 1) (i32.mul (local.get $OH) (local.get $OW4))))
-        (else (call $dw_copy (local.get $yb) (local.get $Wp4) (local.get $y) (local.get $OW4) (local.get $OH) (local.get $OW4))))
+      (if (i32.and (i32.eq (local.get $Wp4) (local.get $OW4)) (i32.ge_u (i32.mul (local.get $OH) (local.get $OW4)) (i32.const 64)))
+        ;; contiguous rows (kw = 1) of 16 floats or more: the flat loop straight into y
+        (then (call $dw_flat (local.get $xp) (local.get $tab) (local.get $p) (local.get $y) (i32.mul (local.get $OH) (local.get $OW4))))
+      (else (if (i32.and (i32.ge_s (local.get $OH) (i32.const 4)) (i32.ge_s (local.get $OW4) (i32.const 16)))
+        ;; 4 rows and 4 columns at least: straight into y
+        (then (if (i32.and (i32.ge_s (local.get $OH) (i32.const 8)) (i32.eq (local.get $Wp4) (i32.const 128)))
+          (then (call $dw_rows8 (local.get $xp) (local.get $tab) (local.get $p) (local.get $y) (local.get $OH) (local.get $OW4)))
+          (else (call $dw_rows (local.get $xp) (local.get $tab) (local.get $p) (local.get $y) (local.get $OH) (local.get $OW4) (local.get $Wp4)))))
+        (else
+          (call $dw_flat (local.get $xp) (local.get $tab) (local.get $p) (local.get $yb) (local.get $Lr4))
+          (if (i32.eq (local.get $Wp4) (local.get $OW4))
+            (then (call $dw_copy (local.get $yb) (i32.const 0) (local.get $y) (i32.const 0) (i32.const 1) (i32.mul (local.get $OH) (local.get $OW4))))
+            (else (call $dw_copy (local.get $yb) (local.get $Wp4) (local.get $y) (local.get $OW4) (local.get $OH) (local.get $OW4))))))))
       (br_if $images (i32.lt_s (local.tee $n (i32.add (local.get $n) (i32.const 1))) (local.get $n1)))))
 
   ;; kind 6: dw[c] = Σ_n Σ_pixels dy[n, c] · shifted x[n, c]; task = c (owns dw[c], no reduction).
