@@ -130,7 +130,7 @@ const SHAPES: [string, Conv2dSpec][] = [
   ['3×3 no padding (valid; the input gradient pads 2)', dw(2, 3, 7, 10, 3, 3, { pad: [0, 0] })],
   ['3×3 padding 3 (past the reach; the input gradient crops)', dw(2, 3, 5, 6, 3, 3, { pad: [3, 3] })],
   ['5×3 padding (0, 2) (asymmetric)', dw(1, 3, 9, 8, 5, 3, { pad: [0, 2] })],
-  // the row-block loops (session 15): 8-row groups on 32-float frame rows (the last group and the
+  // the row-block loops (session 14): 8-row groups on 32-float frame rows (the last group and the
   // last column vector overlapping the ones before), 4-row groups on other strides, kw = 1 straight
   // into the output with a last partial 16-float block
   ['1×11 with frame rows of exactly 32 floats, 2 ch 12×22', dw(2, 2, 12, 22, 1, 11)],

@@ -1171,7 +1171,7 @@
   ;; kind 5: y[n, c] = w[c] ⋆ x[n, c]; task = (image chunk, c), word 27 images per chunk (all N but
   ;; for threads with few channels). Scratch: the flat frame, then (words 31, 32: byte offsets from
   ;; the frame, word 31 also the bytes zeroed) the flat outputs yb and the tap table; word 33 = Lr4,
-  ;; the bytes of L = (OH−1)·Wp + OW rounded up to 16 floats. Per plane, one of (session 15):
+  ;; the bytes of L = (OH−1)·Wp + OW rounded up to 16 floats. Per plane, one of (session 14):
   ;; - kw = 1 (Wp = OW, rows contiguous) and 16 outputs or more: $dw_flat straight into y;
   ;; - OH ≥ 8, OW ≥ 4 and rows 32 floats apart (jobs.ts pads Wp ≤ 32 to 32): $dw_rows8 into y;
   ;; - OH ≥ 4 and OW ≥ 4: $dw_rows into y;
