@@ -1,5 +1,6 @@
 /** AdamW (decoupled weight decay), as torch.optim.AdamW. */
 import { backend } from '../../tensor/engine.js';
+import { shapesEqual } from '../../tensor/shape.js';
 import { zerosLike } from '../../tensor/ops.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Optimizer, type ParamEntry, type ParamGroupRule } from './optimizer.js';
@@ -35,7 +36,7 @@ export class AdamW extends Optimizer {
     const t = this.stepCount;
     const m = this.slot(e.name, 'exp_avg', () => zerosLike(p));
     const v = this.slot(e.name, 'exp_avg_sq', () => zerosLike(p));
-    if (!sameShape(g.shape, p.shape)) throw new Error(`AdamW: the gradient of '${e.name}' has shape [${g.shape}], the parameter [${p.shape}]`);
+    if (!shapesEqual(g.shape, p.shape)) throw new Error(`AdamW: the gradient of '${e.name}' has shape [${g.shape}], the parameter [${p.shape}]`);
     // NOTE: one fused kernel per parameter (backend.adamw) instead of a dozen element-wise ops.
     const [p1, m1, v1] = backend().adamw(p, g, m, v, {
       beta1: b1,
@@ -49,10 +50,4 @@ export class AdamW extends Optimizer {
     m.assignRaw(m1);
     v.assignRaw(v1);
   }
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

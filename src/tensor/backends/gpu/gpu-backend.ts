@@ -437,7 +437,6 @@ export class GpuBackend implements Backend, StorageOwner {
   // NOTE: no named closures per launch: under tsx/esbuild (keepNames) each one costs a __name call.
   private enqueueOutputs(op: string, name: string, args: readonly Arg[], shapes: readonly Shape[], dtype: DType, exec: (values: unknown[], size: number) => unknown): RawTensor[] {
     for (const shape of shapes) assertValidShape(op, shape, 'output shape');
-    const count = shapes.length;
     const shape = shapes[0];
     const size = sizeOf(shape);
     const storages = shapes.map((s) => new Storage(this, sizeOf(s), dtype));

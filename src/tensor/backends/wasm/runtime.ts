@@ -300,7 +300,7 @@ export class WasmRuntime {
    * this memory (a resident output), else a copy in a new arena block.
    */
   put(src: Float32Array): number {
-    if (this.residentHeap && this.buffers.has(src.buffer)) return src.byteOffset;
+    if (this.residentHeap && this.holds(src)) return src.byteOffset;
     const p = this.alloc(src.length * 4, 'tensor');
     this.f32.set(src, p >> 2);
     return p;
