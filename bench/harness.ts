@@ -107,6 +107,11 @@ export interface MeasureOptions {
    * would pass this (default 8000 ms): heavy workloads then get fewer runs than minRuns.
    */
   capMs?: number;
+  /**
+   * Untimed work before each timed run (e.g. another implementation's steps, so that two
+   * implementations are timed across the same stretch of time); its time counts towards nothing.
+   */
+  between?: () => Promise<void>;
 }
 
 export interface Measurement {
@@ -125,7 +130,7 @@ export function median(xs: readonly number[]): number {
 }
 
 /** Repetition policy of a normal run and of `--quick`. */
-export function defaultMeasureOptions(quick: boolean): Required<MeasureOptions> {
+export function defaultMeasureOptions(quick: boolean): Required<Omit<MeasureOptions, 'between'>> {
   return quick
     ? { warmup: 1, warmupMs: 0, minRuns: 1, maxRuns: 3, budgetMs: 300, capMs: 1500 }
     : { warmup: 1, warmupMs: 0, minRuns: 3, maxRuns: 30, budgetMs: 2000, capMs: 8000 };
@@ -145,6 +150,7 @@ export async function measure(fn: () => Promise<unknown>, opts: MeasureOptions =
       if (total + next > o.capMs) break;
       if (samples.length >= o.minRuns && total >= o.budgetMs) break;
     }
+    if (o.between) await o.between();
     const t0 = performance.now();
     await fn();
     const dt = performance.now() - t0;

@@ -19,8 +19,9 @@
  * parameter gradients are compared with ours (max rel err), and the parameter counts are printed
  * side by side (52,535 each).
  *
- * Times: median ms per step after warm-up steps (the check step is the first warm-up); throughput
- * = batch / step time. The ratio columns are THROUGHPUT ratios ours/peer (images/s): < 1 means
+ * Times: median ms per step after warm-up steps (the check step is the first warm-up); ours is
+ * timed in rounds spread over the peers' runs and its row is the median of all of them (see
+ * OURS_ROUND_STEPS); throughput = batch / step time. The ratio columns are THROUGHPUT ratios ours/peer (images/s): < 1 means
  * ours is slower — the inverse of the kernels part's time ratio.
  */
 import { fileURLToPath } from 'node:url';
@@ -30,7 +31,7 @@ import { paramGroups } from '../src/nn/optim/optimizer.js';
 import { defaultConfig } from '../src/train/config.js';
 import { trainerParamRules } from '../src/train/trainer.js';
 import {
-  buildOurModel, compareStepCheck, describeBackend, errorMessage, fmtErr, fmtInt, fmtMs, fmtRatio, HostRng, makeTrainerOptimizer, maxRelErr, measure, modelBackends, modelConfig,
+  buildOurModel, compareStepCheck, describeBackend, errorMessage, fmtErr, fmtInt, fmtMs, fmtRatio, HostRng, makeTrainerOptimizer, maxRelErr, measure, median, modelBackends, modelConfig,
   ourTrainStep, peerWanted, ratioOrNull, permuteHost, randomBatch, renderTable, timeOnce,
   type BenchRecord, type StepCheckErrors, type Column, type HostBatch, type MeasureOptions, type ModelSpec, type Part, type PartContext, type PartResult,
 } from './harness.js';
@@ -89,6 +90,27 @@ interface Row {
   gradErrs?: Record<string, number>;
   params: number | null;
   note?: string;
+  /** Ours: the rounds its steps were timed in (see OURS_ROUND_STEPS). */
+  rounds?: { at: string; samples: number[] }[];
+}
+
+/**
+ * Ours is timed in rounds spread over the peers' runs: before them, after tfjs-wasm in Node, and
+ * between tfjs-cpu's steps (each of which takes seconds), each round with 2 warm-up steps first;
+ * its row is the median of every round's steps. The machine's speed drifts by ±30 % over minutes
+ * (other tenants of the VM host), and ours' ~0.5 s round before the peers could land in a slow
+ * phase the ~40 s of tfjs-cpu steps did not share (seen once: 221× when the runs before and after
+ * gave 296–327×). Timing both across the same stretch of time makes the ratio measure the
+ * implementations, not the moment. Each round's median is printed in the notes.
+ */
+const OURS_ROUND_STEPS = { full: 10, quick: 3 } as const;
+
+/** Ours, kept alive while the peers run, so that its steps can be timed between theirs. */
+interface LiveOurs {
+  row: Row;
+  select: () => Promise<void>;
+  step: () => Promise<unknown>;
+  dispose: () => void;
 }
 
 const ips = (ms: number | null) => (ms !== null && ms > 0 ? (B * 1000) / ms : null);
@@ -125,8 +147,9 @@ function newRow(id: string, impl: Row['impl'], label: string, params: number | n
 }
 
 /** Ours on each selected backend: check step (the reference for the peer), then timed steps. */
-async function runOurs(ctx: PartContext, batch: HostBatch): Promise<{ rows: Row[]; ref: CheckResult | null; weights: HostWeights | null; params: number }> {
+async function runOurs(ctx: PartContext, batch: HostBatch): Promise<{ rows: Row[]; ref: CheckResult | null; weights: HostWeights | null; params: number; live: LiveOurs[] }> {
   const rows: Row[] = [];
+  const live: LiveOurs[] = [];
   let ref: CheckResult | null = null;
   let weights: HostWeights | null = null;
   let params = 0;
@@ -153,19 +176,53 @@ async function runOurs(ctx: PartContext, batch: HostBatch): Promise<{ rows: Row[
       ctx.log(`[train]   check step ${fmtMs(check.ms)} ms, loss ${check.value.loss.toFixed(6)}`);
       ref ??= check.value;
       Object.assign(row, compare(check.value, ref), { firstLoss: check.value.loss });
-      const losses: number[] = [];
-      const m = await measure(async () => losses.push(await ourTrainStep(model, opt, batch)), stepPolicy(ctx.quick));
-      Object.assign(row, { ms: m.medianMs, runs: m.runs, samples: m.samplesMs, lastLoss: losses.at(-1) ?? null });
+      const step = async () => {
+        row.lastLoss = await ourTrainStep(model, opt, batch);
+      };
+      const m = await measure(step, stepPolicy(ctx.quick));
+      row.rounds = [{ at: 'before the peers', samples: m.samplesMs }];
+      settleRounds(row);
       ctx.log(`[train]   ${fmtMs(m.medianMs)} ms/step × ${m.runs}`);
+      live.push({ row, select: b.select, step, dispose: () => (model.dispose(), opt.dispose()) });
     } catch (e) {
       row.note = `error: ${errorMessage(e)}`;
-    } finally {
       model.dispose();
       opt.dispose();
     }
     rows.push(row);
   }
-  return { rows, ref, weights, params };
+  return { rows, ref, weights, params, live };
+}
+
+/** A row's time from all its rounds: the median of every step timed. */
+function settleRounds(row: Row): void {
+  const all = (row.rounds ?? []).flatMap((r) => r.samples);
+  Object.assign(row, { ms: all.length ? median(all) : null, runs: all.length, samples: all });
+}
+
+/** One more round of ours' steps (each live backend: 2 warm-up steps, then `steps` timed), labelled `at`. */
+async function oursRound(ctx: PartContext, live: readonly LiveOurs[], at: string): Promise<void> {
+  const steps = ctx.quick ? OURS_ROUND_STEPS.quick : OURS_ROUND_STEPS.full;
+  for (const l of live) {
+    if (l.row.note?.startsWith('error')) continue;
+    try {
+      await l.select();
+      const m = await measure(l.step, { warmup: 2, minRuns: steps, maxRuns: steps, budgetMs: 0, capMs: 30_000 });
+      l.row.rounds!.push({ at, samples: m.samplesMs });
+      settleRounds(l.row);
+      ctx.log(`[train]   ${l.row.label} ${at}: ${fmtMs(m.medianMs)} ms/step × ${m.runs}`);
+    } catch (e) {
+      l.row.note = `error: ${errorMessage(e)} (in the round ${at})`;
+    }
+  }
+}
+
+/** A note line per ours row: each round's median and steps. */
+function describeRounds(row: Row): string | null {
+  const r = row.rounds ?? [];
+  if (r.length < 2) return null;
+  const parts = r.map((x) => `${x.at} ${fmtMs(median(x.samples))} ms × ${x.samples.length}`);
+  return `${row.label}: timed in ${r.length} rounds spread over the peers' runs (each after 2 warm-up steps), the row is the median of all ${row.runs} steps — ${parts.join('; ')}`;
 }
 
 /** Relative errors of a check step against the reference one (our layout): loss, each gradient and the worst (compareStepCheck), and the logits. */
@@ -200,7 +257,7 @@ function logCompare(ctx: PartContext, cmp: ReturnType<typeof compare>): void {
 
 /** The tfjs model on one tfjs backend: build, load our weights, check step, timed steps. */
 async function runPeer(
-  ctx: PartContext, env: TfjsEnv, backend: TfjsBackend, setup: CompactStepSetup, ref: CheckResult | null,
+  ctx: PartContext, env: TfjsEnv, backend: TfjsBackend, setup: CompactStepSetup, ref: CheckResult | null, between?: () => Promise<void>,
 ): Promise<{ row: Row; paths: GradientPaths | null }> {
   const id = `tfjs-${backend}`;
   const label = env.labels[backend] ?? id;
@@ -222,7 +279,8 @@ async function runPeer(
       const slow = backend === 'cpu' && c.ms > SLOW_STEP_MS && !ctx.slow;
       // tfjs-cpu: the check step was the warm-up; then 3 steps, or 1 when a step takes over SLOW_STEP_MS (unless --slow)
       const policy: MeasureOptions = backend !== 'cpu' ? stepPolicy(ctx.quick) : { warmup: 0, minRuns: slow ? 1 : 3, maxRuns: slow ? 1 : 3, budgetMs: 0, capMs: 300_000 };
-      const m = await measure(async () => losses.push(await t!.step()), policy);
+      const m = await measure(async () => losses.push(await t!.step()), { ...policy, between });
+      await between?.();
       Object.assign(row, { ms: m.medianMs, runs: m.runs, samples: m.samplesMs, lastLoss: losses.at(-1) ?? null });
       if (slow) row.note = `tfjs-cpu: one timed step after the check step (a step takes over ${SLOW_STEP_MS / 1000} s here; --slow times more)`;
     }
@@ -308,124 +366,140 @@ export const part: Part = {
   name: PART,
   summary: 'end-to-end training step (SegModel(11), batch 8×3×64×84, AdamW): ours vs the same architecture in TensorFlow.js (wasm, cpu; wasm on 2 threads in headless Chromium)',
   async run(ctx: PartContext): Promise<PartResult> {
-    const records: BenchRecord[] = [];
-    const tables: string[] = [];
-    const notes: string[] = [];
-    const info: Record<string, unknown> = {};
     const batch = randomBatch(new HostRng(7000), B, H, W, K);
 
     // ---- ours first: the peer starts from our initial weights and is checked against our gradients ----
     const ours = await runOurs(ctx, batch);
-    const rows: Row[] = [...ours.rows];
-
-    // ---- the peer: tfjs-wasm and tfjs-cpu in this process, tfjs-wasm in headless Chromium ----
-    const peerIds = (['wasm', 'cpu'] as const).filter((b) => peerWanted(ctx, `tfjs-${b}`));
-    const browserWanted = peerWanted(ctx, 'tfjs-wasm-browser');
-    let env: TfjsEnv | null = null;
-    let browser: BrowserInfo | null = null;
-    const paths: Record<string, GradientPaths> = {};
-    if ((peerIds.length > 0 || browserWanted) && ours.weights) {
-      ss.manualSeed(0);
-      const probe = buildOurModel(SPEC);
-      const groups: Groups = paramGroups(probe.namedParameters(), trainerParamRules(defaultConfig(), probe)).map((e) => ({ name: e.name, lrMult: e.lrMult, decayMult: e.decayMult }));
-      probe.dispose();
-      const setup = stepSetup(batch, ours.weights, groups);
-      if (peerIds.length > 0) {
-        env = await loadTfjs(ctx.log);
-        for (const l of describeTfjs(env)) ctx.out(l);
-        ctx.out('');
-      }
-      // order: tfjs-wasm in Node, the browser rows, then tfjs-cpu (minutes; the wasm rows stay close in time)
-      for (const b of [...peerIds.filter((p) => p === 'wasm'), ...(browserWanted ? ['browser' as const] : []), ...peerIds.filter((p) => p === 'cpu')]) {
-        if (b === 'browser') {
-          const r = await runBrowserPeers(ctx, setup, ours.ref);
-          rows.push(...r.rows);
-          browser = r.info;
-          continue;
-        }
-        if (!env || !env.backends.includes(b)) continue;
-        const r = await runPeer(ctx, env, b, setup, ours.ref);
-        rows.push(r.row);
-        if (r.paths) paths[b] = r.paths;
-      }
+    try {
+      return await runWithPeers(ctx, batch, ours);
+    } finally {
+      for (const l of ours.live) l.dispose();
     }
-
-    // ---- the table ----
-    const peerMs = (id: string) => rows.find((r) => r.id === id)?.ms ?? null;
-    const wasmMs = peerMs('tfjs-wasm');
-    const cpuMs = peerMs('tfjs-cpu');
-    const browser2Ms = peerMs('tfjs-wasm-browser-2t');
-    const table = rows.map((r) => [
-      r.label,
-      r.ms === null ? (r.note?.startsWith('error') ? 'error' : '—') : fmtMs(r.ms),
-      r.cold ? '1 (cold)' : String(r.runs),
-      ips(r.ms) === null ? '—' : ips(r.ms)!.toFixed(2),
-      r.impl === 'ours' ? fmtRatio(ips(r.ms), ips(wasmMs)) : '',
-      r.impl === 'ours' ? fmtRatio(ips(r.ms), ips(browser2Ms)) : '',
-      r.impl === 'ours' ? fmtRatio(ips(r.ms), ips(cpuMs)) : '',
-      r.firstLoss === null ? '—' : `${r.firstLoss.toFixed(4)} → ${r.lastLoss === null ? '—' : r.lastLoss.toFixed(4)}`,
-      r.lossErr === null ? '—' : `${fmtErr(r.lossErr, TOL)} / ${fmtErr(r.logitsErr, TOL)} / ${fmtErr(r.gradErr, GRAD_TOL)}`,
-    ]);
-    const ourParams = ours.params;
-    const peerParams = rows.find((r) => r.impl === 'tfjs' && r.params !== null)?.params ?? null;
-    const paramLine = `parameters: ours ${fmtInt(ourParams)} (SegModel, DEFAULT_COMPACT, vanilla head, ${K} classes); tfjs model ${fmtInt(peerParams)}${peerParams === null ? '' : peerParams === ourParams ? ' — equal' : ' — DIFFERENT'}`;
-    ctx.out(paramLine);
-    ctx.out('');
-    const tnotes: string[] = [
-      paramLine,
-      `workload: batch ${B} × 3×${H}×${W}, random N(0, 1) images and labels 0..${K - 1} (seeded), one batch uploaded every step; forward (training mode, BN on batch statistics), bilinear resize of the logits to ${H}×${W}, softmax cross-entropy, backward, AdamW (lr ${modelConfig(SPEC).lr} constant, wd ${modelConfig(SPEC).weightDecay}, head lr ×${modelConfig(SPEC).headLrMult}, no decay on norms), until the loss is on the host`,
-      'ratio columns: THROUGHPUT ratio ours img/s ÷ peer img/s (< 1: ours slower; the inverse of the time ratio used by the kernels part)',
-      `rel err: the first (check) step, forward + backward without the update, from the same initial weights (ours copied into the peer), against ours on ${rows[0]?.id ?? 'our first backend'}: |loss − ours| / |ours|, max|logits − ours| / max|ours| (the [${B}, ${K}, ${H / 4}, ${W / 4}] logits before the resize), and the worst max|g − ours| / max|ours| over all ${Object.keys(ours.ref?.grads ?? {}).length} parameter gradients; flagged above ${TOL} (loss, logits) and ${GRAD_TOL} (gradients: a pre-activation within ~1e-5 of a ReLU's kink can fall on the other side under another summation order, and that pixel's whole gradient changes sides with it — one such pixel moves a small, cancelling sum like a BN bias gradient by ~1e-2)`,
-      'dropout: off on both sides (the trainer\'s default Dropout2d(0.1) before the classifier is one mask multiply); the learning-rate schedule is left out (it changes no work)',
-      'peer: TensorFlow.js model in bench/peers/tfjs-compact.ts — NHWC, explicit symmetric padding as PyTorch, 1×1 convs as MatMul, exact (erf) GELU, half-pixel bilinear resizes, BN with batch statistics and running-stat updates; AdamW written in tfjs ops (tfjs has Adam but no AdamW), the same arithmetic as ours',
-      "peer, both backends: the bilinear resizes' gradient is a tf.customGrad of two MatMuls with the interpolation matrices — tfjs 4.22.0's ResizeBilinearGrad kernels ignore halfPixelCenters (cpu and wasm), so tf.grad of a half-pixel resize is not its adjoint, and tfjs-backend-cpu's kernel returns height and width swapped (it throws on non-square maps such as 16×21)",
-    ];
-    if (env) {
-      const threads = env.wasm.threads;
-      tnotes.push(
-        env.wasm.ok
-          ? `tfjs-wasm ran on ${threads} thread${threads === 1 ? '' : 's'} (getThreadsCount()), SIMD ${env.wasm.simd ? 'on' : 'off'}${env.wasm.threaded ? '' : `; its multi-threaded build is not usable in Node: ${env.wasm.threadedError ?? 'not multi-threaded'}`}`
-          : `tfjs-wasm did not initialise: ${env.wasm.error}`,
-      );
-      for (const [b, p] of Object.entries(paths)) {
-        if (p.dense === 'forward-ops' || p.depthwise === 'forward-ops') {
-          tnotes.push(
-            `tfjs-${b}: tfjs-backend-${b} ${env.version} registers no ${[p.dense === 'forward-ops' ? 'Conv2DBackpropFilter' : '', p.depthwise === 'forward-ops' ? 'DepthwiseConv2dNativeBackpropFilter/-Input' : ''].filter(Boolean).join(' and no ')} kernel, so the peer model defines those gradients with tf.customGrad in forward ops: ` +
-              `${p.dense === 'forward-ops' ? 'dense conv filter gradient = a stride-1 Conv2D of x transposed to [Cin, H, W, N] with dy transposed to [OH, OW, N, Cout] as filter, dilated by the stride; dense conv input gradient = a stride-1 Conv2D of dy dilated by the stride with the filter flipped in space and Cin ↔ Cout swapped (tfjs-wasm runs its own Conv2DBackpropInput, conv2dTranspose, outside XNNPACK, ~13× slower); ' : ''}` +
-              `${p.depthwise === 'forward-ops' ? 'depthwise input gradient = a depthwise conv of dy with the spatially flipped filter, depthwise filter gradient = one depthwise correlation of x folded to [1, H, W, N·C] with dy folded to an [H, W, N·C, 1] filter, summed over N' : ''}`,
-          );
-        } else {
-          tnotes.push(`tfjs-${b}: tfjs's own gradient kernels for every conv`);
-        }
-      }
-    } else if (peerIds.length === 0 && !browserWanted) {
-      tnotes.push('peer: not run (--backends lists no tfjs backend)');
-    }
-    if (browser) tnotes.push(...describeBrowser(browser));
-    for (const r of rows) if (r.note) tnotes.push(`${r.label}: ${r.note}`);
-    for (const r of rows) {
-      const bad = [r.lossErr, r.logitsErr].some((e) => e !== null && !(e <= TOL)) || (r.gradErr !== null && !(r.gradErr <= GRAD_TOL));
-      if (bad) tnotes.push(`${r.label}: MISMATCH — loss ${r.lossErr}, logits ${r.logitsErr}, worst gradient ${r.worstGrad} ${r.gradErr}`);
-    }
-    const t = renderTable(`### train — training step, SegModel(${K}) vanilla head, batch ${B}×3×${H}×${W} (median ms/step after warm-up)`, COLS, table, tnotes);
-    tables.push(t);
-    ctx.out(`${t}\n`);
-
-    for (const r of rows) {
-      records.push({
-        part: PART, workload: 'train-step', label: `SegModel(${K}) vanilla, batch ${B}×3×${H}×${W}, AdamW`, impl: r.impl, backend: r.id,
-        medianMs: r.ms, runs: r.runs, samplesMs: r.samples, flop: null, gflops: null,
-        relErr: r.gradErr, relErrRef: r.gradErr === null ? null : `ours ${rows[0]?.id ?? ''} (first step's gradients)`, note: r.note,
-        extra: { imagesPerSec: ips(r.ms), params: r.params, lossErr: r.lossErr, logitsErr: r.logitsErr, worstGrad: r.worstGrad, gradErrs: r.gradErrs, firstLoss: r.firstLoss, lastLoss: r.lastLoss, cold: r.cold, throughputRatioTfjsWasm: r.impl === 'ours' ? ratioOrNull(ips(r.ms), ips(wasmMs)) : null, throughputRatioTfjsCpu: r.impl === 'ours' ? ratioOrNull(ips(r.ms), ips(cpuMs)) : null, throughputRatioTfjsWasmBrowser2t: r.impl === 'ours' ? ratioOrNull(ips(r.ms), ips(browser2Ms)) : null },
-      });
-    }
-    info.params = { ours: ourParams, tfjs: peerParams };
-    if (env) info.tfjs = { version: env.version, labels: env.labels, wasm: env.wasm, gradientPaths: paths };
-    if (browser) info.browser = browser;
-    notes.push(...tnotes.slice(1));
-    return { part: PART, records, tables, notes, info };
   },
 };
+
+/** The peers, with ours' further rounds between them, then the table. */
+async function runWithPeers(ctx: PartContext, batch: HostBatch, ours: Awaited<ReturnType<typeof runOurs>>): Promise<PartResult> {
+  const records: BenchRecord[] = [];
+  const tables: string[] = [];
+  const notes: string[] = [];
+  const info: Record<string, unknown> = {};
+  const rows: Row[] = [...ours.rows];
+
+  // ---- the peer: tfjs-wasm and tfjs-cpu in this process, tfjs-wasm in headless Chromium ----
+  const peerIds = (['wasm', 'cpu'] as const).filter((b) => peerWanted(ctx, `tfjs-${b}`));
+  const browserWanted = peerWanted(ctx, 'tfjs-wasm-browser');
+  let env: TfjsEnv | null = null;
+  let browser: BrowserInfo | null = null;
+  const paths: Record<string, GradientPaths> = {};
+  if ((peerIds.length > 0 || browserWanted) && ours.weights) {
+    ss.manualSeed(0);
+    const probe = buildOurModel(SPEC);
+    const groups: Groups = paramGroups(probe.namedParameters(), trainerParamRules(defaultConfig(), probe)).map((e) => ({ name: e.name, lrMult: e.lrMult, decayMult: e.decayMult }));
+    probe.dispose();
+    const setup = stepSetup(batch, ours.weights, groups);
+    if (peerIds.length > 0) {
+      env = await loadTfjs(ctx.log);
+      for (const l of describeTfjs(env)) ctx.out(l);
+      ctx.out('');
+    }
+    // order: tfjs-wasm in Node, the browser rows, then tfjs-cpu (minutes; the wasm rows stay close in time)
+    for (const b of [...peerIds.filter((p) => p === 'wasm'), ...(browserWanted ? ['browser' as const] : []), ...peerIds.filter((p) => p === 'cpu')]) {
+      if (b === 'browser') {
+        const r = await runBrowserPeers(ctx, setup, ours.ref);
+        rows.push(...r.rows);
+        browser = r.info;
+        continue;
+      }
+      if (!env || !env.backends.includes(b)) continue;
+      // ours' further rounds: between tfjs-cpu's steps (seconds each), and after tfjs-wasm in Node
+      const between = b === 'cpu' ? () => oursRound(ctx, ours.live, "between tfjs-cpu's steps") : undefined;
+      const r = await runPeer(ctx, env, b, setup, ours.ref, between);
+      rows.push(r.row);
+      if (r.paths) paths[b] = r.paths;
+      if (b === 'wasm') await oursRound(ctx, ours.live, 'after tfjs-wasm');
+    }
+  }
+
+  // ---- the table ----
+  const peerMs = (id: string) => rows.find((r) => r.id === id)?.ms ?? null;
+  const wasmMs = peerMs('tfjs-wasm');
+  const cpuMs = peerMs('tfjs-cpu');
+  const browser2Ms = peerMs('tfjs-wasm-browser-2t');
+  const table = rows.map((r) => [
+    r.label,
+    r.ms === null ? (r.note?.startsWith('error') ? 'error' : '—') : fmtMs(r.ms),
+    r.cold ? '1 (cold)' : String(r.runs),
+    ips(r.ms) === null ? '—' : ips(r.ms)!.toFixed(2),
+    r.impl === 'ours' ? fmtRatio(ips(r.ms), ips(wasmMs)) : '',
+    r.impl === 'ours' ? fmtRatio(ips(r.ms), ips(browser2Ms)) : '',
+    r.impl === 'ours' ? fmtRatio(ips(r.ms), ips(cpuMs)) : '',
+    r.firstLoss === null ? '—' : `${r.firstLoss.toFixed(4)} → ${r.lastLoss === null ? '—' : r.lastLoss.toFixed(4)}`,
+    r.lossErr === null ? '—' : `${fmtErr(r.lossErr, TOL)} / ${fmtErr(r.logitsErr, TOL)} / ${fmtErr(r.gradErr, GRAD_TOL)}`,
+  ]);
+  const ourParams = ours.params;
+  const peerParams = rows.find((r) => r.impl === 'tfjs' && r.params !== null)?.params ?? null;
+  const paramLine = `parameters: ours ${fmtInt(ourParams)} (SegModel, DEFAULT_COMPACT, vanilla head, ${K} classes); tfjs model ${fmtInt(peerParams)}${peerParams === null ? '' : peerParams === ourParams ? ' — equal' : ' — DIFFERENT'}`;
+  ctx.out(paramLine);
+  ctx.out('');
+  const tnotes: string[] = [
+    paramLine,
+    `workload: batch ${B} × 3×${H}×${W}, random N(0, 1) images and labels 0..${K - 1} (seeded), one batch uploaded every step; forward (training mode, BN on batch statistics), bilinear resize of the logits to ${H}×${W}, softmax cross-entropy, backward, AdamW (lr ${modelConfig(SPEC).lr} constant, wd ${modelConfig(SPEC).weightDecay}, head lr ×${modelConfig(SPEC).headLrMult}, no decay on norms), until the loss is on the host`,
+    'ratio columns: THROUGHPUT ratio ours img/s ÷ peer img/s (< 1: ours slower; the inverse of the time ratio used by the kernels part)',
+    `rel err: the first (check) step, forward + backward without the update, from the same initial weights (ours copied into the peer), against ours on ${rows[0]?.id ?? 'our first backend'}: |loss − ours| / |ours|, max|logits − ours| / max|ours| (the [${B}, ${K}, ${H / 4}, ${W / 4}] logits before the resize), and the worst max|g − ours| / max|ours| over all ${Object.keys(ours.ref?.grads ?? {}).length} parameter gradients; flagged above ${TOL} (loss, logits) and ${GRAD_TOL} (gradients: a pre-activation within ~1e-5 of a ReLU's kink can fall on the other side under another summation order, and that pixel's whole gradient changes sides with it — one such pixel moves a small, cancelling sum like a BN bias gradient by ~1e-2)`,
+    'dropout: off on both sides (the trainer\'s default Dropout2d(0.1) before the classifier is one mask multiply); the learning-rate schedule is left out (it changes no work)',
+    'peer: TensorFlow.js model in bench/peers/tfjs-compact.ts — NHWC, explicit symmetric padding as PyTorch, 1×1 convs as MatMul, exact (erf) GELU, half-pixel bilinear resizes, BN with batch statistics and running-stat updates; AdamW written in tfjs ops (tfjs has Adam but no AdamW), the same arithmetic as ours',
+    "peer, both backends: the bilinear resizes' gradient is a tf.customGrad of two MatMuls with the interpolation matrices — tfjs 4.22.0's ResizeBilinearGrad kernels ignore halfPixelCenters (cpu and wasm), so tf.grad of a half-pixel resize is not its adjoint, and tfjs-backend-cpu's kernel returns height and width swapped (it throws on non-square maps such as 16×21)",
+  ];
+  if (env) {
+    const threads = env.wasm.threads;
+    tnotes.push(
+      env.wasm.ok
+        ? `tfjs-wasm ran on ${threads} thread${threads === 1 ? '' : 's'} (getThreadsCount()), SIMD ${env.wasm.simd ? 'on' : 'off'}${env.wasm.threaded ? '' : `; its multi-threaded build is not usable in Node: ${env.wasm.threadedError ?? 'not multi-threaded'}`}`
+        : `tfjs-wasm did not initialise: ${env.wasm.error}`,
+    );
+    for (const [b, p] of Object.entries(paths)) {
+      if (p.dense === 'forward-ops' || p.depthwise === 'forward-ops') {
+        tnotes.push(
+          `tfjs-${b}: tfjs-backend-${b} ${env.version} registers no ${[p.dense === 'forward-ops' ? 'Conv2DBackpropFilter' : '', p.depthwise === 'forward-ops' ? 'DepthwiseConv2dNativeBackpropFilter/-Input' : ''].filter(Boolean).join(' and no ')} kernel, so the peer model defines those gradients with tf.customGrad in forward ops: ` +
+            `${p.dense === 'forward-ops' ? 'dense conv filter gradient = a stride-1 Conv2D of x transposed to [Cin, H, W, N] with dy transposed to [OH, OW, N, Cout] as filter, dilated by the stride; dense conv input gradient = a stride-1 Conv2D of dy dilated by the stride with the filter flipped in space and Cin ↔ Cout swapped (tfjs-wasm runs its own Conv2DBackpropInput, conv2dTranspose, outside XNNPACK, ~13× slower); ' : ''}` +
+            `${p.depthwise === 'forward-ops' ? 'depthwise input gradient = a depthwise conv of dy with the spatially flipped filter, depthwise filter gradient = one depthwise correlation of x folded to [1, H, W, N·C] with dy folded to an [H, W, N·C, 1] filter, summed over N' : ''}`,
+        );
+      } else {
+        tnotes.push(`tfjs-${b}: tfjs's own gradient kernels for every conv`);
+      }
+    }
+  } else if (peerIds.length === 0 && !browserWanted) {
+    tnotes.push('peer: not run (--backends lists no tfjs backend)');
+  }
+  if (browser) tnotes.push(...describeBrowser(browser));
+  for (const r of rows) {
+    const d = describeRounds(r);
+    if (d) tnotes.push(d);
+  }
+  for (const r of rows) if (r.note) tnotes.push(`${r.label}: ${r.note}`);
+  for (const r of rows) {
+    const bad = [r.lossErr, r.logitsErr].some((e) => e !== null && !(e <= TOL)) || (r.gradErr !== null && !(r.gradErr <= GRAD_TOL));
+    if (bad) tnotes.push(`${r.label}: MISMATCH — loss ${r.lossErr}, logits ${r.logitsErr}, worst gradient ${r.worstGrad} ${r.gradErr}`);
+  }
+  const t = renderTable(`### train — training step, SegModel(${K}) vanilla head, batch ${B}×3×${H}×${W} (median ms/step after warm-up)`, COLS, table, tnotes);
+  tables.push(t);
+  ctx.out(`${t}\n`);
+
+  for (const r of rows) {
+    records.push({
+      part: PART, workload: 'train-step', label: `SegModel(${K}) vanilla, batch ${B}×3×${H}×${W}, AdamW`, impl: r.impl, backend: r.id,
+      medianMs: r.ms, runs: r.runs, samplesMs: r.samples, flop: null, gflops: null,
+      relErr: r.gradErr, relErrRef: r.gradErr === null ? null : `ours ${rows[0]?.id ?? ''} (first step's gradients)`, note: r.note,
+      extra: { imagesPerSec: ips(r.ms), params: r.params, lossErr: r.lossErr, logitsErr: r.logitsErr, worstGrad: r.worstGrad, gradErrs: r.gradErrs, firstLoss: r.firstLoss, lastLoss: r.lastLoss, cold: r.cold, rounds: r.rounds?.map((x) => ({ at: x.at, medianMs: median(x.samples), runs: x.samples.length })) ?? null, throughputRatioTfjsWasm: r.impl === 'ours' ? ratioOrNull(ips(r.ms), ips(wasmMs)) : null, throughputRatioTfjsCpu: r.impl === 'ours' ? ratioOrNull(ips(r.ms), ips(cpuMs)) : null, throughputRatioTfjsWasmBrowser2t: r.impl === 'ours' ? ratioOrNull(ips(r.ms), ips(browser2Ms)) : null },
+    });
+  }
+  info.params = { ours: ourParams, tfjs: peerParams };
+  if (env) info.tfjs = { version: env.version, labels: env.labels, wasm: env.wasm, gradientPaths: paths };
+  if (browser) info.browser = browser;
+  notes.push(...tnotes.slice(1));
+  return { part: PART, records, tables, notes, info };
+}
 
 /** The browser rows' setting, as note lines: Chromium, isolation, threads, binary; or why they did not run. */
 function describeBrowser(b: BrowserInfo): string[] {
