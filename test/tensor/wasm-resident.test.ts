@@ -143,6 +143,9 @@ describe.skipIf(!threadsSupported())('resident kernel outputs', () => {
     const x = randomArray(rng(7), 3001);
     const a = k.unary('neg', x, x.length) as Float32Array;
     const p = a.byteOffset;
+    // a view of the same block made some other way is not one read() handed out
+    expect(k.release(a.subarray(0, 16))).toBe(false);
+    expect(k.release(new Float32Array(a.buffer, a.byteOffset, a.length))).toBe(false);
     expect(k.release(a)).toBe(true);
     expect(k.release(a)).toBe(false);
     expect(k.release(x)).toBe(false);

@@ -182,8 +182,6 @@ export class WasmRuntime {
    * only the backend, which releases every output, asks for them).
    */
   keep = false;
-  /** Resident views handed out by read(), each with its block's address. */
-  private readonly views = new WeakMap<Float32Array, number>();
   /** The SharedArrayBuffers this memory has had (one per size): a view of one reads in place. */
   private readonly buffers = new WeakSet<ArrayBufferLike>();
   /** The last of them read() added. */
@@ -320,11 +318,11 @@ export class WasmRuntime {
 
   /** Frees the block under a view that read() handed out; false for any other array. */
   release(a: Float32Array): boolean {
-    const p = this.views.get(a);
-    if (p === undefined || !this.residentHeap) return false;
-    this.views.delete(a);
-    this.finalizer.unregister(a);
-    return this.residentHeap.release(p);
+    // NOTE: the finalizer's registrations double as the set of views read() handed out (each view is
+    // its own unregister token), so a view made some other way (a subarray at the same address) is
+    // never taken for one; one map fewer per output.
+    if (!this.residentHeap || !this.finalizer.unregister(a)) return false;
+    return this.residentHeap.release(a.byteOffset);
   }
 
   /** Whether `a` is a view of this memory (its floats are read in place). */
@@ -358,7 +356,6 @@ export class WasmRuntime {
         this.lastBuffer = buf;
       }
       const v = new Float32Array(buf, p, n);
-      this.views.set(v, p);
       this.finalizer.register(v, p, v);
       return v;
     }
