@@ -11,6 +11,7 @@ import { type ResampleAxis, resampleAxis } from '../../src/tensor/backend.js';
 import type { GpuBackend } from '../../src/tensor/backends/gpu/gpu-backend.js';
 import { WasmKernels, shutdownWasmKernels } from '../../src/tensor/backends/wasm/index.js';
 import { resampleOrder } from '../../src/tensor/backends/wasm/jobs.js';
+import { WasmRuntime } from '../../src/tensor/backends/wasm/runtime.js';
 import { resampleMatrix } from '../../src/tensor/ops.js';
 import { describeDevices, on, seeded, skipIfUnavailable } from '../helpers/backends.js';
 import { expectClose } from '../helpers/close.js';
@@ -176,6 +177,34 @@ describe('wasm resample2d: the same bits on every thread count', () => {
     for (const c of CASES.filter((cc) => cc.planes >= 3)) {
       const x = values(c.planes * c.h.inSize * c.w.inSize, 7);
       expect(Array.from(await k.resample2d(x, c.planes, c.h, c.w)), c.label).toEqual(Array.from(await one.resample2d(x, c.planes, c.h, c.w)));
+    }
+  });
+});
+
+describe('wasm resample2d on a resident input', () => {
+  it.each([0, 2 ** 40])('reads a view of the shared memory in place, with the bits of a copied input (parallelMinFlop %d)', async (parallelMinFlop) => {
+    const one = new WasmKernels({ threads: 1 });
+    const k = new WasmKernels({ threads: 2, parallelMinFlop, resident: true });
+    for (const c of CASES) {
+      const n = c.planes * c.h.inSize * c.w.inSize;
+      // a resident view of exactly n floats: the vertical pass's whole-vector loads read past its end
+      const v = k.unary('neg', values(n, 9), n) as Float32Array;
+      expect(k.runtime.holds(v)).toBe(true);
+      const allocs: string[] = [];
+      const orig = WasmRuntime.prototype.alloc;
+      WasmRuntime.prototype.alloc = function (this: WasmRuntime, bytes: number, what?: string) {
+        allocs.push(what ?? '');
+        return orig.call(this, bytes, what);
+      };
+      let got: Float32Array;
+      try {
+        got = (await k.resample2d(v, c.planes, c.h, c.w)) as Float32Array;
+      } finally {
+        WasmRuntime.prototype.alloc = orig;
+      }
+      expect(allocs, `${c.label}: no copy of the input`).not.toContain('resample2d input');
+      expect(Array.from(got), c.label).toEqual(Array.from(await one.resample2d(v.slice(), c.planes, c.h, c.w)));
+      expect(k.release(got) && k.release(v)).toBe(true);
     }
   });
 });

@@ -189,13 +189,13 @@ function frame(s: Conv2dSpec): { pad: boolean; Hf: number; Wf: number } {
 function imTables(rt: WasmRuntime, s: Conv2dSpec, Hf: number, Wf: number): { tap: number; pix: number } {
   const cinG = s.Cin / s.groups;
   const khw = s.kh * s.kw;
-  const tap = rt.table(cinG * khw, (r) => {
+  const tap = rt.cachedTable(`tap ${cinG} ${s.kh} ${s.kw} ${Hf} ${Wf} ${s.dilationH} ${s.dilationW}`, cinG * khw, (r) => {
     const ci = Math.floor(r / khw);
     const ky = Math.floor((r % khw) / s.kw);
     const kx = r % s.kw;
     return (ci * Hf * Wf + ky * s.dilationH * Wf + kx * s.dilationW) * 4;
   });
-  const pix = rt.table(s.OH * s.OW, (p) => {
+  const pix = rt.cachedTable(`pix ${s.OH} ${s.OW} ${s.strideH} ${s.strideW} ${Wf}`, s.OH * s.OW, (p) => {
     const oy = Math.floor(p / s.OW);
     const ox = p % s.OW;
     return (oy * s.strideH * Wf + ox * s.strideW) * 4;
@@ -1030,8 +1030,13 @@ export function buildResample2d(rt: WasmRuntime, x: Float32Array, planes: number
   const plan = resamplePlan(h, w, groupTaps);
   // NOTE: 4 spare floats: the vertical pass of order 1 loads whole vectors from x's rows, up to 3
   // floats past the last one (they land in T's padding columns, which nothing reads).
-  const xPtr = rt.alloc((n + 4) * 4, 'resample2d input');
-  rt.f32.set(x.length === n ? x : x.subarray(0, n), xPtr >> 2);
+  // a resident x is read in place: its block's 64-byte guard (resident.ts, blockBytes) covers that over-read
+  let xPtr: number;
+  if (rt.holds(x)) xPtr = x.byteOffset;
+  else {
+    xPtr = rt.alloc((n + 4) * 4, 'resample2d input');
+    rt.f32.set(x.length === n ? x : x.subarray(0, n), xPtr >> 2);
+  }
   const outPtr = rt.output(planes * OH * OW, 'resample2d output');
   // weights: the vertical bands as they are, then each group's L×4 block (16-byte aligned)
   const vFloats = h.weights.length;

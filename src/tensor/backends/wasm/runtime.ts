@@ -31,6 +31,8 @@ const HEAP_BASE = 768 * 2 ** 20;
  */
 const HEAP_BYTES = 512 * 2 ** 20;
 const PAGE = 65536;
+/** cachedTable() forgets every table when it holds this many (a model has a few dozen geometries). */
+const MAX_CACHED_TABLES = 1024;
 /** 2 GiB: byte addresses stay positive i32s inside the kernels. */
 const MAX_PAGES = 32768;
 
@@ -196,6 +198,8 @@ export class WasmRuntime {
     this.residentHeap?.release(p);
   });
   private tail: Promise<unknown> = Promise.resolve();
+  /** cachedTable()'s tables by key. */
+  private readonly tables = new Map<string, Int32Array>();
 
   /**
    * Compiles (once) and instantiates synchronously. Browsers refuse that on the main thread for
@@ -328,6 +332,24 @@ export class WasmRuntime {
   /** Whether `a` is a view of this memory (its floats are read in place). */
   holds(a: Float32Array): boolean {
     return this.buffers.has(a.buffer);
+  }
+
+  /**
+   * table(), for a table that depends only on `key` (a job's geometry): computed once, then copied
+   * in (a training step asks for the same ~60 conv tables every step; filling them one callback per
+   * entry cost ~5 µs a conv job).
+   */
+  cachedTable(key: string, n: number, fill: (i: number) => number): number {
+    let t = this.tables.get(key);
+    if (!t) {
+      t = new Int32Array(n + 8);
+      for (let i = 0; i < n; i++) t[i] = fill(i);
+      if (this.tables.size >= MAX_CACHED_TABLES) this.tables.clear();
+      this.tables.set(key, t);
+    }
+    const p = this.alloc(t.length * 4, 'table');
+    this.i32.set(t, p >> 2);
+    return p;
   }
 
   /** Writes an i32 table (byte offsets), with 8 spare entries the packer may read past the end. */
