@@ -13,7 +13,9 @@
  * heapUsed in MiB per 100 steps, by least squares over the samples from the end of the warm-up on;
  * whether the live tensor and storage counts stay constant after the warm-up (a leak of one
  * tensor per step shows there long before RSS moves); and what is left after disposing the model
- * and the optimizer. No garbage collection is forced: RSS is what a training run sees.
+ * and the optimizer. No garbage collection is forced: RSS is what a training run sees. A second
+ * run in another child process (node --expose-gc) forces a full collection before each sample,
+ * so its slope tells a leak (live memory growing) from garbage not yet collected.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -79,8 +81,17 @@ interface RssRun {
   leftover: { numTensors: number; numStorages: number; numBytes: number };
 }
 
-/** Builds the model, trains `steps` steps, sampling every `every`; disposes everything. */
-async function measureRss(backendId: string, steps: number, every: number, log: (s: string) => void): Promise<RssRun> {
+/**
+ * Builds the model, trains `steps` steps, sampling every `every`; disposes everything. With
+ * `collect`, a full garbage collection runs before each sample (needs `gc`: node --expose-gc).
+ */
+async function measureRss(backendId: string, steps: number, every: number, log: (s: string) => void, collect = false): Promise<RssRun> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (collect && !gc) throw new Error('rss: a collected run needs node --expose-gc');
+  const take = (step: number, ms: number | null) => {
+    if (collect) gc!();
+    return sample(step, ms);
+  };
   await modelBackendById(backendId).select();
   const rng = new HostRng(10_000);
   const batches: HostBatch[] = Array.from({ length: 4 }, () => randomBatch(rng, B, H, W, K));
@@ -88,7 +99,7 @@ async function measureRss(backendId: string, steps: number, every: number, log: 
   ss.manualSeed(0);
   const model = buildOurModel({ head: 'vanilla', classes: K }).train();
   const opt = makeTrainerOptimizer(model);
-  const samples: Sample[] = [sample(0, null)];
+  const samples: Sample[] = [take(0, null)];
   const losses: number[] = [];
   let t0 = performance.now();
   try {
@@ -96,10 +107,10 @@ async function measureRss(backendId: string, steps: number, every: number, log: 
       losses.push(await ourTrainStep(model, opt, batches[i % batches.length]));
       if (i % every === 0 || i === steps) {
         const now = performance.now();
-        samples.push(sample(i, (now - t0) / (i - samples[samples.length - 1].step)));
-        t0 = now;
+        samples.push(take(i, (now - t0) / (i - samples[samples.length - 1].step)));
+        t0 = performance.now();
         const s = samples[samples.length - 1];
-        log(`[rss] step ${i}/${steps}: rss ${fmtMiB(s.rss)} MiB, heap ${fmtMiB(s.heapUsed)} MiB, ${s.numTensors} tensors, ${fmtMs1(s.msPerStep)} ms/step, loss ${losses[losses.length - 1].toFixed(4)}`);
+        log(`[rss]${collect ? ' (collected)' : ''} step ${i}/${steps}: rss ${fmtMiB(s.rss)} MiB, heap ${fmtMiB(s.heapUsed)} MiB, ${s.numTensors} tensors, ${fmtMs1(s.msPerStep)} ms/step, loss ${losses[losses.length - 1].toFixed(4)}`);
       }
     }
   } finally {
@@ -115,9 +126,10 @@ const CHILD_FLAG = '--rss-child';
  * Runs measureRss in a fresh Node process (the same tsx loader), so the RSS is this run's and not
  * that of the parts before it (tfjs's WebAssembly heaps, other models). Progress goes to stderr.
  */
-function inChild(backendId: string, steps: number, every: number): Promise<RssRun> {
+function inChild(backendId: string, steps: number, every: number, collect = false): Promise<RssRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), CHILD_FLAG, backendId, String(steps), String(every)], {
+    const args = [...process.execArgv, ...(collect ? ['--expose-gc'] : []), fileURLToPath(import.meta.url), CHILD_FLAG, backendId, String(steps), String(every), ...(collect ? ['collect'] : [])];
+    const child = spawn(process.execPath, args, {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
@@ -149,6 +161,15 @@ export const part: Part = {
       where = `this process (the child process failed: ${errorMessage(e)}), so RSS includes whatever the parts before left`;
       run = await measureRss(backends[0].id, steps, every, ctx.log);
     }
+    // a second run that collects garbage before each sample: what is live, not what is not yet collected
+    let collected: RssRun | null = null;
+    let collectedError: string | null = null;
+    try {
+      collected = await inChild(backends[0].id, steps, every, true);
+    } catch (e) {
+      collectedError = errorMessage(e);
+      ctx.log(`[rss] the collected run failed: ${collectedError}`);
+    }
     const { samples, losses, leftover, before } = run;
     const label = run.backend;
 
@@ -165,6 +186,14 @@ export const part: Part = {
       return Math.min(...v) === Math.max(...v) ? fmtInt(v[0]) : `${fmtInt(Math.min(...v))}–${fmtInt(Math.max(...v))}`;
     };
     const tensorsConstant = constant('numTensors') && constant('numStorages') && constant('numBytes');
+    const cAfter = collected ? collected.samples.filter((s) => s.step >= warm) : [];
+    const cx = cAfter.map((s) => s.step);
+    const cRssSlope = collected ? slope(cx, cAfter.map((s) => s.rss)) : null;
+    const cHeapSlope = collected ? slope(cx, cAfter.map((s) => s.heapUsed)) : null;
+    const cRange = (k: 'rss' | 'heapUsed') => {
+      const v = cAfter.map((s) => s[k]);
+      return v.length ? `${fmtMiB(Math.min(...v))}–${fmtMiB(Math.max(...v))} MiB` : '—';
+    };
 
     const summaryCols: Column[] = [{ header: 'quantity' }, { header: 'value', align: 'right' }];
     const summary = renderTable(`### rss — ${steps} training steps, SegModel(${K}) vanilla, batch ${B}×3×${H}×${W}, ours: ${label}`, summaryCols, [
@@ -174,6 +203,8 @@ export const part: Part = {
       [`RSS peak (step ${peak.step})`, `${fmtMiB(peak.rss)} MiB`],
       [`RSS slope after warm-up (least squares, ${after.length} samples)`, fmtSlope(rssSlope)],
       ['heapUsed slope after warm-up', fmtSlope(heapSlope)],
+      ['second run, full GC before each sample: RSS slope / heapUsed slope after warm-up', collected ? `${fmtSlope(cRssSlope)} / ${fmtSlope(cHeapSlope)}` : `— (${collectedError})`],
+      ['second run, full GC before each sample: RSS / heapUsed range after warm-up', collected ? `${cRange('rss')} / ${cRange('heapUsed')}` : '—'],
       ['live tensors after warm-up (memory().numTensors)', range('numTensors')],
       ['device storages / bytes after warm-up', `${range('numStorages')} / ${range('numBytes')}`],
       ['live tensor, storage and byte counts constant after warm-up', tensorsConstant ? 'yes' : 'NO — they change (see the samples)'],
@@ -185,7 +216,8 @@ export const part: Part = {
       'left after disposing: tensors still live once the model and optimizer are disposed, against the count before the model was built; not zero means something outside the step leaked (e.g. temporaries of a constructor)',
       `samples every ${every} steps (and at step 0, before the first); warm-up = the first ${warm} steps (kernel compilation, optimizer state, allocator growth)`,
       'each step runs as the trainer\'s: batch upload, forwardTrain and backward inside one tidy, losses downloaded and disposed, AdamW step (its updates in their own tidy scopes), zeroGrad',
-      'no forced GC: RSS and heapUsed include garbage not yet collected, so they wander by some MB between samples; the slope over hundreds of steps is what tells a leak',
+      'no forced GC in the first run: RSS and heapUsed include garbage not yet collected, so they wander by some MB between samples; the slope over hundreds of steps is what tells a leak',
+      `second run: the same ${steps} steps in another fresh child process under node --expose-gc, with a full collection (gc()) before each sample, so its RSS and heapUsed are what is live plus the allocator's retained pages; a slope there that the first run shows too would be a leak, one only the first run shows is garbage V8 had not yet collected (its old generation is collected lazily)`,
     ]);
 
     const sampleCols: Column[] = [
@@ -214,6 +246,9 @@ export const part: Part = {
         samples, warmupSteps: warm, rssStart: samples[0].rss, rssAfterWarmup: atWarm.rss, rssEnd: end.rss, rssPeak: peak.rss,
         rssSlopeMiBPer100Steps: rssSlope === null ? null : (rssSlope * 100) / MiB, heapSlopeMiBPer100Steps: heapSlope === null ? null : (heapSlope * 100) / MiB, tensorsConstant,
         leftover: { numTensors: leftover.numTensors - before.numTensors, numStorages: leftover.numStorages - before.numStorages, numBytes: leftover.numBytes - before.numBytes }, losses,
+        collected: collected
+          ? { samples: collected.samples, rssSlopeMiBPer100Steps: cRssSlope === null ? null : (cRssSlope * 100) / MiB, heapSlopeMiBPer100Steps: cHeapSlope === null ? null : (cHeapSlope * 100) / MiB }
+          : { error: collectedError },
       },
     }];
     return { part: PART, records, tables: [summary, sampleTable], notes: [], info: { backend: label, backendInfo: run.backendInfo, where } };
@@ -226,9 +261,9 @@ function fmtMs1(ms: number | null): string {
 
 // The child process: `<node + tsx> bench/rss.ts --rss-child <backend> <steps> <every>`.
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] && process.argv[2] === CHILD_FLAG) {
-  const [backendId, steps, every] = process.argv.slice(3);
+  const [backendId, steps, every, collect] = process.argv.slice(3);
   // NOTE: exit explicitly: gpu.js and the wasm kernels' worker threads keep the event loop alive.
-  measureRss(backendId, Number(steps), Number(every), (l) => process.stderr.write(`${l}\n`)).then(
+  measureRss(backendId, Number(steps), Number(every), (l) => process.stderr.write(`${l}\n`), collect === 'collect').then(
     (r) => {
       process.stdout.write(`@@${JSON.stringify(r)}\n`, () => process.exit(0));
     },
