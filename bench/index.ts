@@ -5,8 +5,10 @@
  * file under bench/ and exports `part: Part` (see harness.ts); to add one, add a line to PARTS.
  * Tables go to stdout, progress to stderr; `--json FILE` writes the same numbers as JSON.
  */
-import { writeFileSync } from 'node:fs';
+import { accessSync, constants as fsConstants, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import os from 'node:os';
+import { writeFileAtomic } from '../src/io/atomic.js';
 import { busyWarning, errorMessage, formatMachine, machineInfo, type Part, type PartContext, type PartResult } from './harness.js';
 
 interface PartEntry {
@@ -122,6 +124,18 @@ async function main(): Promise<number> {
     }
   }
 
+  if (args.json) {
+    // NOTE: checked before the run, not after it: a full run takes ~13 minutes.
+    const dir = dirname(resolve(args.json));
+    try {
+      mkdirSync(dir, { recursive: true });
+      accessSync(dir, fsConstants.W_OK);
+    } catch (e) {
+      process.stderr.write(`bench: --json ${args.json}: cannot write into ${dir}: ${errorMessage(e)}\n`);
+      return 2;
+    }
+  }
+
   const started = new Date();
   const t0 = performance.now();
   const machine = machineInfo();
@@ -173,7 +187,7 @@ async function main(): Promise<number> {
       parts: Object.fromEntries(results.map((r) => [r.part, r])),
       failures,
     };
-    writeFileSync(args.json, `${JSON.stringify(doc, null, 2)}\n`);
+    await writeFileAtomic(args.json, `${JSON.stringify(doc, null, 2)}\n`);
     process.stderr.write(`bench: wrote ${args.json}\n`);
   }
   return failures.length > 0 ? 1 : 0;
