@@ -273,6 +273,12 @@ export interface Backend {
   conv2dBackwardInput(dy: RawTensor, w: RawTensor, spec: Conv2dSpec): RawTensor;
   /** dw [Cout, Cin/groups, kh, kw] from x and dy. */
   conv2dBackwardWeight(x: RawTensor, dy: RawTensor, spec: Conv2dSpec): RawTensor;
+  /**
+   * Optional: both gradients at once → [dx, dw], each as conv2dBackwardInput / conv2dBackwardWeight
+   * define it; null when this backend has no joint pass (the caller then makes the two calls). The CPU
+   * modes' WebAssembly kernels run the two as one job, so a second thread has enough work to pay.
+   */
+  conv2dBackward?(x: RawTensor, dy: RawTensor, w: RawTensor, spec: Conv2dSpec): [RawTensor, RawTensor] | null;
   /** y [N, C, OH, OW]; max pooling ignores padded cells (as -inf), avg counts them as 0. */
   pool2d(op: PoolOp, x: RawTensor, spec: Pool2dSpec): RawTensor;
   /** dx [N, C, H, W]; for max, each window's gradient goes to its first maximal cell. */

@@ -21,6 +21,7 @@ import { useBackend } from '../../src/tensor/engine.js';
 import { add, batchNorm, conv2d, div, expand, gather, gelu, logSoftmax, matmul, mul, neg, norm, normalize, permute, relu, sigmoid, slice, softmax, square, sub, sum, tensor } from '../../src/tensor/ops.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { seeded as rng } from '../helpers/backends.js';
+import { convSpec } from '../helpers/conv.js';
 
 const ref = new ReferenceBackend();
 
@@ -91,18 +92,6 @@ function mmSpec(batch: number, M: number, K: number, N: number, o: { transA?: bo
 
 const mmLen = (s: MatmulSpec, which: 'a' | 'b') =>
   which === 'a' ? (s.aBatch === 0 ? 1 : s.batch) * s.M * s.K : (s.bBatch === 0 ? 1 : s.batch) * s.K * s.N;
-
-function convSpec(
-  N: number, Cin: number, H: number, W: number, Cout: number, k: [number, number],
-  o: { stride?: [number, number]; pad?: [number, number]; dil?: [number, number]; groups?: number } = {},
-): Conv2dSpec {
-  const [sH, sW] = o.stride ?? [1, 1];
-  const [pH, pW] = o.pad ?? [0, 0];
-  const [dH, dW] = o.dil ?? [1, 1];
-  const OH = Math.floor((H + 2 * pH - dH * (k[0] - 1) - 1) / sH) + 1;
-  const OW = Math.floor((W + 2 * pW - dW * (k[1] - 1) - 1) / sW) + 1;
-  return { N, Cin, H, W, Cout, kh: k[0], kw: k[1], OH, OW, strideH: sH, strideW: sW, padH: pH, padW: pW, dilationH: dH, dilationW: dW, groups: o.groups ?? 1 };
-}
 
 const MATMULS: [string, MatmulSpec][] = [
   ['1×1×1', mmSpec(1, 1, 1, 1)],

@@ -24,7 +24,9 @@ export class Conv2d extends AutogradFunction {
   }
   backward(dy: RawTensor) {
     const [x, w] = this.saved;
-    const grads = [
+    // both gradients in one pass where the backend has one (the CPU modes' WebAssembly kernels)
+    const both = this.needsInputGrad[0] && this.needsInputGrad[1] ? (this.b.conv2dBackward?.(x, dy, w, this.spec) ?? null) : null;
+    const grads: (RawTensor | null)[] = both ?? [
       this.needsInputGrad[0] ? this.b.conv2dBackwardInput(dy, w, this.spec) : null,
       this.needsInputGrad[1] ? this.b.conv2dBackwardWeight(x, dy, this.spec) : null,
     ];

@@ -126,6 +126,8 @@ export interface HostKernels {
   conv2d?(x: Float32Array, w: Float32Array, spec: Conv2dSpec): Float32Array | Promise<Float32Array>;
   conv2dBackwardInput?(dy: Float32Array, w: Float32Array, spec: Conv2dSpec): Float32Array | Promise<Float32Array>;
   conv2dBackwardWeight?(x: Float32Array, dy: Float32Array, spec: Conv2dSpec): Float32Array | Promise<Float32Array>;
+  /** Both gradients at once (Backend.conv2dBackward): [dx, dw] from x, dy and w. */
+  conv2dBackward?(x: Float32Array, dy: Float32Array, w: Float32Array, spec: Conv2dSpec): [Float32Array, Float32Array] | Promise<[Float32Array, Float32Array]>;
   /** channelAffineKernel over `size` cells of a [N, C, inner]; a null term is skipped (b and q come together). */
   channelAffine?(
     a: Float32Array, b: Float32Array | null, p: Float32Array | null, q: Float32Array | null, r: Float32Array | null,
@@ -811,6 +813,15 @@ export class GpuBackend implements Backend, StorageOwner {
       return this.enqueue('conv2d', `${h.name}.conv2dBackwardWeight`, [x, dy], shape, 'float32', (v) => h.conv2dBackwardWeight!(v[0] as Float32Array, v[1] as Float32Array, s));
     }
     return this.launch('conv2d', C.conv2dBackwardWeightKernel, [x, dy, this.convMeta(s)], shape, 'float32');
+  }
+
+  conv2dBackward(x: RawTensor, dy: RawTensor, w: RawTensor, s: Conv2dSpec): [RawTensor, RawTensor] | null {
+    const h = this.host;
+    const shapes = [[s.N, s.Cin, s.H, s.W], [s.Cout, s.Cin / s.groups, s.kh, s.kw]];
+    if (!this.hostOk || !h?.conv2dBackward || shapes.some((sh) => sizeOf(sh) === 0)) return null;
+    const [dx, dw] = this.enqueueShaped('conv2d', `${h.name}.conv2dBackward`, [x, dy, w], shapes, 'float32', (v) =>
+      h.conv2dBackward!(v[0] as Float32Array, v[1] as Float32Array, v[2] as Float32Array, s));
+    return [dx, dw];
   }
 
   private poolMeta(s: Pool2dSpec): Float32Array {

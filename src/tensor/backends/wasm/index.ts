@@ -41,6 +41,7 @@ import {
   buildConv2d,
   buildConv2dBackwardInput,
   buildConv2dBackwardWeight,
+  buildFork,
   buildDotAlong,
   buildGather,
   buildGelu,
@@ -118,6 +119,14 @@ export function residentDefault(): boolean {
   throw new Error(`SSA_SEG_WASM_RESIDENT must be 0 or 1, got '${v}'`);
 }
 
+/** Whether a convolution's two gradients run as one job: yes, unless SSA_SEG_WASM_CONV_FORK=0. */
+export function convForkDefault(): boolean {
+  const v = env('SSA_SEG_WASM_CONV_FORK');
+  if (v === undefined || v === '1' || v === 'true' || v === 'on') return true;
+  if (v === '0' || v === 'false' || v === 'off') return false;
+  throw new Error(`SSA_SEG_WASM_CONV_FORK must be 0 or 1, got '${v}'`);
+}
+
 /** Whether the kernels should be installed: not when SSA_SEG_WASM_KERNELS=0, nor without SIMD. */
 export function wasmKernelsEnabled(): boolean {
   const v = env('SSA_SEG_WASM_KERNELS');
@@ -183,6 +192,12 @@ export interface WasmKernelOptions {
    * always copies.
    */
   resident?: boolean;
+  /**
+   * Whether to offer conv2dBackward, a convolution's input and weight gradients as one job (kind 24)
+   * whose tasks the threads share: each alone is often under the threads threshold, the two
+   * together not. Default: SSA_SEG_WASM_CONV_FORK, else true.
+   */
+  convFork?: boolean;
 }
 
 /**
@@ -203,12 +218,15 @@ export class WasmKernels implements HostKernels {
   readonly threads: number;
   private readonly parallelMinFlop: number;
   readonly resident: boolean;
+  /** Both gradients of a convolution in one job (see WasmKernelOptions.convFork); absent when off. */
+  readonly conv2dBackward?: (x: Float32Array, dy: Float32Array, w: Float32Array, spec: Conv2dSpec) => [Float32Array, Float32Array] | Promise<[Float32Array, Float32Array]>;
 
   constructor(opts: WasmKernelOptions = {}) {
     this.async = opts.async ?? false;
     this.threads = Math.max(1, Math.floor(opts.threads ?? defaultThreads()));
     this.parallelMinFlop = opts.parallelMinFlop ?? defaultParallelMinFlop();
     this.resident = opts.resident ?? false;
+    if (opts.convFork ?? convForkDefault()) this.conv2dBackward = (x, dy, w, spec) => this.conv2dBackwardBoth(x, dy, w, spec);
   }
 
   /**
@@ -244,6 +262,21 @@ export class WasmKernels implements HostKernels {
   conv2dBackwardWeight(x: Float32Array, dy: Float32Array, spec: Conv2dSpec): Float32Array | Promise<Float32Array> {
     if (spec.N === 0 || spec.OH * spec.OW === 0) return new Float32Array(spec.Cout * (spec.Cin / spec.groups) * spec.kh * spec.kw);
     return this.exec(conv2dFlop(spec), (rt, t) => buildConv2dBackwardWeight(rt, x, dy, spec, t));
+  }
+
+  /**
+   * [dx, dw], the same bits as conv2dBackwardInput and conv2dBackwardWeight when both run on the same
+   * threads: the two jobs are laid out, then run as one (kind 24), so the threads threshold applies
+   * to their sum.
+   */
+  private conv2dBackwardBoth(x: Float32Array, dy: Float32Array, w: Float32Array, spec: Conv2dSpec): [Float32Array, Float32Array] | Promise<[Float32Array, Float32Array]> {
+    if (spec.N * spec.Cin * spec.Cout * spec.H * spec.W * spec.OH * spec.OW === 0) {
+      const dx = this.conv2dBackwardInput(dy, w, spec);
+      const dw = this.conv2dBackwardWeight(x, dy, spec);
+      return dx instanceof Promise || dw instanceof Promise ? Promise.all([dx, dw]) : [dx, dw];
+    }
+    return this.exec(threadFlop(spec) + conv2dFlop(spec), (rt, t) =>
+      buildFork(rt, buildConv2dBackwardInput(rt, dy, w, spec, t), buildConv2dBackwardWeight(rt, x, dy, spec, t)));
   }
 
   channelAffine(

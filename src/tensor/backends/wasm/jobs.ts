@@ -71,6 +71,7 @@ const KIND_ADAMW = 20;
 const KIND_RESAMPLE = 23;
 const KIND_CE = 21;
 const KIND_CE_BWD = 22;
+const KIND_FORK = 24;
 const KIND_BN_FWD = 25;
 const KIND_BN_BWD = 26;
 
@@ -126,6 +127,30 @@ function header(rt: WasmRuntime, kind: number, ntasks: number, threads: number, 
   v[j + 4] = stride;
   for (let i = 0; i < words.length; i++) v[j + 8 + i] = words[i];
   return job;
+}
+
+/**
+ * Two jobs already laid out in the arena, run as one (kind 24): their tasks share one counter, so
+ * the threads that come take tasks of either. Both must have been built for the same `threads` (their
+ * scratch covers every thread); the one with the smaller per-thread scratch is pointed at the other's,
+ * since a thread runs one task at a time, which keeps the threads' scratch in cache.
+ */
+export function buildFork<A, B>(rt: WasmRuntime, a: Built<A>, b: Built<B>): Built<[A, B]> {
+  const v = rt.i32;
+  const ja = a.job >> 2;
+  const jb = b.job >> 2;
+  const [big, small] = v[ja + 4] >= v[jb + 4] ? [ja, jb] : [jb, ja];
+  v[small + 3] = v[big + 3];
+  v[small + 4] = v[big + 4];
+  const job = rt.alloc(HEADER_BYTES, 'job header');
+  const j = job >> 2;
+  v.fill(0, j, j + HEADER_BYTES / 4);
+  v[j] = KIND_FORK;
+  v[j + 1] = v[ja + 1] + v[jb + 1];
+  v[j + 8] = a.job;
+  v[j + 9] = b.job;
+  v[j + 10] = v[ja + 1];
+  return { job, read: () => [a.read(), b.read()] };
 }
 
 // ---- matmul ----

@@ -34,8 +34,9 @@
 ;; SSA-Seg classifier head's whole inference pass, one image per task), kind 20 (adamw: one AdamW
 ;; update, the new parameter and both moments in one pass), kinds 21 and 22 (softmax cross-entropy with
 ;; int targets, forward and backward), kind 23 (resample2d: interpolate's two resampling matrices applied
-;; to each plane as bands, forward and backward), kinds 25 and 26 (batch normalisation in training,
-;; forward and backward, a run of channels per task): see their task functions.
+;; to each plane as bands, forward and backward), kind 24 (fork: two laid-out jobs run as one), kinds
+;; 25 and 26 (batch normalisation in training, forward and backward, a run of channels per task): see
+;; their task functions.
 (module
   (import "env" "memory" (memory 1 32768 shared))
 
@@ -3744,69 +3745,88 @@
       (br_if $channels (i32.lt_s (local.tee $c (i32.add (local.get $c) (i32.const 1))) (local.get $c1)))))
 
   ;; ---------------------------------------------------------------------------------------------
+  ;; kind 24, fork: two independent jobs (already laid out, each with its own header) run as one, so
+  ;; their tasks share one counter and the threads that come: tasks 0..nA−1 are job A's, the rest job
+  ;; B's (each thread runs one task at a time, so both may point at the same per-thread scratch).
+  ;; Used for a convolution's two gradients (WasmKernels.conv2dBackward), each of which alone is often
+  ;; too small to be worth waking a second thread for.
+  ;;   8 job A  9 job B  10 tasks of A
+  (func $task_fork (param $job i32) (param $t i32) (param $tid i32)
+    (if (i32.lt_u (local.get $t) (i32.load offset=40 (local.get $job)))
+      (then (call $task (i32.load offset=32 (local.get $job)) (local.get $t) (local.get $tid)))
+      (else (call $task (i32.load offset=36 (local.get $job)) (i32.sub (local.get $t) (i32.load offset=40 (local.get $job))) (local.get $tid)))))
+
+  ;; ---------------------------------------------------------------------------------------------
+  ;; Task t of a job, on thread tid (whose scratch it uses).
+  (func $task (param $job i32) (param $t i32) (param $tid i32)
+    (local $scr i32)
+    (local.set $scr (i32.add (i32.load offset=12 (local.get $job)) (i32.mul (local.get $tid) (i32.load offset=16 (local.get $job)))))
+    (block $dispatched
+      (block $k26 (block $k25 (block $k24 (block $k23 (block $k22 (block $k21 (block $k20 (block $k19 (block $k18 (block $k17 (block $k16 (block $k15 (block $k14
+      (block $k13 (block $k12 (block $k11 (block $k10 (block $k9 (block $k8 (block $k7 (block $k6 (block $k5 (block $k4 (block $k3 (block $k2 (block $k1
+        (br_table $dispatched $k1 $k2 $k3 $k4 $k5 $k6 $k7 $k8 $k9 $k10 $k11 $k12 $k13 $k14 $k15 $k16 $k17 $k18 $k19 $k20 $k21 $k22 $k23 $k24 $k25 $k26 $dispatched (i32.load (local.get $job))))
+        (call $task_gemm (local.get $job) (local.get $t) (local.get $scr))
+        (br $dispatched))
+        (call $task_conv_fwd (local.get $job) (local.get $t) (local.get $scr))
+        (br $dispatched))
+        (call $task_conv_bwd_input (local.get $job) (local.get $t) (local.get $scr))
+        (br $dispatched))
+        (call $task_conv_bwd_weight (local.get $job) (local.get $t) (local.get $scr))
+        (br $dispatched))
+        (call $task_dw_fwd (local.get $job) (local.get $t) (local.get $scr))
+        (br $dispatched))
+        (call $task_dw_bwd_weight (local.get $job) (local.get $t) (local.get $scr))
+        (br $dispatched))
+        (call $task_channel_affine (local.get $job) (local.get $t))
+        (br $dispatched))
+        (call $task_gelu (local.get $job) (local.get $t))
+        (br $dispatched))
+        (call $task_sum_rows (local.get $job) (local.get $t))
+        (br $dispatched))
+        (call $task_softmax (local.get $job) (local.get $t))
+        (br $dispatched))
+        (call $task_softmax_bwd (local.get $job) (local.get $t))
+        (br $dispatched))
+        (call $task_binary (local.get $job) (local.get $t))
+        (br $dispatched))
+        (call $task_unary (local.get $job) (local.get $t))
+        (br $dispatched))
+        (call $task_dot (local.get $job) (local.get $t))
+        (br $dispatched))
+        (call $task_normalize (local.get $job) (local.get $t))
+        (br $dispatched))
+        (call $task_gather (local.get $job) (local.get $t))
+        (br $dispatched))
+        (call $task_scatter_add (local.get $job) (local.get $t))
+        (br $dispatched))
+        (call $task_strided (local.get $job) (local.get $t))
+        (br $dispatched))
+        (call $task_ssa_logits (local.get $job) (local.get $t) (local.get $scr))
+        (br $dispatched))
+        (call $task_adamw (local.get $job) (local.get $t))
+        (br $dispatched))
+        (call $task_ce_fwd (local.get $job) (local.get $t))
+        (br $dispatched))
+        (call $task_ce_bwd (local.get $job) (local.get $t))
+        (br $dispatched))
+        (call $task_resample (local.get $job) (local.get $t) (local.get $scr))
+        (br $dispatched))
+        (call $task_fork (local.get $job) (local.get $t) (local.get $tid))
+        (br $dispatched))
+        (call $task_bn_fwd (local.get $job) (local.get $t))
+        (br $dispatched))
+      (call $task_bn_bwd (local.get $job) (local.get $t))))
+
+  ;; ---------------------------------------------------------------------------------------------
   ;; Job runner: the caller's thread and any workers call this with the same job; each takes tasks
   ;; from the shared counter until there are none left.
   (func (export "run") (param $job i32) (param $tid i32)
-    (local $scr i32) (local $n i32) (local $t i32) (local $kind i32)
-    (local.set $scr (i32.add (i32.load offset=12 (local.get $job)) (i32.mul (local.get $tid) (i32.load offset=16 (local.get $job)))))
+    (local $n i32) (local $t i32)
     (local.set $n (i32.load offset=4 (local.get $job)))
-    (local.set $kind (i32.load (local.get $job)))
     (block $done
       (loop $next
         (local.set $t (i32.atomic.rmw.add offset=8 (local.get $job) (i32.const 1)))
         (br_if $done (i32.ge_u (local.get $t) (local.get $n)))
-        (block $dispatched
-          (block $k26 (block $k25 (block $k23 (block $k22 (block $k21 (block $k20 (block $k19 (block $k18 (block $k17 (block $k16 (block $k15 (block $k14
-          (block $k13 (block $k12 (block $k11 (block $k10 (block $k9 (block $k8 (block $k7 (block $k6 (block $k5 (block $k4 (block $k3 (block $k2 (block $k1
-            (br_table $dispatched $k1 $k2 $k3 $k4 $k5 $k6 $k7 $k8 $k9 $k10 $k11 $k12 $k13 $k14 $k15 $k16 $k17 $k18 $k19 $k20 $k21 $k22 $k23 $dispatched $k25 $k26 $dispatched (local.get $kind)))
-            (call $task_gemm (local.get $job) (local.get $t) (local.get $scr))
-            (br $dispatched))
-            (call $task_conv_fwd (local.get $job) (local.get $t) (local.get $scr))
-            (br $dispatched))
-            (call $task_conv_bwd_input (local.get $job) (local.get $t) (local.get $scr))
-            (br $dispatched))
-            (call $task_conv_bwd_weight (local.get $job) (local.get $t) (local.get $scr))
-            (br $dispatched))
-            (call $task_dw_fwd (local.get $job) (local.get $t) (local.get $scr))
-            (br $dispatched))
-            (call $task_dw_bwd_weight (local.get $job) (local.get $t) (local.get $scr))
-            (br $dispatched))
-            (call $task_channel_affine (local.get $job) (local.get $t))
-            (br $dispatched))
-            (call $task_gelu (local.get $job) (local.get $t))
-            (br $dispatched))
-            (call $task_sum_rows (local.get $job) (local.get $t))
-            (br $dispatched))
-            (call $task_softmax (local.get $job) (local.get $t))
-            (br $dispatched))
-            (call $task_softmax_bwd (local.get $job) (local.get $t))
-            (br $dispatched))
-            (call $task_binary (local.get $job) (local.get $t))
-            (br $dispatched))
-            (call $task_unary (local.get $job) (local.get $t))
-            (br $dispatched))
-            (call $task_dot (local.get $job) (local.get $t))
-            (br $dispatched))
-            (call $task_normalize (local.get $job) (local.get $t))
-            (br $dispatched))
-            (call $task_gather (local.get $job) (local.get $t))
-            (br $dispatched))
-            (call $task_scatter_add (local.get $job) (local.get $t))
-            (br $dispatched))
-            (call $task_strided (local.get $job) (local.get $t))
-            (br $dispatched))
-            (call $task_ssa_logits (local.get $job) (local.get $t) (local.get $scr))
-            (br $dispatched))
-            (call $task_adamw (local.get $job) (local.get $t))
-            (br $dispatched))
-            (call $task_ce_fwd (local.get $job) (local.get $t))
-            (br $dispatched))
-            (call $task_ce_bwd (local.get $job) (local.get $t))
-            (br $dispatched))
-            (call $task_resample (local.get $job) (local.get $t) (local.get $scr))
-            (br $dispatched))
-            (call $task_bn_fwd (local.get $job) (local.get $t))
-            (br $dispatched))
-          (call $task_bn_bwd (local.get $job) (local.get $t)))
+        (call $task (local.get $job) (local.get $t) (local.get $tid))
         (br $next))))
 )
