@@ -2,11 +2,12 @@
 // weight-gradient jobs and runs them as one, their tasks shared by the threads. It must give exactly
 // the bits of the two separate calls on the same threads (dense, strided, grouped, dilated, 1×1 and
 // depthwise geometries; the compact model's shapes; one and two threads, sync and async, resident
-// outputs or copies), and the autograd conv must give the same gradients with and without it.
+// outputs or copies), and the autograd conv must give the same gradients with and without it. Also
+// WasmRuntime.sumChunks, which adds the weight gradient's per-image-chunk partial sums.
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { Conv2dSpec } from '../../src/tensor/backend.js';
 import type { GpuBackend } from '../../src/tensor/backends/gpu/gpu-backend.js';
-import { WasmKernels, convForkDefault, shutdownWasmKernels, threadsSupported } from '../../src/tensor/backends/wasm/index.js';
+import { WasmKernels, WasmRuntime, convForkDefault, shutdownWasmKernels, threadsSupported } from '../../src/tensor/backends/wasm/index.js';
 import { useBackend } from '../../src/tensor/engine.js';
 import { conv2d, tensor } from '../../src/tensor/ops.js';
 import { seeded as rng } from '../helpers/backends.js';
@@ -132,6 +133,39 @@ describe('conv2dBackward through GpuBackend and autograd', () => {
     } finally {
       if (old === undefined) delete process.env.SSA_SEG_WASM_CONV_FORK;
       else process.env.SSA_SEG_WASM_CONV_FORK = old;
+    }
+  });
+});
+
+// The dense weight gradient on two or more threads splits the batch into image chunks whose partial
+// dW are added after the job (WasmRuntime.sumChunks, kernels.wat `sum_chunks`): chunk order, f32
+// rounding after each add, the same bits as that loop in JavaScript.
+describe('WasmRuntime.sumChunks', () => {
+  it.each([
+    [1, 1], [3, 2], [4, 2], [7, 3], [16, 4], [9217, 4], [5, 5],
+  ])('n %i, %i chunks: the bits of Math.fround adds in chunk order', (n, count) => {
+    const rt = new WasmRuntime({ shared: false, threads: 1 });
+    try {
+      rt.reset();
+      const r = rng(n * 7 + count);
+      const src = rt.alloc(n * count * 4, 'chunks');
+      const dst = rt.alloc((n + 4) * 4, 'sum');
+      const v = rt.f32;
+      // values of mixed magnitude, so that a different order or a missing round would change bits
+      for (let i = 0; i < n * count; i++) v[(src >> 2) + i] = (2 * r() - 1) * 10 ** Math.floor(6 * r() - 3);
+      v.fill(-7, dst >> 2, (dst >> 2) + n + 4);
+      rt.sumChunks(src, n, count, dst);
+      const want = new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        let acc = v[(src >> 2) + i];
+        for (let c = 1; c < count; c++) acc = Math.fround(acc + v[(src >> 2) + c * n + i]);
+        want[i] = acc;
+      }
+      expect(Array.from(v.subarray(dst >> 2, (dst >> 2) + n))).toEqual(Array.from(want));
+      // nothing past the n floats is written
+      expect(Array.from(v.subarray((dst >> 2) + n, (dst >> 2) + n + 4))).toEqual([-7, -7, -7, -7]);
+    } finally {
+      rt.destroy();
     }
   });
 });

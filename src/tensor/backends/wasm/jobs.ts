@@ -454,14 +454,9 @@ export function buildConv2dBackwardWeight(rt: WasmRuntime, x: Float32Array, dy: 
     job,
     read: () => {
       // the chunks' partial sums added in chunk order, rounded to f32 after each add, into dW's block
-      const v = rt.f32;
-      const base = partials >> 2;
-      const d = dwPtr >> 2;
-      for (let i = 0; i < out; i++) {
-        let acc = v[base + i];
-        for (let c = 1; c < img.count; c++) acc = Math.fround(acc + v[base + c * out + i]);
-        v[d + i] = acc;
-      }
+      // NOTE: in WebAssembly (SIMD): a CPU profile put ~1.4 ms per training step on this loop in
+      // JavaScript; switching per step in one process measured 0.2-0.3 ms
+      rt.sumChunks(partials, out, img.count, dwPtr);
       return rt.read(dwPtr, out);
     },
   };

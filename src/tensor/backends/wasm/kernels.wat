@@ -3818,6 +3818,43 @@
       (call $task_bn_bwd (local.get $job) (local.get $t))))
 
   ;; ---------------------------------------------------------------------------------------------
+  ;; Called directly (not a job), on the calling thread: dst[i] = (…((src[i] + src[n + i]) + src[2n + i])
+  ;; …) + src[(count − 1)·n + i] for i < n, in that order with f32 rounding after each add. Kind 4's
+  ;; per-image-chunk partial sums of dW, added after its job (bytes: src, dst; n floats per chunk).
+  (func (export "sum_chunks") (param $src i32) (param $n i32) (param $count i32) (param $dst i32)
+    (local $i i32) (local $c i32) (local $p i32) (local $acc v128) (local $a f32) (local $n4 i32) (local $stride i32)
+    (local.set $stride (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $n4 (i32.and (local.get $n) (i32.const -4)))
+    (block $vdone
+      (br_if $vdone (i32.eqz (local.get $n4)))
+      (loop $vec
+        (local.set $p (i32.add (local.get $src) (i32.shl (local.get $i) (i32.const 2))))
+        (local.set $acc (v128.load (local.get $p)))
+        (local.set $c (i32.const 1))
+        (block $cdone
+          (br_if $cdone (i32.ge_u (local.get $c) (local.get $count)))
+          (loop $chunks
+            (local.set $p (i32.add (local.get $p) (local.get $stride)))
+            (local.set $acc (f32x4.add (local.get $acc) (v128.load (local.get $p))))
+            (br_if $chunks (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 1))) (local.get $count)))))
+        (v128.store (i32.add (local.get $dst) (i32.shl (local.get $i) (i32.const 2))) (local.get $acc))
+        (br_if $vec (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 4))) (local.get $n4)))))
+    (block $sdone
+      (br_if $sdone (i32.ge_u (local.get $i) (local.get $n)))
+      (loop $scalar
+        (local.set $p (i32.add (local.get $src) (i32.shl (local.get $i) (i32.const 2))))
+        (local.set $a (f32.load (local.get $p)))
+        (local.set $c (i32.const 1))
+        (block $cdone
+          (br_if $cdone (i32.ge_u (local.get $c) (local.get $count)))
+          (loop $chunks
+            (local.set $p (i32.add (local.get $p) (local.get $stride)))
+            (local.set $a (f32.add (local.get $a) (f32.load (local.get $p))))
+            (br_if $chunks (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 1))) (local.get $count)))))
+        (f32.store (i32.add (local.get $dst) (i32.shl (local.get $i) (i32.const 2))) (local.get $a))
+        (br_if $scalar (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))))
+
+  ;; ---------------------------------------------------------------------------------------------
   ;; Job runner: the caller's thread and any workers call this with the same job; each takes tasks
   ;; from the shared counter until there are none left.
   (func (export "run") (param $job i32) (param $tid i32)

@@ -161,6 +161,7 @@ export class WasmRuntime {
   readonly threads: number;
   private readonly module: WebAssembly.Module;
   private readonly runJob: (job: number, tid: number) => void;
+  private readonly sumChunksFn: (src: number, n: number, count: number, dst: number) => void;
   /** Start of the task scratch inside each thread's scratch (kernels.wat, SCR_FREE). */
   readonly scratchFixed: number;
   private f32View: Float32Array;
@@ -212,8 +213,9 @@ export class WasmRuntime {
     this.module = made?.module ?? moduleFor(this.shared);
     this.memory = made?.memory ?? WasmRuntime.newMemory(this.shared);
     const inst = made?.instance ?? new WebAssembly.Instance(this.module, { env: { memory: this.memory } });
-    const ex = inst.exports as { run: (job: number, tid: number) => void; SCR_FREE: WebAssembly.Global };
+    const ex = inst.exports as { run: (job: number, tid: number) => void; sum_chunks: (src: number, n: number, count: number, dst: number) => void; SCR_FREE: WebAssembly.Global };
     this.runJob = ex.run;
+    this.sumChunksFn = ex.sum_chunks;
     this.scratchFixed = ex.SCR_FREE.value as number;
     this.f32View = new Float32Array(this.memory.buffer);
     this.i32View = new Int32Array(this.memory.buffer);
@@ -367,6 +369,14 @@ export class WasmRuntime {
    * output() gave (the caller owns it until it passes it to release()), else a copy in an array
    * from the host buffer pool.
    */
+  /**
+   * On this thread: dst[i] = src[i] + src[n + i] + … + src[(count − 1)·n + i], added in that order
+   * with f32 rounding after each add (kernels.wat `sum_chunks`; byte addresses, n floats per chunk).
+   */
+  sumChunks(src: number, n: number, count: number, dst: number): void {
+    this.sumChunksFn(src, n, count, dst);
+  }
+
   read(p: number, n: number): Float32Array {
     const i = this.unread.indexOf(p);
     if (i >= 0) {
