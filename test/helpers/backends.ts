@@ -213,3 +213,10 @@ export async function runWithGrad(target: Target, inputs: readonly HostInput[], 
 export function sizeOfShape(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
+
+/** The gpu.js CPU modes the WebAssembly host kernels install on, as [mode, async] pairs for it.each. */
+export const HOST_KERNEL_MODES = [
+  ['cpu', false],
+  ['webasm', false],
+  ['webasm', true],
+] as const;

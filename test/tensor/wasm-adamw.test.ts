@@ -15,7 +15,7 @@ import { useBackend } from '../../src/tensor/engine.js';
 import { AdamW } from '../../src/nn/optim/adamw.js';
 import { tensor } from '../../src/tensor/ops.js';
 import type { RawTensor } from '../../src/tensor/raw-tensor.js';
-import { seeded as rng } from '../helpers/backends.js';
+import { seeded as rng, HOST_KERNEL_MODES } from '../helpers/backends.js';
 
 afterAll(() => shutdownWasmKernels());
 
@@ -224,11 +224,7 @@ class Counting extends WasmKernels {
 
 describe('wasm adamw behind GpuBackend.adamw', () => {
 
-  it.each([
-    ['cpu', false],
-    ['webasm', false],
-    ['webasm', true],
-  ] as const)('%s (async %s): one host call for the three outputs, with the bits of gpu.js\'s cpu mode', async (mode, isAsync) => {
+  it.each(HOST_KERNEL_MODES)('%s (async %s): one host call for the three outputs, with the bits of gpu.js\'s cpu mode', async (mode, isAsync) => {
     const be = useBackend(mode, { async: isAsync }) as GpuBackend;
     const saved = be.host;
     const k = new Counting({ async: isAsync, threads: 2 });

@@ -12,7 +12,7 @@ import { WasmKernels, shutdownWasmKernels } from '../../src/tensor/backends/wasm
 import { useBackend } from '../../src/tensor/engine.js';
 import { batchNorm, tensor } from '../../src/tensor/ops.js';
 import type { RawTensor } from '../../src/tensor/raw-tensor.js';
-import { seeded as rng } from '../helpers/backends.js';
+import { seeded as rng, HOST_KERNEL_MODES } from '../helpers/backends.js';
 
 afterAll(() => shutdownWasmKernels());
 
@@ -229,11 +229,7 @@ function withoutBatchNorm(k: WasmKernels): HostKernels {
   return h;
 }
 
-const MODES = [
-  ['cpu', false],
-  ['webasm', false],
-  ['webasm', true],
-] as const;
+const MODES = HOST_KERNEL_MODES;
 
 const download = async (be: GpuBackend, t: RawTensor) => Array.from((await be.download(t)) as Float32Array);
 

@@ -10,7 +10,7 @@ import type { GpuBackend } from '../../src/tensor/backends/gpu/gpu-backend.js';
 import { WasmKernels, WasmRuntime, convForkDefault, shutdownWasmKernels, threadsSupported } from '../../src/tensor/backends/wasm/index.js';
 import { useBackend } from '../../src/tensor/engine.js';
 import { conv2d, tensor } from '../../src/tensor/ops.js';
-import { seeded as rng } from '../helpers/backends.js';
+import { seeded as rng, HOST_KERNEL_MODES } from '../helpers/backends.js';
 import { convSpec } from '../helpers/conv.js';
 
 afterAll(() => shutdownWasmKernels());
@@ -69,11 +69,7 @@ describe.each(CONFIGS)('conv2dBackward (kind 24 fork) on $label', (cfg) => {
 });
 
 describe('conv2dBackward through GpuBackend and autograd', () => {
-  it.each([
-    ['cpu', false],
-    ['webasm', false],
-    ['webasm', true],
-  ] as const)('%s (async %s): conv2d with bias gives the same gradients with the fork as without, and uses it', async (mode, isAsync) => {
+  it.each(HOST_KERNEL_MODES)('%s (async %s): conv2d with bias gives the same gradients with the fork as without, and uses it', async (mode, isAsync) => {
     const be = useBackend(mode, { async: isAsync }) as GpuBackend;
     const saved = be.host;
     const threads = threadsSupported() ? 2 : 1;

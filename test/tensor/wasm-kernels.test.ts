@@ -20,7 +20,7 @@ import { KERNELS_WAT_SHA256 } from '../../src/tensor/backends/wasm/kernels-wasm.
 import { useBackend } from '../../src/tensor/engine.js';
 import { add, batchNorm, conv2d, div, expand, gather, gelu, logSoftmax, matmul, mul, neg, norm, normalize, permute, relu, sigmoid, slice, softmax, square, sub, sum, tensor } from '../../src/tensor/ops.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
-import { seeded as rng } from '../helpers/backends.js';
+import { seeded as rng, HOST_KERNEL_MODES } from '../helpers/backends.js';
 import { convSpec } from '../helpers/conv.js';
 
 const ref = new ReferenceBackend();
@@ -929,11 +929,7 @@ describe('wasm dotAlong, normalizeAlong, gather and scatterAdd behind the public
     return Promise.all([g, nrm, q, q1, x.grad as Tensor, p.grad as Tensor].map(async (v) => Float32Array.from(await v.data())));
   }
 
-  it.each([
-    ['webasm', false],
-    ['webasm', true],
-    ['cpu', false],
-  ] as const)('%s (async %s): norm, normalize, gather and scatterAdd run on the host and match gpu.js and the reference', async (mode, isAsync) => {
+  it.each(HOST_KERNEL_MODES)('%s (async %s): norm, normalize, gather and scatterAdd run on the host and match gpu.js and the reference', async (mode, isAsync) => {
     const used = new Set<string>();
     class Counting extends WasmKernels {
       override dotAlong(...args: Parameters<WasmKernels['dotAlong']>) {
@@ -1078,11 +1074,7 @@ describe('wasm sigmoid behind the public op', () => {
     return Promise.all([y, x.grad as Tensor].map(async (v) => Float32Array.from(await v.data())));
   }
 
-  it.each([
-    ['webasm', false],
-    ['webasm', true],
-    ['cpu', false],
-  ] as const)('%s (async %s): runs on the host within SIGMOID_ULP of the reference', async (mode, isAsync) => {
+  it.each(HOST_KERNEL_MODES)('%s (async %s): runs on the host within SIGMOID_ULP of the reference', async (mode, isAsync) => {
     const used = new Set<string>();
     class Counting extends WasmKernels {
       override unary(...args: Parameters<WasmKernels['unary']>) {
@@ -1177,11 +1169,7 @@ describe('wasm strided copies (and sigmoid) behind the public ops', () => {
     return Promise.all([y, p, s, e, x.grad as Tensor, c.grad as Tensor].map(async (v) => Float32Array.from(await v.data())));
   }
 
-  it.each([
-    ['webasm', false],
-    ['webasm', true],
-    ['cpu', false],
-  ] as const)('%s (async %s): sigmoid and the permute/slice/expand copies run on the host and match gpu.js and the reference', async (mode, isAsync) => {
+  it.each(HOST_KERNEL_MODES)('%s (async %s): sigmoid and the permute/slice/expand copies run on the host and match gpu.js and the reference', async (mode, isAsync) => {
     const used = new Set<string>();
     class Counting extends WasmKernels {
       override unary(...args: Parameters<WasmKernels['unary']>) {
@@ -1453,11 +1441,7 @@ describe('wasm kernels behind the public ops', () => {
     return Promise.all([z, ...grads].map(async (t) => Float32Array.from(await t.data())));
   }
 
-  it.each([
-    ['webasm', false],
-    ['webasm', true],
-    ['cpu', false],
-  ] as const)('%s (async %s) with the kernels installed matches gpu.js kernels and the reference', async (mode, isAsync) => {
+  it.each(HOST_KERNEL_MODES)('%s (async %s) with the kernels installed matches gpu.js kernels and the reference', async (mode, isAsync) => {
     const { gpujs, ours, oracle } = await runThreeWays(mode, isAsync, run, (be) => {
       expect(installWasmKernels(be)).toBe(true);
       expect(be.host?.name).toBe('wasm');
@@ -1483,11 +1467,7 @@ describe('wasm kernels behind the public ops', () => {
     return Promise.all([y, ...grads].map(async (t) => Float32Array.from(await t.data())));
   }
 
-  it.each([
-    ['webasm', false],
-    ['webasm', true],
-    ['cpu', false],
-  ] as const)('%s (async %s): batch norm, conv bias and gelu with the element-wise kernels and row sums match gpu.js and the reference', async (mode, isAsync) => {
+  it.each(HOST_KERNEL_MODES)('%s (async %s): batch norm, conv bias and gelu with the element-wise kernels and row sums match gpu.js and the reference', async (mode, isAsync) => {
     const used = new Set<string>();
     class Counting extends WasmKernels {
       override channelAffine(...args: Parameters<WasmKernels['channelAffine']>) {
@@ -1526,11 +1506,7 @@ describe('wasm kernels behind the public ops', () => {
     return Promise.all([...outs, x.grad as Tensor].map(async (t) => Float32Array.from(await t.data())));
   }
 
-  it.each([
-    ['webasm', false],
-    ['webasm', true],
-    ['cpu', false],
-  ] as const)('%s (async %s): softmax and logSoftmax along every axis run on the host and match gpu.js and the reference', async (mode, isAsync) => {
+  it.each(HOST_KERNEL_MODES)('%s (async %s): softmax and logSoftmax along every axis run on the host and match gpu.js and the reference', async (mode, isAsync) => {
     const used = new Set<string>();
     class Counting extends WasmKernels {
       override softmax(...args: Parameters<WasmKernels['softmax']>) {
@@ -1564,11 +1540,7 @@ describe('wasm kernels behind the public ops', () => {
     return Promise.all([z, ...grads].map(async (t) => Float32Array.from(await t.data())));
   }
 
-  it.each([
-    ['webasm', false],
-    ['webasm', true],
-    ['cpu', false],
-  ] as const)('%s (async %s): add/sub/mul/div with broadcasting and relu/step/square/neg run on the host with the bits of gpu.js', async (mode, isAsync) => {
+  it.each(HOST_KERNEL_MODES)('%s (async %s): add/sub/mul/div with broadcasting and relu/step/square/neg run on the host with the bits of gpu.js', async (mode, isAsync) => {
     const used = new Set<string>();
     class Counting extends WasmKernels {
       override binary(...args: Parameters<WasmKernels['binary']>) {
