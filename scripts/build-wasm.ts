@@ -1,9 +1,11 @@
 /**
  * Assembles src/tensor/backends/wasm/kernels.wat with wabt (a devDependency) into
- * src/tensor/backends/wasm/kernels-wasm.ts: two binaries embedded as base64, one importing a shared
- * memory (worker threads) and one a plain memory (no SharedArrayBuffer), plus the SHA-256 of the WAT
- * text they came from, which a test compares with the committed WAT. Calls of the helpers marked
- * `;; @inline` are expanded first (scripts/wat-inline.ts).
+ * src/tensor/backends/wasm/kernels-wasm.ts: the binary importing a shared memory (worker threads),
+ * embedded as base64, and the one byte that makes it the binary importing a plain memory (no
+ * SharedArrayBuffer): the memory import's limits flag. Both are assembled here, and the build checks
+ * that they differ in that byte alone. Plus the SHA-256 of the WAT text they came from, which a test
+ * compares with the committed WAT. Calls of the helpers marked `;; @inline` are expanded first
+ * (scripts/wat-inline.ts).
  *
  *   npm run build:wasm            regenerate kernels-wasm.ts
  *   npm run build:wasm -- --check exit 1 if kernels-wasm.ts is stale
@@ -52,9 +54,23 @@ export async function assemble(source: string): Promise<{ shared: Uint8Array; pl
   };
 }
 
+/**
+ * Where the plain binary differs from the shared one: one byte, the memory import's limits flag
+ * (0x03 shared with a maximum, 0x01 a maximum only). Throws if they differ in anything else.
+ */
+export function plainPatch(shared: Uint8Array, plain: Uint8Array): { offset: number; value: number } {
+  const diff: number[] = [];
+  for (let i = 0; i < Math.max(shared.length, plain.length) && diff.length < 2; i++) if (shared[i] !== plain[i]) diff.push(i);
+  if (shared.length !== plain.length || diff.length !== 1 || shared[diff[0]] !== 0x03 || plain[diff[0]] !== 0x01) {
+    throw new Error(`build-wasm: the plain-memory binary should differ from the shared one in the memory limits flag alone; lengths ${shared.length} / ${plain.length}, first differences at ${diff.join(', ')}`);
+  }
+  return { offset: diff[0], value: plain[diff[0]] };
+}
+
 /** The text of kernels-wasm.ts for a WAT source. */
 export async function generate(wat: string): Promise<string> {
   const { shared, plain } = await assemble(wat);
+  const patch = plainPatch(shared, plain);
   const b64 = (u: Uint8Array) => Buffer.from(u).toString('base64');
   const wrap = (s: string) => s.match(/.{1,100}/g)!.map((l) => `  '${l}'`).join(' +\n');
   return [
@@ -67,9 +83,8 @@ export async function generate(wat: string): Promise<string> {
     'export const KERNELS_WASM_SHARED =',
     `${wrap(b64(shared))};`,
     '',
-    `/** kernels.wat importing a plain (unshared) memory (${plain.length} bytes). */`,
-    'export const KERNELS_WASM_PLAIN =',
-    `${wrap(b64(plain))};`,
+    '/** KERNELS_WASM_SHARED with this byte set is kernels.wat importing a plain (unshared) memory: the memory limits flag. */',
+    `export const KERNELS_WASM_PLAIN_PATCH = { offset: ${patch.offset}, value: ${patch.value} } as const;`,
     '',
   ].join('\n');
 }

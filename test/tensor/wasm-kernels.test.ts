@@ -9,14 +9,14 @@
 // within a few f32 ulp (its special values exactly); strided copies (permute, expand, slice), exact.
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { OUT_PATH, WAT_PATH, generate, watHash } from '../../scripts/build-wasm.js';
+import { OUT_PATH, WAT_PATH, assemble, generate, plainPatch, watHash } from '../../scripts/build-wasm.js';
 import type { Conv2dSpec, MatmulSpec } from '../../src/tensor/backend.js';
 import type { RawTensor } from '../../src/tensor/raw-tensor.js';
 import { GpuBackend } from '../../src/tensor/backends/gpu/gpu-backend.js';
 import { dotAlongKernel } from '../../src/tensor/backends/gpu/kernels/reduce.js';
 import { ReferenceBackend } from '../../src/tensor/backends/reference/reference-backend.js';
 import { PARALLEL_MIN_FLOP, WasmKernels, WasmRuntime, defaultParallelMinFlop, installWasmKernels, prepareWasmKernels, shutdownWasmKernels, threadsSupported, wasmKernelsEnabled } from '../../src/tensor/backends/wasm/index.js';
-import { KERNELS_WAT_SHA256 } from '../../src/tensor/backends/wasm/kernels-wasm.js';
+import { KERNELS_WASM_PLAIN_PATCH, KERNELS_WAT_SHA256 } from '../../src/tensor/backends/wasm/kernels-wasm.js';
 import { useBackend } from '../../src/tensor/engine.js';
 import { add, batchNorm, conv2d, div, expand, gather, gelu, logSoftmax, matmul, mul, neg, norm, normalize, permute, relu, sigmoid, slice, softmax, square, sub, sum, tensor } from '../../src/tensor/ops.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
@@ -197,6 +197,24 @@ describe('wasm kernels: build', () => {
 
   it('`npm run build:wasm` regenerates kernels-wasm.ts byte for byte', async () => {
     expect(await generate(readFileSync(WAT_PATH, 'utf8'))).toBe(readFileSync(OUT_PATH, 'utf8'));
+  });
+
+  it('the plain-memory binary is the shared one with the memory limits flag changed, and nothing else', async () => {
+    const { shared, plain } = await assemble(readFileSync(WAT_PATH, 'utf8'));
+    expect(plainPatch(shared, plain)).toEqual(KERNELS_WASM_PLAIN_PATCH);
+    const patched = shared.slice();
+    patched[KERNELS_WASM_PLAIN_PATCH.offset] = KERNELS_WASM_PLAIN_PATCH.value;
+    expect(Buffer.from(patched).equals(Buffer.from(plain))).toBe(true);
+    const other = plain.slice();
+    other[other.length - 1] ^= 1;
+    expect(() => plainPatch(shared, other)).toThrow(/differ from the shared one in the memory limits flag alone/);
+    // the plain runtime's memory is an ordinary ArrayBuffer
+    const rt = new WasmRuntime({ shared: false, threads: 1 });
+    try {
+      expect(rt.f32.buffer instanceof ArrayBuffer).toBe(true);
+    } finally {
+      rt.destroy();
+    }
   });
 
   it('prepareWasmKernels compiles and instantiates asynchronously (the browser main-thread path)', async () => {

@@ -7,7 +7,7 @@
  * split into independent tasks that threads take with an atomic counter (kernels.wat, `run`), so a
  * worker that is not ready yet simply takes no tasks.
  */
-import { KERNELS_WASM_PLAIN, KERNELS_WASM_SHARED } from './kernels-wasm.js';
+import { KERNELS_WASM_PLAIN_PATCH, KERNELS_WASM_SHARED } from './kernels-wasm.js';
 import { hostPool } from '../../buffer-pool.js';
 import { ResidentHeap } from './resident.js';
 
@@ -85,7 +85,12 @@ function decodeBase64(s: string): Uint8Array {
 
 let compiled: { shared: WebAssembly.Module | null; plain: WebAssembly.Module | null } = { shared: null, plain: null };
 
-const wasmBytes = (shared: boolean) => decodeBase64(shared ? KERNELS_WASM_SHARED : KERNELS_WASM_PLAIN) as BufferSource;
+/** The module's bytes: the shared-memory binary, or the plain-memory one (its memory limits flag changed). */
+function wasmBytes(shared: boolean): BufferSource {
+  const bytes = decodeBase64(KERNELS_WASM_SHARED);
+  if (!shared) bytes[KERNELS_WASM_PLAIN_PATCH.offset] = KERNELS_WASM_PLAIN_PATCH.value;
+  return bytes as BufferSource;
+}
 
 function moduleFor(shared: boolean): WebAssembly.Module {
   const key = shared ? 'shared' : 'plain';
