@@ -73,7 +73,6 @@ function stepPolicy(quick: boolean): MeasureOptions {
     : { warmup: 2, warmupMs: STEP_WARMUP_MS, minRuns: 5, maxRuns: 20, budgetMs: 8_000, capMs: 30_000 };
 }
 
-
 /**
  * tfjs-cpu's steps take over 10 s here (plain JavaScript kernels, its Conv2DBackpropFilter a scalar
  * loop): with --quick the check step is reported alone (cold); else 3 timed steps follow it, or
