@@ -35,6 +35,7 @@ import {
   ourTrainStep, peerWanted, ratioOrNull, permuteHost, randomBatch, renderTable, timeOnce,
   type BenchRecord, type StepCheckErrors, type Column, type HostBatch, type MeasureOptions, type ModelSpec, type Part, type PartContext, type PartResult,
 } from './harness.js';
+import { collectGarbage } from './gc.js';
 import { startBrowserTfjs, type BrowserTfjsSession, type PageEnv } from './peers/browser-tfjs.js';
 import { compactTrainer, type BrowserTrainArg, type BrowserTrainResult, type CheckResult, type CompactStepSetup, type CompactTrainer } from './peers/browser-tfjs-train.js';
 import { describeTfjs, loadTfjs, useTfjs, type TfjsBackend, type TfjsEnv } from './peers/tfjs.js';
@@ -64,8 +65,7 @@ const STEP_WARMUP_MS = 1_500;
  * Steps timed per implementation: warm-ups after the check step, then measure's policy. A full run
  * warms each implementation up for at least STEP_WARMUP_MS: in a fresh process ours took ~40 steps
  * (~1 s) to reach its steady speed (JIT tiers, heap and buffer-pool growth); the peers get the same
- * time (~10 tfjs-wasm steps). Ours' first round still often reads slower than its later ones
- * (docs/benchmarks.md); the median over all rounds absorbs it.
+ * time (~10 tfjs-wasm steps). A full collection (bench/gc.ts) runs before each timed run too.
  */
 function stepPolicy(quick: boolean): MeasureOptions {
   return quick
@@ -190,6 +190,7 @@ async function runOurs(ctx: PartContext, batch: HostBatch): Promise<{ rows: Row[
       const step = async () => {
         row.lastLoss = await ourTrainStep(model, opt, batch);
       };
+      collectGarbage();
       const m = await measure(step, stepPolicy(ctx.quick));
       row.rounds = [{ at: 'before the peers', samples: m.samplesMs }];
       settleRounds(row);
@@ -218,6 +219,7 @@ async function oursRound(ctx: PartContext, live: readonly LiveOurs[], at: string
     if (l.row.note?.startsWith('error')) continue;
     try {
       await l.select();
+      collectGarbage();
       const m = await measure(l.step, { warmup: 2, minRuns: steps, maxRuns: steps, budgetMs: 0, capMs: 30_000 });
       l.row.rounds!.push({ at, samples: m.samplesMs });
       settleRounds(l.row);
@@ -290,6 +292,7 @@ async function runPeer(
       const slow = backend === 'cpu' && c.ms > SLOW_STEP_MS && !ctx.slow;
       // tfjs-cpu: the check step was the warm-up; then 3 steps, or 1 when a step takes over SLOW_STEP_MS (unless --slow)
       const policy: MeasureOptions = backend !== 'cpu' ? stepPolicy(ctx.quick) : { warmup: 0, minRuns: slow ? 1 : 3, maxRuns: slow ? 1 : 3, budgetMs: 0, capMs: 300_000 };
+      collectGarbage();
       const m = await measure(async () => losses.push(await t!.step()), { ...policy, between });
       await between?.();
       Object.assign(row, { ms: m.medianMs, runs: m.runs, samples: m.samplesMs, lastLoss: losses.at(-1) ?? null });
@@ -459,6 +462,9 @@ async function runWithPeers(ctx: PartContext, batch: HostBatch, ours: Awaited<Re
     'ratio columns: THROUGHPUT ratio ours img/s ÷ peer img/s (< 1: ours slower; the inverse of the time ratio used by the kernels part)',
     `rel err: the first (check) step, forward + backward without the update, from the same initial weights (ours copied into the peer), against ours on ${rows[0]?.id ?? 'our first backend'}: |loss − ours| / |ours|, max|logits − ours| / max|ours| (the [${B}, ${K}, ${H / 4}, ${W / 4}] logits before the resize), and the worst max|g − ours| / max|ours| over all ${Object.keys(ours.ref?.grads ?? {}).length} parameter gradients; flagged above ${TOL} (loss, logits) and ${GRAD_TOL} (gradients: a pre-activation within ~1e-5 of a ReLU's kink can fall on the other side under another summation order, and that pixel's whole gradient changes sides with it — one such pixel moves a small, cancelling sum like a BN bias gradient by ~1e-2)`,
     'dropout: off on both sides (the trainer\'s default Dropout2d(0.1) before the classifier is one mask multiply); the learning-rate schedule is left out (it changes no work)',
+    collectGarbage()
+      ? "garbage: a full collection runs before each implementation's timed steps and before each of ours' rounds, so none is timed while V8 collects another's garbage (bench/gc.ts)"
+      : 'garbage: no full collection between implementations (gc could not be exposed here)',
     'peer: TensorFlow.js model in bench/peers/tfjs-compact.ts — NHWC, explicit symmetric padding as PyTorch, 1×1 convs as MatMul, exact (erf) GELU, half-pixel bilinear resizes, BN with batch statistics and running-stat updates; AdamW written in tfjs ops (tfjs has Adam but no AdamW), the same arithmetic as ours',
     "peer, both backends: the bilinear resizes' gradient is a tf.customGrad of two MatMuls with the interpolation matrices — tfjs 4.22.0's ResizeBilinearGrad kernels ignore halfPixelCenters (cpu and wasm), so tf.grad of a half-pixel resize is not its adjoint, and tfjs-backend-cpu's kernel returns height and width swapped (it throws on non-square maps such as 16×21)",
   ];
