@@ -370,11 +370,6 @@ export class WasmRuntime {
   }
 
   /**
-   * The `n` floats at byte address `p`: a view of the memory when `p` is a resident block that
-   * output() gave (the caller owns it until it passes it to release()), else a copy in an array
-   * from the host buffer pool.
-   */
-  /**
    * On this thread: dst[i] = src[i] + src[n + i] + … + src[(count − 1)·n + i], added in that order
    * with f32 rounding after each add (kernels.wat `sum_chunks`; byte addresses, n floats per chunk).
    */
@@ -382,6 +377,11 @@ export class WasmRuntime {
     this.sumChunksFn(src, n, count, dst);
   }
 
+  /**
+   * The `n` floats at byte address `p`: a view of the memory when `p` is a resident block that
+   * output() gave (the caller owns it until it passes it to release()), else a copy in an array
+   * from the host buffer pool.
+   */
   read(p: number, n: number): Float32Array {
     const i = this.unread.indexOf(p);
     if (i >= 0) {
