@@ -220,3 +220,10 @@ export const HOST_KERNEL_MODES = [
   ['webasm', false],
   ['webasm', true],
 ] as const;
+
+/** n uniform values in [-1, 1) from the generator r (e.g. seeded(…)), as f32. */
+export function randomArray(r: () => number, n: number): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = 2 * r() - 1;
+  return a;
+}

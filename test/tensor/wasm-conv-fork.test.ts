@@ -10,16 +10,10 @@ import type { GpuBackend } from '../../src/tensor/backends/gpu/gpu-backend.js';
 import { WasmKernels, WasmRuntime, convForkDefault, shutdownWasmKernels, threadsSupported } from '../../src/tensor/backends/wasm/index.js';
 import { useBackend } from '../../src/tensor/engine.js';
 import { conv2d, tensor } from '../../src/tensor/ops.js';
-import { seeded as rng, HOST_KERNEL_MODES } from '../helpers/backends.js';
+import { seeded as rng, HOST_KERNEL_MODES, randomArray } from '../helpers/backends.js';
 import { convSpec } from '../helpers/conv.js';
 
 afterAll(() => shutdownWasmKernels());
-
-function randomArray(r: () => number, n: number): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = 2 * r() - 1;
-  return a;
-}
 
 const SPECS: [string, Conv2dSpec][] = [
   ['3×3 pad 1', convSpec(2, 3, 9, 11, 5, [3, 3], { pad: [1, 1] })],

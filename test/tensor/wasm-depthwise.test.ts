@@ -11,7 +11,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Conv2dSpec } from '../../src/tensor/backend.js';
 import { WasmKernels, shutdownWasmKernels } from '../../src/tensor/backends/wasm/index.js';
-import { seeded as rng } from '../helpers/backends.js';
+import { seeded as rng, randomArray } from '../helpers/backends.js';
 
 afterAll(() => shutdownWasmKernels());
 
@@ -24,12 +24,6 @@ function dw(N: number, C: number, H: number, W: number, kh: number, kw: number, 
   const OH = H + 2 * pH - dH * (kh - 1);
   const OW = W + 2 * pW - dW * (kw - 1);
   return { N, Cin: C, H, W, Cout: C, kh, kw, OH, OW, strideH: 1, strideW: 1, padH: pH, padW: pW, dilationH: dH, dilationW: dW, groups: C };
-}
-
-function randomArray(r: () => number, n: number): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = 2 * r() - 1;
-  return a;
 }
 
 /**

@@ -20,16 +20,10 @@ import { KERNELS_WASM_PLAIN_PATCH, KERNELS_WAT_SHA256 } from '../../src/tensor/b
 import { useBackend } from '../../src/tensor/engine.js';
 import { add, batchNorm, conv2d, div, expand, gather, gelu, logSoftmax, matmul, mul, neg, norm, normalize, permute, relu, sigmoid, slice, softmax, square, sub, sum, tensor } from '../../src/tensor/ops.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
-import { seeded as rng, HOST_KERNEL_MODES } from '../helpers/backends.js';
+import { seeded as rng, HOST_KERNEL_MODES, randomArray } from '../helpers/backends.js';
 import { convSpec } from '../helpers/conv.js';
 
 const ref = new ReferenceBackend();
-
-function randomArray(r: () => number, n: number): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = 2 * r() - 1;
-  return a;
-}
 
 const absArray = (a: Float32Array) => a.map(Math.abs);
 

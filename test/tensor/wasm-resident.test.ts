@@ -11,15 +11,9 @@ import { ResidentHeap, blockBytes } from '../../src/tensor/backends/wasm/residen
 import { useBackend } from '../../src/tensor/engine.js';
 import { tidy } from '../../src/tensor/memory.js';
 import { add, conv2d, gelu, matmul, mul, sum, tensor } from '../../src/tensor/ops.js';
-import { seeded as rng } from '../helpers/backends.js';
+import { seeded as rng, randomArray } from '../helpers/backends.js';
 
 afterAll(() => shutdownWasmKernels());
-
-function randomArray(r: () => number, n: number): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = 2 * r() - 1;
-  return a;
-}
 
 describe('ResidentHeap', () => {
   const grown: number[] = [];
