@@ -8,8 +8,8 @@ import vm from 'node:vm';
 
 let gcFn: (() => void) | null | undefined;
 
-/** Runs a full collection; false where the runtime does not allow one. */
-export function collectGarbage(): boolean {
+/** V8's `gc`, exposed on first use; null where the runtime does not allow it. */
+function gcFunction(): (() => void) | null {
   if (gcFn === undefined) {
     gcFn = (globalThis as { gc?: () => void }).gc ?? null;
     if (!gcFn) {
@@ -21,7 +21,17 @@ export function collectGarbage(): boolean {
       }
     }
   }
-  if (!gcFn) return false;
-  gcFn();
-  return true;
+  return gcFn;
+}
+
+/** Whether collectGarbage() can run a full collection here. */
+export function canCollectGarbage(): boolean {
+  return gcFunction() !== null;
+}
+
+/** Runs a full collection; false where the runtime does not allow one. */
+export function collectGarbage(): boolean {
+  const gc = gcFunction();
+  gc?.();
+  return gc !== null;
 }

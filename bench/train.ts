@@ -35,7 +35,7 @@ import {
   ourTrainStep, peerWanted, ratioOrNull, permuteHost, randomBatch, renderTable, timeOnce,
   type BenchRecord, type StepCheckErrors, type Column, type HostBatch, type MeasureOptions, type ModelSpec, type Part, type PartContext, type PartResult,
 } from './harness.js';
-import { collectGarbage } from './gc.js';
+import { canCollectGarbage, collectGarbage } from './gc.js';
 import { startBrowserTfjs, type BrowserTfjsSession, type PageEnv } from './peers/browser-tfjs.js';
 import { compactTrainer, type BrowserTrainArg, type BrowserTrainResult, type CheckResult, type CompactStepSetup, type CompactTrainer } from './peers/browser-tfjs-train.js';
 import { describeTfjs, loadTfjs, useTfjs, type TfjsBackend, type TfjsEnv } from './peers/tfjs.js';
@@ -462,7 +462,7 @@ async function runWithPeers(ctx: PartContext, batch: HostBatch, ours: Awaited<Re
     'ratio columns: THROUGHPUT ratio ours img/s ÷ peer img/s (< 1: ours slower; the inverse of the time ratio used by the kernels part)',
     `rel err: the first (check) step, forward + backward without the update, from the same initial weights (ours copied into the peer), against ours on ${rows[0]?.id ?? 'our first backend'}: |loss − ours| / |ours|, max|logits − ours| / max|ours| (the [${B}, ${K}, ${H / 4}, ${W / 4}] logits before the resize), and the worst max|g − ours| / max|ours| over all ${Object.keys(ours.ref?.grads ?? {}).length} parameter gradients; flagged above ${TOL} (loss, logits) and ${GRAD_TOL} (gradients: a pre-activation within ~1e-5 of a ReLU's kink can fall on the other side under another summation order, and that pixel's whole gradient changes sides with it — one such pixel moves a small, cancelling sum like a BN bias gradient by ~1e-2)`,
     'dropout: off on both sides (the trainer\'s default Dropout2d(0.1) before the classifier is one mask multiply); the learning-rate schedule is left out (it changes no work)',
-    collectGarbage()
+    canCollectGarbage()
       ? "garbage: a full collection runs before each implementation's timed steps and before each of ours' rounds, so none is timed while V8 collects another's garbage (bench/gc.ts)"
       : 'garbage: no full collection between implementations (gc could not be exposed here)',
     'peer: TensorFlow.js model in bench/peers/tfjs-compact.ts — NHWC, explicit symmetric padding as PyTorch, 1×1 convs as MatMul, exact (erf) GELU, half-pixel bilinear resizes, BN with batch statistics and running-stat updates; AdamW written in tfjs ops (tfjs has Adam but no AdamW), the same arithmetic as ours',
